@@ -1,0 +1,305 @@
+// plantwin: the command-line interface.
+//
+//   plantwin run FILE [--set key=value]... [--seed N] [--until T] [--output run.h5]
+//                     [--json kpis.json] [--quiet]
+//   plantwin validate FILE...
+//   plantwin info run.h5
+//
+// Exit codes: 0 success, 1 run failure (or interrupted), 2 bad input.
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "plantwin/models/register.h"
+#include "plantwin/results.h"
+#include "plantwin/sim.h"
+#include "plantwin/units.h"
+
+namespace {
+
+using namespace plantwin;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailure = 1;
+constexpr int kExitBadInput = 2;
+
+std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM; the only global, and only in the CLI
+
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+}
+
+std::string fmt_value(double v, const std::string& unit) {
+  if (std::isnan(v)) return "-";
+  if (unit == "share") return fmt::format("{:.1f}%", 100 * v);
+  if (unit == "parts" || unit == "count") return fmt::format("{:.0f}", v);
+  if (unit == "s") return format_duration(v);
+  return fmt::format("{:.4g}", v);
+}
+
+std::string fmt_hw(double hw, const std::string& unit) {
+  if (std::isnan(hw)) return "";
+  if (unit == "s") return "± " + format_duration(hw);
+  return fmt::format("± {:.3g}", hw);
+}
+
+void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std::string>& types,
+                std::FILE* out) {
+  std::map<std::string, std::map<std::string, KpiRow>> by;
+  std::vector<std::string> order;
+  for (const auto& r : rows) {
+    if (!by.count(r.component)) order.push_back(r.component);
+    by[r.component][r.name] = r;
+  }
+  fmt::print(out, "\nLine (95% confidence intervals from batch means)\n");
+  for (const char* k : {"throughput", "wip", "lead_time", "exits", "scrapped"}) {
+    if (!by["line"].count(k)) continue;
+    const auto& r = by["line"][k];
+    fmt::print(out, "  {:<12} {:>12} {:<14} {}\n", k, fmt_value(r.value, r.unit),
+               fmt_hw(r.half_width, r.unit), r.unit == "s" ? "" : r.unit);
+  }
+  auto type_of = [&](const std::string& c) {
+    auto it = types.find(c);
+    return it == types.end() ? std::string() : it->second;
+  };
+  bool header = false;
+  for (const auto& c : order) {
+    if (type_of(c) != "machine") continue;
+    if (!header) {
+      fmt::print(out,
+                 "\nMachines      working starved blocked    down  avail   perf   qual    OEE  "
+                 "parts/h  failures\n");
+      header = true;
+    }
+    auto& m = by[c];
+    auto pct = [&](const char* k) { return fmt_value(m[k].value, "share"); };
+    fmt::print(out, "  {:<10} {:>8} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8.2f} {:>9.0f}\n",
+               c, pct("working"), pct("starved"), pct("blocked"), pct("down"), pct("availability"),
+               pct("performance"), pct("quality"), pct("oee"), m["throughput"].value,
+               m["failures"].value);
+  }
+  header = false;
+  for (const auto& c : order) {
+    if (type_of(c) != "buffer") continue;
+    if (!header) {
+      fmt::print(out, "\nBuffers       mean level  max level   full\n");
+      header = true;
+    }
+    auto& b = by[c];
+    fmt::print(out, "  {:<10} {:>11.2f} {:>10.0f} {:>6}\n", c, b["mean_level"].value,
+               b["max_level"].value, fmt_value(b["full_share"].value, "share"));
+  }
+  header = false;
+  for (const auto& c : order) {
+    const std::string t = type_of(c);
+    if (c == "line" || t == "machine" || t == "buffer") continue;
+    if (!header) {
+      fmt::print(out, "\nOther components\n");
+      header = true;
+    }
+    std::string line;
+    for (const auto& r : rows)
+      if (r.component == c)
+        line += fmt::format("  {}={}", r.name,
+                            fmt_value(r.value, r.unit) + (r.unit == "parts/h" ? "/h" : ""));
+    fmt::print(out, "  {:<10} ({}){}\n", c, t, line);
+  }
+}
+
+std::shared_ptr<const Model> load_model(const std::string& file,
+                                        const std::vector<std::string>& sets,
+                                        std::optional<std::uint64_t> seed) {
+  Scenario sc = load_scenario_file(file);
+  for (const auto& s : sets) apply_override(sc, s);
+  if (seed) apply_override(sc, fmt::format("seed={}", *seed));
+  static const Registry registry = builtin_registry();
+  return compile(sc, registry);
+}
+
+int cmd_run(const std::string& file, const std::vector<std::string>& sets,
+            std::optional<std::uint64_t> seed, const std::string& until, const std::string& output,
+            const std::string& json, bool quiet) {
+  std::shared_ptr<const Model> model;
+  try {
+    model = load_model(file, sets, seed);
+  } catch (const ScenarioError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  double t_end = model->horizon();
+  if (!until.empty()) {
+    std::string why;
+    auto t = parse_quantity(until, Dimension::kTime, &why);
+    if (!t || *t <= 0) {
+      fmt::print(stderr, "--until: {}\n", t ? "must be positive" : why);
+      return kExitBadInput;
+    }
+    t_end = std::min(t_end, *t);
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  RunInfo info;
+  info.started_at = iso_time_now();
+  const auto wall0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  };
+  Sim sim(model);
+  const bool tty = isatty(STDERR_FILENO) && !quiet;
+  bool complete = true;
+  bool progress_shown = false;
+  try {
+    const int kChunks = 200;
+    for (int i = 1; i <= kChunks; ++i) {
+      if (!sim.run_until(t_end * i / kChunks, &g_stop)) {
+        complete = false;
+        break;
+      }
+      if (tty && elapsed() > 1.0) {
+        const int width = 40;
+        const int filled = width * i / kChunks;
+        const double eta = elapsed() * (kChunks - i) / i;
+        fmt::print(stderr, "\r[{}{}] {:3d}%  sim {}  ETA {:.0f} s ", std::string(filled, '#'),
+                   std::string(width - filled, '.'), 100 * i / kChunks, format_duration(sim.now()),
+                   eta);
+        progress_shown = true;
+      }
+    }
+  } catch (const std::exception& e) {
+    if (progress_shown) fmt::print(stderr, "\n");
+    fmt::print(stderr, "run failed at t = {}: {}\n", format_duration(sim.now()), e.what());
+    complete = false;
+    info.status = "failed";
+  }
+  if (progress_shown) fmt::print(stderr, "\n");
+  info.wall_time_s = elapsed();
+  if (!complete && info.status != "failed") {
+    info.status = "partial";
+    fmt::print(stderr, "interrupted at t = {}: writing partial results\n",
+               format_duration(sim.now()));
+  }
+
+  int rc = complete ? kExitOk : kExitRunFailure;
+  if (!quiet) {
+    fmt::print("plantwin {}: {} (seed {}, until {}, warm-up {})\n", version(), model->name(),
+               model->seed(), format_duration(sim.now()), format_duration(model->warmup()));
+    fmt::print("{} events in {:.2f} s wall{}\n", sim.state().events_executed, info.wall_time_s,
+               complete ? "" : fmt::format("  [{}]", info.status));
+    std::map<std::string, std::string> types;
+    for (std::size_t i = 0; i < model->size(); ++i)
+      types[model->component(static_cast<int>(i)).name()] =
+          model->component(static_cast<int>(i)).type();
+    print_kpis(sim.kpis(), types, stdout);
+  }
+  try {
+    if (!output.empty()) {
+      write_result_file(output, sim, info);
+      if (!quiet) fmt::print("\nresults written to {}\n", output);
+    }
+    if (!json.empty()) {
+      write_kpi_json(json, sim, info);
+      if (!quiet) fmt::print("KPIs written to {}\n", json);
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    rc = kExitRunFailure;
+  }
+  return rc;
+}
+
+int cmd_validate(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
+  int rc = kExitOk;
+  for (const auto& f : files) {
+    try {
+      auto m = load_model(f, sets, std::nullopt);
+      std::size_t links = 0;
+      for (std::size_t i = 0; i < m->size(); ++i)
+        links += static_cast<std::size_t>(m->component(static_cast<int>(i)).num_outputs());
+      fmt::print("{}: ok ({} components, {} links, {} signals)\n", f, m->size(), links,
+                 m->signals().size());
+    } catch (const ScenarioError& e) {
+      fmt::print(stderr, "{}\n", e.what());
+      fmt::print(stderr, "{}: {} error{}\n", f, e.diagnostics().size(),
+                 e.diagnostics().size() == 1 ? "" : "s");
+      rc = kExitBadInput;
+    }
+  }
+  return rc;
+}
+
+int cmd_info(const std::string& file) {
+  ResultSummary s;
+  try {
+    s = read_result_summary(file);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  fmt::print("{}\n", file);
+  for (const auto& [k, v] : s.meta) {
+    if (k == "scenario_text" || k == "resolved_scenario") {
+      fmt::print("  {:<18} {} lines\n", k, std::count(v.begin(), v.end(), '\n') + 1);
+    } else {
+      fmt::print("  {:<18} {}\n", k, v);
+    }
+  }
+  fmt::print("\n/signals: {} recorded\n", s.signals.size());
+  for (const auto& sig : s.signals)
+    fmt::print("  {:<30} {:>8} samples  {} .. {}  {}\n", sig.name, sig.samples,
+               format_duration(sig.t0), format_duration(sig.t1), sig.unit);
+  fmt::print("\n/events: {} entries\n/kpi: {} rows\n", s.events, s.kpis.size());
+  std::map<std::string, std::string> types;
+  print_kpis(s.kpis, types, stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"plantwin: digital twin simulation of industrial plants"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", plantwin::version());
+
+  auto* run = app.add_subcommand("run", "run a scenario, print its KPIs, write results");
+  std::string file, until, output, json;
+  std::vector<std::string> sets;
+  std::optional<std::uint64_t> seed;
+  bool quiet = false;
+  run->add_option("FILE", file, "scenario file (YAML)")->required();
+  run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
+  run->add_option("--seed", seed, "random seed (overrides the scenario's)");
+  run->add_option("--until", until, "stop at this simulated time (e.g. \"8 h\")");
+  run->add_option("--output,-o", output, "write results to this HDF5 file");
+  run->add_option("--json", json, "write the KPI table to this JSON file");
+  run->add_flag("--quiet,-q", quiet, "print nothing but errors");
+
+  auto* validate = app.add_subcommand("validate", "check scenario files without running them");
+  std::vector<std::string> files;
+  validate->add_option("FILE", files, "scenario files")->required();
+  validate->add_option("--set", sets, "override a value: key.path=value (repeatable)");
+
+  auto* info = app.add_subcommand("info", "say what a result file holds");
+  std::string result;
+  info->add_option("FILE", result, "result file (HDF5)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitBadInput;
+  }
+  if (*run) return cmd_run(file, sets, seed, until, output, json, quiet);
+  if (*validate) return cmd_validate(files, sets);
+  if (*info) return cmd_info(result);
+  return kExitBadInput;
+}

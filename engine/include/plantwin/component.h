@@ -1,0 +1,113 @@
+#pragma once
+/// Components: the building blocks a scenario wires into a plant.
+///
+/// A Component is immutable once the Model is compiled: it holds its parameters and its links
+/// and creates a ComponentState for each run. Everything that changes during a run lives in that
+/// state, inside the State, so many runs can share one Model across threads.
+///
+/// Material moves by pushing: a component with a finished part calls Sim::try_push, which
+/// asks the downstream component can_accept() and then accept(). A component that frees space
+/// calls Sim::notify_space; the kernel then calls on_space() on the upstream component after the
+/// current event, in a deterministic first-in-first-out order, so cascades along a long line
+/// neither recurse nor depend on anything but the event order.
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace plantwin {
+
+class Sim;
+using PartId = std::int32_t;
+
+/// Mutable per-run data of one component. Derive through ClonableState.
+struct ComponentState {
+  virtual ~ComponentState() = default;
+  virtual std::unique_ptr<ComponentState> clone() const = 0;
+};
+
+template <class Derived>
+struct ClonableState : ComponentState {
+  std::unique_ptr<ComponentState> clone() const override {
+    return std::make_unique<Derived>(static_cast<const Derived&>(*this));
+  }
+};
+
+/// One end of a flow link: component index and port number on it.
+struct Link {
+  int component = -1;
+  int port = -1;
+};
+
+/// An observable quantity of a component: "<component>.<name>" with a unit.
+struct SignalSpec {
+  std::string name;
+  std::string unit;
+  std::string doc;
+};
+
+/// One line of the KPI table. half_width is NaN when no interval is available.
+struct KpiRow {
+  std::string component;
+  std::string name;
+  double value = 0;
+  double half_width = std::numeric_limits<double>::quiet_NaN();
+  std::string unit;
+};
+
+/// Seed material for a component's random streams.
+struct StreamSeed {
+  std::uint64_t seed = 0;
+  std::uint64_t replication = 0;
+};
+
+class Component {
+ public:
+  Component(std::string name, std::string type) : name_(std::move(name)), type_(std::move(type)) {}
+  virtual ~Component() = default;
+  Component(const Component&) = delete;
+  Component& operator=(const Component&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::string& type() const { return type_; }
+  int id() const { return id_; }
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
+  /// The upstream end feeding input `port`.
+  const Link& input(int port) const { return inputs_[static_cast<std::size_t>(port)]; }
+  /// The downstream end fed by output `port`.
+  const Link& output(int port) const { return outputs_[static_cast<std::size_t>(port)]; }
+
+  /// A fresh state for one run, with random streams derived from `seed`.
+  virtual std::unique_ptr<ComponentState> make_state(const StreamSeed& seed) const = 0;
+  /// Called once at time 0, after every component has its state.
+  virtual void start(Sim&) const {}
+  /// An event this component scheduled has come due.
+  virtual void on_event(Sim&, int /*kind*/, std::int64_t /*arg*/) const {}
+  /// Whether a part offered on input `port` would be taken now.
+  virtual bool can_accept(const Sim&, int /*port*/) const { return false; }
+  /// Takes a part; only called right after can_accept() returned true.
+  virtual void accept(Sim&, int port, PartId part) const;
+  /// The component downstream of output `port` may have room now.
+  virtual void on_space(Sim&, int /*port*/) const {}
+  /// Parts held (queue length), used by shortest-queue routing.
+  virtual double occupancy(const Sim&) const { return 0; }
+
+  /// Signals this component offers, in the order signal() indexes them.
+  virtual std::vector<SignalSpec> signals() const { return {}; }
+  virtual double signal(const Sim&, int /*index*/) const { return 0; }
+  /// Restarts statistics at the current time (end of warm-up).
+  virtual void reset_statistics(Sim&) const {}
+  /// Appends this component's KPIs over the statistics period so far.
+  virtual void report(const Sim&, std::vector<KpiRow>&) const {}
+
+ private:
+  friend class ModelBuilder;
+  std::string name_, type_;
+  int id_ = -1;
+  std::vector<Link> inputs_, outputs_;
+};
+
+}  // namespace plantwin

@@ -1,0 +1,71 @@
+#pragma once
+/// The Model: a compiled scenario. Immutable after compile() and shared by every run.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "plantwin/component.h"
+#include "plantwin/registry.h"
+#include "plantwin/scenario.h"
+
+namespace plantwin {
+
+/// A signal in the model-wide table: "<component>.<signal>".
+struct SignalRef {
+  std::string name;
+  std::string unit;
+  int component = -1;
+  int index = -1;
+};
+
+/// What a run records, from the scenario's `record:` section.
+struct RecordPlan {
+  double period = 0;         ///< Sampling period in seconds; 0 = no sampling.
+  std::vector<int> signals;  ///< Indices into Model::signals().
+  bool events = true;        ///< Keep the event log (failures, repairs, ...).
+};
+
+class Model {
+ public:
+  const std::string& name() const { return name_; }
+  const std::string& description() const { return description_; }
+  std::uint64_t seed() const { return seed_; }
+  double horizon() const { return horizon_; }
+  double warmup() const { return warmup_; }
+  /// Number of batches for batch-means confidence intervals over [warmup, horizon].
+  int batches() const { return batches_; }
+  const Scenario& scenario() const { return scenario_; }
+  const RecordPlan& record() const { return record_; }
+
+  std::size_t size() const { return components_.size(); }
+  const Component& component(int id) const { return *components_[static_cast<std::size_t>(id)]; }
+  /// Index of a component by name, or -1.
+  int find_component(const std::string& name) const;
+  const std::vector<SignalRef>& signals() const { return signals_; }
+  /// Index of a signal by dotted name, or -1.
+  int find_signal(const std::string& name) const;
+  const std::vector<std::string>& part_types() const { return part_types_; }
+
+ private:
+  friend class ModelBuilder;
+  std::string name_, description_;
+  std::uint64_t seed_ = 1;
+  double horizon_ = 0, warmup_ = 0;
+  int batches_ = 20;
+  Scenario scenario_;
+  RecordPlan record_;
+  std::vector<std::unique_ptr<Component>> components_;
+  std::unordered_map<std::string, int> component_index_;
+  std::vector<SignalRef> signals_;
+  std::unordered_map<std::string, int> signal_index_;
+  std::vector<std::string> part_types_;
+};
+
+/// Checks a scenario and compiles it into a Model. Every problem found is collected and
+/// thrown together as one ScenarioError (each with file:line:column and key path).
+std::shared_ptr<const Model> compile(const Scenario& scenario, const Registry& registry);
+
+}  // namespace plantwin

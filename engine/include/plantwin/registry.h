@@ -1,0 +1,72 @@
+#pragma once
+/// The component registry: type names ("machine", "buffer" ...) mapped to factories.
+///
+/// There are no static initialisers: a program fills a Registry explicitly, e.g. with
+/// register_builtin_models() from plantwin::models, and hands it to compile().
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plantwin/component.h"
+#include "plantwin/params.h"
+
+namespace plantwin {
+
+/// What a factory sees of the scenario while it builds one component.
+class BuildContext {
+ public:
+  BuildContext(std::string name, ParamReader& params, std::vector<std::string> inputs,
+               std::vector<std::string> outputs, const std::vector<std::string>& part_types,
+               SourceLocation location)
+      : name_(std::move(name)),
+        params_(params),
+        inputs_(std::move(inputs)),
+        outputs_(std::move(outputs)),
+        part_types_(part_types),
+        location_(std::move(location)) {}
+
+  const std::string& name() const { return name_; }
+  ParamReader& params() { return params_; }
+  /// Names of the upstream components, in input-port order.
+  const std::vector<std::string>& inputs() const { return inputs_; }
+  /// Names of the downstream components, in output-port order.
+  const std::vector<std::string>& outputs() const { return outputs_; }
+  /// Part types declared by the scenario's sources (empty when parts are untyped).
+  const std::vector<std::string>& part_types() const { return part_types_; }
+  /// Index of a part type, or -1.
+  int part_type_index(const std::string& type) const;
+  /// Reports an error about the component as a whole (located at its definition).
+  void error(std::string message);
+  /// Checks the number of flow links; reports a readable error when out of range.
+  void require_ports(int min_in, int max_in, int min_out, int max_out);
+
+ private:
+  std::string name_;
+  ParamReader& params_;
+  std::vector<std::string> inputs_, outputs_;
+  const std::vector<std::string>& part_types_;
+  SourceLocation location_;
+};
+
+using ComponentFactory = std::function<std::unique_ptr<Component>(BuildContext&)>;
+
+class Registry {
+ public:
+  /// Registers a type. Throws std::logic_error if the name is taken.
+  void add(std::string type, std::string summary, ComponentFactory factory);
+  const ComponentFactory* find(const std::string& type) const;
+  std::vector<std::string> types() const;
+  const std::string& summary(const std::string& type) const;
+
+ private:
+  struct Entry {
+    std::string summary;
+    ComponentFactory factory;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace plantwin

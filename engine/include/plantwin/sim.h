@@ -1,0 +1,150 @@
+#pragma once
+/// The simulation kernel: runs a State of a Model forward in time.
+///
+/// Step semantics (see DESIGN.md):
+///
+///     while t < t_end:
+///       t_next = min(next event, next kernel time point (warm-up end, batch boundary, sample))
+///       t = t_next
+///       if an event is due: pop it (ordered by time, priority, insertion sequence), call its
+///         component's on_event(), then deliver the queued "space freed" notifications in
+///         first-in-first-out order until none is left
+///       else: end the warm-up (restart statistics), close a batch, or record a sample
+///
+/// Events at a time point run before the kernel's own work at that time, so a sample at t sees
+/// the plant after everything that happened at t.
+
+#include <atomic>
+#include <cassert>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plantwin/model.h"
+#include "plantwin/state.h"
+
+namespace plantwin {
+
+class Sim {
+ public:
+  /// A fresh run (replication `replication`) of `model`.
+  explicit Sim(std::shared_ptr<const Model> model, std::uint64_t replication = 0);
+  /// Continues from a copy of an existing state (a fork).
+  Sim(std::shared_ptr<const Model> model, State state);
+
+  const Model& model() const { return *model_; }
+  const std::shared_ptr<const Model>& model_ptr() const { return model_; }
+  State& state() { return state_; }
+  const State& state() const { return state_; }
+  double now() const { return state_.time; }
+
+  /// Runs until time `t_end` (clamped to the horizon). Returns false if `stop` was raised
+  /// first; the state is then consistent at the last event executed.
+  bool run_until(double t_end, const std::atomic<bool>* stop = nullptr);
+  /// Runs to the horizon.
+  bool run(const std::atomic<bool>* stop = nullptr) { return run_until(model_->horizon(), stop); }
+  bool finished() const { return state_.time >= model_->horizon(); }
+
+  /// The KPI table over the statistics period so far: line KPIs first, then per component.
+  std::vector<KpiRow> kpis() const;
+  /// Current value of a signal by index into Model::signals().
+  double signal(int index) const {
+    const SignalRef& s = model_->signals()[static_cast<std::size_t>(index)];
+    return model_->component(s.component).signal(*this, s.index);
+  }
+
+  // ---- For components -------------------------------------------------------------------
+
+  template <class T>
+  T& state_of(const Component& c) {
+    return static_cast<T&>(*state_.components[static_cast<std::size_t>(c.id())]);
+  }
+  template <class T>
+  const T& state_of(const Component& c) const {
+    return static_cast<const T&>(*state_.components[static_cast<std::size_t>(c.id())]);
+  }
+
+  EventHandle schedule_in(double delay, const Component& c, int kind, std::int64_t arg = 0,
+                          int priority = 0) {
+    assert(delay >= 0);
+    return state_.calendar.schedule(state_.time + delay, c.id(), kind, arg, priority);
+  }
+  EventHandle schedule_at(double time, const Component& c, int kind, std::int64_t arg = 0,
+                          int priority = 0) {
+    assert(time >= state_.time);
+    return state_.calendar.schedule(time, c.id(), kind, arg, priority);
+  }
+  /// Cancels a pending event and clears the handle; harmless if it is not pending.
+  void cancel(EventHandle& h) {
+    state_.calendar.cancel(h);
+    h = EventHandle{};
+  }
+  bool pending(EventHandle h) const { return state_.calendar.pending(h); }
+  double time_of(EventHandle h) const { return state_.calendar.time_of(h); }
+
+  /// Whether the component downstream of `from`'s output `port` would take a part now.
+  bool can_push(const Component& from, int port) const {
+    const Link& l = from.output(port);
+    return model_->component(l.component).can_accept(*this, l.port);
+  }
+  /// Offers `part` downstream of `from`'s output `port`; true if it was taken.
+  bool try_push(const Component& from, int port, PartId part) {
+    const Link& l = from.output(port);
+    const Component& to = model_->component(l.component);
+    if (!to.can_accept(*this, l.port)) return false;
+    to.accept(*this, l.port, part);
+    return true;
+  }
+  /// `c` has room on input `port` now: its upstream component hears of it after this event.
+  void notify_space(const Component& c, int port) {
+    const Link& l = c.input(port);
+    state_.space_queue.push_back(l);
+  }
+  /// notify_space() for every input of `c`, in port order.
+  void notify_space_all(const Component& c) {
+    for (int p = 0; p < c.num_inputs(); ++p) notify_space(c, p);
+  }
+  double occupancy_downstream(const Component& from, int port) const {
+    return model_->component(from.output(port).component).occupancy(*this);
+  }
+
+  /// A new part of type `type` enters the system now.
+  PartId create_part(int type);
+  const Part& part(PartId id) const { return state_.parts[static_cast<std::size_t>(id)]; }
+  Part& part(PartId id) { return state_.parts[static_cast<std::size_t>(id)]; }
+  /// A part leaves the system through a sink (counted in throughput and lead time).
+  void part_exits(PartId id);
+  /// A part is scrapped (leaves the system, counted apart).
+  void part_scrapped(PartId id);
+  /// A part is consumed into another (assembly); it leaves without being counted.
+  void part_consumed(PartId id);
+
+  /// Adds an entry to the event log when the scenario records events.
+  void log_event(const Component& c, const char* kind, std::string detail = {}) {
+    if (model_->record().events)
+      state_.trace.events.push_back(LoggedEvent{state_.time, c.id(), kind, std::move(detail)});
+  }
+  /// Start of the statistics period (end of warm-up, or 0).
+  double stats_start() const { return state_.stats_start; }
+
+ private:
+  void start();
+  void settle() {
+    auto& q = state_.space_queue;
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      const Link l = q[i];
+      model_->component(l.component).on_space(*this, l.port);
+    }
+    q.clear();
+  }
+  void kernel_step();
+  double next_kernel_time() const;
+  void release_part(PartId id);
+  void snapshot_batch();
+
+  std::shared_ptr<const Model> model_;
+  State state_;
+  double batch_length_ = 0;
+};
+
+}  // namespace plantwin

@@ -1,0 +1,85 @@
+#pragma once
+/// The State: everything that changes during a run. Copyable (forks, replications).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plantwin/calendar.h"
+#include "plantwin/component.h"
+#include "plantwin/stats.h"
+
+namespace plantwin {
+
+class Model;
+
+/// A part in the system: when it entered and its type (index into Model::part_types()).
+struct Part {
+  double created = 0;
+  std::int32_t type = 0;
+};
+
+/// One entry of the event log written to /events.
+struct LoggedEvent {
+  double time = 0;
+  std::int32_t component = -1;
+  const char* kind = "";  ///< A string literal owned by the component's code.
+  std::string detail;
+};
+
+/// Line-level counters snapshotted at each batch boundary for batch means.
+struct BatchSnapshot {
+  double time = 0;
+  double exits = 0;
+  double wip_integral = 0;
+  double lead_time_sum = 0;
+  double lead_time_count = 0;
+};
+
+/// Recorded samples: one time column and one value column per recorded signal.
+struct Trace {
+  std::vector<double> times;
+  std::vector<std::vector<double>> values;  ///< values[k][i]: signal k at times[i].
+  std::vector<LoggedEvent> events;
+};
+
+class State {
+ public:
+  /// A fresh state at time 0 for replication `replication` of `model`.
+  State(const Model& model, std::uint64_t replication);
+  State(const State& other);
+  State& operator=(const State& other);
+  State(State&&) noexcept = default;
+  State& operator=(State&&) noexcept = default;
+
+  double time = 0;
+  std::uint64_t replication = 0;
+  bool started = false;
+  bool warmup_done = false;
+  std::uint64_t events_executed = 0;
+  Calendar calendar;
+  std::vector<std::unique_ptr<ComponentState>> components;
+
+  // Parts.
+  std::vector<Part> parts;
+  std::vector<PartId> free_parts;
+
+  // Deferred "space freed" notifications: upstream links to call on_space() on.
+  std::vector<Link> space_queue;
+
+  // Line statistics (since the end of warm-up).
+  double stats_start = 0;
+  TimeWeighted wip;
+  std::int64_t live_parts = 0;
+  std::int64_t created = 0, exits = 0, scrapped = 0;
+  Tally lead_time;    ///< Sink exits.
+  Tally sojourn_all;  ///< Every departure (exits and scrap), for Little's law.
+  std::vector<BatchSnapshot> batches;
+  int next_batch = 1;
+  double next_sample = 0;
+
+  Trace trace;
+};
+
+}  // namespace plantwin

@@ -1,0 +1,384 @@
+#include "plantwin/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace plantwin {
+
+void Component::accept(Sim&, int port, PartId) const {
+  // The kernel only calls accept() after can_accept() said yes; a component that says yes
+  // must take the part. Reaching here is a bug in that component.
+  throw std::logic_error(fmt::format("{} ({}) cannot accept parts on port {}", name_, type_, port));
+}
+
+int BuildContext::part_type_index(const std::string& type) const {
+  const auto it = std::find(part_types_.begin(), part_types_.end(), type);
+  return it == part_types_.end() ? -1 : static_cast<int>(it - part_types_.begin());
+}
+
+void BuildContext::error(std::string message) {
+  params_.diagnostics().error(location_, params_.path(), std::move(message));
+}
+
+void BuildContext::require_ports(int min_in, int max_in, int min_out, int max_out) {
+  auto check = [&](int n, int lo, int hi, const char* dir, const char* arrow) {
+    if (n >= lo && n <= hi) return;
+    std::string want;
+    if (lo == hi)
+      want = fmt::format("exactly {}", lo);
+    else if (hi >= 1000000)
+      want = fmt::format("at least {}", lo);
+    else
+      want = fmt::format("{} to {}", lo, hi);
+    if (hi == 0) {
+      error(fmt::format(
+          "a {} has no {}s, but the flow gives it {} ({})",
+          params_.node().find("type") ? params_.node().find("type")->scalar : "component", dir, n,
+          arrow));
+    } else {
+      error(fmt::format("needs {} {}{} in the flow, got {}", want, dir,
+                        lo == 1 && hi == 1 ? "" : "s", n));
+    }
+  };
+  check(static_cast<int>(inputs_.size()), min_in, max_in, "input", "\"x -> name\"");
+  check(static_cast<int>(outputs_.size()), min_out, max_out, "output", "\"name -> x\"");
+}
+
+void Registry::add(std::string type, std::string summary, ComponentFactory factory) {
+  if (entries_.count(type)) throw std::logic_error("component type registered twice: " + type);
+  entries_.emplace(std::move(type), Entry{std::move(summary), std::move(factory)});
+}
+
+const ComponentFactory* Registry::find(const std::string& type) const {
+  const auto it = entries_.find(type);
+  return it == entries_.end() ? nullptr : &it->second.factory;
+}
+
+std::vector<std::string> Registry::types() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : entries_) out.push_back(k);
+  return out;
+}
+
+const std::string& Registry::summary(const std::string& type) const {
+  return entries_.at(type).summary;
+}
+
+int Model::find_component(const std::string& name) const {
+  const auto it = component_index_.find(name);
+  return it == component_index_.end() ? -1 : it->second;
+}
+
+int Model::find_signal(const std::string& name) const {
+  const auto it = signal_index_.find(name);
+  return it == signal_index_.end() ? -1 : it->second;
+}
+
+/// Compiles a scenario in passes: top-level keys, flow links, components, record plan.
+class ModelBuilder {
+ public:
+  ModelBuilder(const Scenario& scenario, const Registry& registry)
+      : scenario_(scenario), registry_(registry), model_(std::make_shared<Model>()) {}
+
+  std::shared_ptr<const Model> build() {
+    const Node& root = scenario_.root;
+    ParamReader top(root, "", diag_, scenario_.base_dir);
+    model_->scenario_ = scenario_;
+    model_->name_ = top.text("name", std::filesystem::path(scenario_.file).stem().string());
+    model_->description_ = top.text("description", "");
+    model_->seed_ = static_cast<std::uint64_t>(
+        top.integer("seed", 1, 0, std::numeric_limits<long long>::max()));
+    model_->horizon_ = top.quantity("horizon", Dimension::kTime, std::nullopt, 0, HUGE_VAL, true);
+    model_->warmup_ = top.duration("warmup", 0.0);
+    if (std::isinf(model_->horizon_)) top.error("horizon", "must be finite");
+    if (model_->warmup_ >= model_->horizon_ && model_->horizon_ > 0)
+      top.error("warmup", fmt::format("must be shorter than the horizon ({})",
+                                      format_duration(model_->horizon_)));
+    const Node* components = top.raw("components");
+    const Node* flow = top.raw("flow");
+    const Node* record = top.raw("record");
+    const Node* statistics = top.raw("statistics");
+    top.allow("experiments");  // read by the experiment runner
+    top.finish();
+
+    if (statistics) {
+      if (!statistics->is_map()) {
+        diag_.error(statistics->location, "statistics", "expected a map (batches: 20)");
+      } else {
+        ParamReader st(*statistics, "statistics", diag_);
+        model_->batches_ = static_cast<int>(st.integer("batches", 20, 2, 10000));
+        st.finish();
+      }
+    }
+
+    if (!components) {
+      diag_.error(root.location, "components", "is required: a map of component name to its keys");
+    } else if (!components->is_map() || components->entries.empty()) {
+      diag_.error(components->location, "components",
+                  fmt::format("expected a map of component name to its keys, got {}",
+                              components->kind_phrase()));
+    } else {
+      collect_names(*components);
+    }
+    if (!flow) {
+      diag_.error(root.location, "flow", "is required: a list such as [\"source -> m1 -> sink\"]");
+    } else {
+      parse_flow(*flow);
+    }
+    if (components && components->is_map()) build_components(*components);
+    if (record) parse_record(*record);
+    diag_.throw_if_any();
+    return model_;
+  }
+
+ private:
+  void collect_names(const Node& components) {
+    for (std::size_t i = 0; i < components.entries.size(); ++i) {
+      const auto& [name, node] = components.entries[i];
+      const std::string path = "components." + name;
+      if (name.empty() || name.find_first_of(" .->,") != std::string::npos) {
+        diag_.error(components.key_locations[i], path,
+                    "component names must not contain spaces, dots, commas or arrows");
+      }
+      names_.push_back(name);
+      inputs_.emplace_back();
+      outputs_.emplace_back();
+      // Part types come from sources; machines read them while they are built.
+      if (node.is_map()) {
+        const Node* type = node.find("type");
+        const Node* mix = node.find("part_types");
+        if (type && type->scalar == "source" && mix && mix->is_map())
+          for (const auto& [t, w] : mix->entries)
+            if (std::find(part_types_.begin(), part_types_.end(), t) == part_types_.end())
+              part_types_.push_back(t);
+      }
+    }
+  }
+
+  int index_of(const std::string& name) const {
+    const auto it = std::find(names_.begin(), names_.end(), name);
+    return it == names_.end() ? -1 : static_cast<int>(it - names_.begin());
+  }
+
+  void parse_flow(const Node& flow) {
+    if (!flow.is_seq()) {
+      diag_.error(flow.location, "flow",
+                  fmt::format("expected a list of chains such as \"a -> b -> c\", got {}",
+                              flow.kind_phrase()));
+      return;
+    }
+    std::set<std::pair<int, int>> seen;
+    for (std::size_t i = 0; i < flow.items.size(); ++i) {
+      const Node& item = flow.items[i];
+      const std::string path = fmt::format("flow[{}]", i);
+      if (!item.is_scalar()) {
+        diag_.error(item.location, path,
+                    fmt::format("expected a chain such as \"a -> b\", got {}", item.kind_phrase()));
+        continue;
+      }
+      const std::string& text = item.scalar;
+      std::vector<std::pair<std::string, int>> tokens;  // name, column offset
+      std::size_t start = 0;
+      for (;;) {
+        const auto arrow = text.find("->", start);
+        std::string_view part(text.data() + start,
+                              (arrow == std::string::npos ? text.size() : arrow) - start);
+        std::size_t lead = 0;
+        while (lead < part.size() && part[lead] == ' ') ++lead;
+        std::size_t len = part.size();
+        while (len > lead && part[len - 1] == ' ') --len;
+        tokens.emplace_back(std::string(part.substr(lead, len - lead)),
+                            static_cast<int>(start + lead));
+        if (arrow == std::string::npos) break;
+        start = arrow + 2;
+      }
+      if (tokens.size() < 2) {
+        diag_.error(item.location, path,
+                    fmt::format("expected a chain such as \"a -> b\", got \"{}\"", text));
+        continue;
+      }
+      std::vector<int> ids;
+      bool ok = true;
+      for (const auto& [tok, col] : tokens) {
+        SourceLocation loc = item.location;
+        if (loc.line > 0) loc.column += col + (item.quoted ? 1 : 0);
+        if (tok.empty()) {
+          diag_.error(loc, path, fmt::format("empty name in \"{}\"", text));
+          ok = false;
+          continue;
+        }
+        const int id = index_of(tok);
+        if (id < 0) {
+          const std::string hint = closest_match(tok, names_);
+          diag_.error(
+              loc, path,
+              fmt::format("unknown component \"{}\"{}", tok,
+                          hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+          ok = false;
+        }
+        ids.push_back(id);
+      }
+      if (!ok) continue;
+      for (std::size_t k = 0; k + 1 < ids.size(); ++k) {
+        const int a = ids[k], b = ids[k + 1];
+        if (a == b) {
+          diag_.error(item.location, path, fmt::format("\"{}\" cannot feed itself", names_[a]));
+          continue;
+        }
+        if (!seen.insert({a, b}).second) {
+          diag_.error(item.location, path,
+                      fmt::format("the link {} -> {} is given twice", names_[a], names_[b]));
+          continue;
+        }
+        outputs_[a].push_back(b);
+        inputs_[b].push_back(a);
+      }
+    }
+  }
+
+  void build_components(const Node& components) {
+    const auto types = registry_.types();
+    std::vector<std::unique_ptr<Component>> built(names_.size());
+    bool all_built = true;
+    for (std::size_t i = 0; i < components.entries.size(); ++i) {
+      const auto& [name, node] = components.entries[i];
+      const std::string path = "components." + name;
+      if (!node.is_map()) {
+        diag_.error(node.location, path,
+                    fmt::format("expected a map with a type (e.g. type: machine), got {}",
+                                node.kind_phrase()));
+        all_built = false;
+        continue;
+      }
+      ParamReader params(node, path, diag_, scenario_.base_dir);
+      const Node* type = params.raw("type");
+      if (!type || !type->is_scalar()) {
+        diag_.error(node.location, path + ".type",
+                    fmt::format("is required; one of {}", fmt::join(types, ", ")));
+        all_built = false;
+        continue;
+      }
+      const ComponentFactory* factory = registry_.find(type->scalar);
+      if (!factory) {
+        const std::string hint = closest_match(type->scalar, types);
+        diag_.error(type->location, path + ".type",
+                    fmt::format("unknown component type \"{}\"{}; known: {}", type->scalar,
+                                hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
+                                fmt::join(types, ", ")));
+        all_built = false;
+        continue;
+      }
+      params.allow("position");  // for the viewer's layout
+      std::vector<std::string> in_names, out_names;
+      for (int u : inputs_[i]) in_names.push_back(names_[static_cast<std::size_t>(u)]);
+      for (int d : outputs_[i]) out_names.push_back(names_[static_cast<std::size_t>(d)]);
+      if (in_names.empty() && out_names.empty()) {
+        diag_.error(components.key_locations[i], path, "is not connected: name it in the flow");
+      }
+      BuildContext ctx(name, params, in_names, out_names, part_types_, components.key_locations[i]);
+      const std::size_t errors_before = diag_.size();
+      std::unique_ptr<Component> c = (*factory)(ctx);
+      params.finish();
+      if (!c || diag_.size() != errors_before) {
+        all_built = false;
+        continue;
+      }
+      built[i] = std::move(c);
+    }
+    if (!all_built || !diag_.empty()) return;
+
+    for (std::size_t i = 0; i < built.size(); ++i) {
+      Component& c = *built[i];
+      c.id_ = static_cast<int>(i);
+      model_->component_index_[names_[i]] = static_cast<int>(i);
+    }
+    // Port numbers follow the order links appear in the flow.
+    for (std::size_t a = 0; a < built.size(); ++a) {
+      for (int b : outputs_[a]) {
+        const auto& ins = inputs_[static_cast<std::size_t>(b)];
+        const int in_port =
+            static_cast<int>(std::find(ins.begin(), ins.end(), static_cast<int>(a)) - ins.begin());
+        const int out_port = static_cast<int>(built[a]->outputs_.size());
+        built[a]->outputs_.push_back(Link{b, in_port});
+        (void)out_port;
+      }
+      for (int u : inputs_[a]) {
+        const auto& outs = outputs_[static_cast<std::size_t>(u)];
+        const int out_port = static_cast<int>(
+            std::find(outs.begin(), outs.end(), static_cast<int>(a)) - outs.begin());
+        built[a]->inputs_.push_back(Link{u, out_port});
+      }
+    }
+    for (auto& c : built) {
+      const auto specs = c->signals();
+      for (std::size_t k = 0; k < specs.size(); ++k) {
+        SignalRef ref{c->name() + "." + specs[k].name, specs[k].unit, c->id(), static_cast<int>(k)};
+        model_->signal_index_[ref.name] = static_cast<int>(model_->signals_.size());
+        model_->signals_.push_back(std::move(ref));
+      }
+      model_->components_.push_back(std::move(c));
+    }
+    model_->part_types_ = part_types_;
+  }
+
+  void parse_record(const Node& record) {
+    if (!record.is_map()) {
+      diag_.error(
+          record.location, "record",
+          fmt::format("expected a map (period, signals, events), got {}", record.kind_phrase()));
+      return;
+    }
+    ParamReader r(record, "record", diag_);
+    RecordPlan& plan = model_->record_;
+    plan.period = r.quantity("period", Dimension::kTime, 0.0, 0);
+    plan.events = r.boolean("events", true);
+    const Node* signals = r.raw("signals");
+    r.finish();
+    if (!diag_.empty() && model_->signals_.empty()) return;  // components failed; names unknown
+    std::vector<std::string> known;
+    for (const auto& s : model_->signals_) known.push_back(s.name);
+    if (!signals || (signals->is_scalar() && signals->scalar == "all")) {
+      if (plan.period > 0)
+        for (std::size_t i = 0; i < known.size(); ++i) plan.signals.push_back(static_cast<int>(i));
+    } else if (!signals->is_seq()) {
+      diag_.error(signals->location, "record.signals",
+                  fmt::format("expected a list of signal names or \"all\", got {}",
+                              signals->kind_phrase()));
+    } else {
+      for (std::size_t i = 0; i < signals->items.size(); ++i) {
+        const Node& s = signals->items[i];
+        const int idx = s.is_scalar() ? model_->find_signal(s.scalar) : -1;
+        if (idx < 0) {
+          const std::string hint = s.is_scalar() ? closest_match(s.scalar, known) : "";
+          diag_.error(
+              s.location, fmt::format("record.signals[{}]", i),
+              fmt::format("unknown signal \"{}\"{}", s.is_scalar() ? s.scalar : s.to_yaml(),
+                          hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+          continue;
+        }
+        plan.signals.push_back(idx);
+      }
+      if (plan.period <= 0 && !plan.signals.empty())
+        diag_.error(record.location, "record.period", "is required when signals are listed");
+    }
+  }
+
+  const Scenario& scenario_;
+  const Registry& registry_;
+  std::shared_ptr<Model> model_;
+  Diagnostics diag_;
+  std::vector<std::string> names_;
+  std::vector<std::vector<int>> inputs_, outputs_;
+  std::vector<std::string> part_types_;
+};
+
+std::shared_ptr<const Model> compile(const Scenario& scenario, const Registry& registry) {
+  return ModelBuilder(scenario, registry).build();
+}
+
+}  // namespace plantwin

@@ -1,0 +1,285 @@
+#include "plantwin/scenario.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace plantwin {
+
+std::string SourceLocation::str() const {
+  if (line <= 0) return file;
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
+std::string Diagnostic::str() const {
+  std::string s = location.str();
+  if (!s.empty()) s += ": ";
+  if (!path.empty()) s += path + ": ";
+  return s + message;
+}
+
+namespace {
+std::string join_diagnostics(const std::vector<Diagnostic>& ds) {
+  std::string out;
+  for (const auto& d : ds) {
+    if (!out.empty()) out += '\n';
+    out += d.str();
+  }
+  return out;
+}
+}  // namespace
+
+ScenarioError::ScenarioError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(join_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+void Diagnostics::throw_if_any() const {
+  if (!items_.empty()) throw ScenarioError(items_);
+}
+
+const Node* Node::find(std::string_view key) const {
+  for (const auto& [k, v] : entries)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+Node* Node::find(std::string_view key) {
+  for (auto& [k, v] : entries)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+std::string_view Node::kind_phrase() const {
+  switch (kind) {
+    case Kind::kNull:
+      return "nothing";
+    case Kind::kScalar:
+      return "a value";
+    case Kind::kSequence:
+      return "a list";
+    case Kind::kMap:
+      return "a map";
+  }
+  return "";
+}
+
+std::string Node::to_yaml() const {
+  switch (kind) {
+    case Kind::kNull:
+      return "null";
+    case Kind::kScalar: {
+      YAML::Emitter e;
+      e << scalar;
+      return e.c_str();
+    }
+    case Kind::kSequence: {
+      std::string s = "[";
+      for (std::size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i].to_yaml();
+      return s + "]";
+    }
+    case Kind::kMap: {
+      std::string s = "{";
+      for (std::size_t i = 0; i < entries.size(); ++i)
+        s += (i ? ", " : "") + entries[i].first + ": " + entries[i].second.to_yaml();
+      return s + "}";
+    }
+  }
+  return "";
+}
+
+namespace {
+
+SourceLocation location_of(const YAML::Mark& mark, const std::string& file) {
+  return SourceLocation{file, mark.line + 1, mark.column + 1};
+}
+
+Node convert(const YAML::Node& y, const std::string& file, Diagnostics& diag,
+             const std::string& path) {
+  Node n;
+  n.location = location_of(y.Mark(), file);
+  switch (y.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      n.kind = Node::Kind::kNull;
+      break;
+    case YAML::NodeType::Scalar:
+      n.kind = Node::Kind::kScalar;
+      n.scalar = y.Scalar();
+      n.quoted = y.Tag() == "!";
+      break;
+    case YAML::NodeType::Sequence: {
+      n.kind = Node::Kind::kSequence;
+      int i = 0;
+      for (const auto& item : y) {
+        n.items.push_back(convert(item, file, diag, fmt::format("{}[{}]", path, i)));
+        ++i;
+      }
+      break;
+    }
+    case YAML::NodeType::Map:
+      n.kind = Node::Kind::kMap;
+      for (const auto& kv : y) {
+        const SourceLocation kloc = location_of(kv.first.Mark(), file);
+        if (!kv.first.IsScalar()) {
+          diag.error(kloc, path, "map keys must be plain words");
+          continue;
+        }
+        const std::string key = kv.first.Scalar();
+        const std::string child_path = path.empty() ? key : path + "." + key;
+        if (n.find(key)) {
+          diag.error(kloc, child_path, "key appears twice");
+          continue;
+        }
+        n.entries.emplace_back(key, convert(kv.second, file, diag, child_path));
+        n.key_locations.push_back(kloc);
+      }
+      break;
+  }
+  return n;
+}
+
+Node parse_yaml(const std::string& text, const std::string& file) {
+  YAML::Node y;
+  try {
+    y = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError({Diagnostic{location_of(e.mark, file), "", "YAML syntax: " + e.msg}});
+  }
+  Diagnostics diag;
+  Node n = convert(y, file, diag, "");
+  diag.throw_if_any();
+  return n;
+}
+
+}  // namespace
+
+Scenario load_scenario_text(std::string text, std::string label, std::string base_dir) {
+  Scenario s;
+  s.file = std::move(label);
+  s.root = parse_yaml(text, s.file);
+  s.text = std::move(text);
+  s.base_dir = std::move(base_dir);
+  if (!s.root.is_map()) {
+    throw ScenarioError(
+        {Diagnostic{s.root.location.line ? s.root.location : SourceLocation{s.file, 1, 1}, "",
+                    fmt::format("a scenario must be a map of keys (name, horizon, "
+                                "components, flow ...), got {}",
+                                s.root.kind_phrase())}});
+  }
+  return s;
+}
+
+Scenario load_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw ScenarioError({Diagnostic{SourceLocation{path, 0, 0}, "", "cannot read the file"}});
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  return load_scenario_text(ss.str(), path, dir);
+}
+
+namespace {
+
+void relabel(Node& n, const SourceLocation& loc) {
+  n.location = loc;
+  for (auto& c : n.items) relabel(c, loc);
+  for (auto& [k, v] : n.entries) relabel(v, loc);
+  for (auto& kl : n.key_locations) kl = loc;
+}
+
+}  // namespace
+
+void apply_override(Scenario& scenario, std::string_view assignment) {
+  const std::string label = fmt::format("--set {}", assignment);
+  const SourceLocation loc{label, 0, 0};
+  const auto eq = assignment.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw ScenarioError({Diagnostic{loc, "", "expected key.path=value"}});
+  }
+  const std::string path(assignment.substr(0, eq));
+  const std::string value_text(assignment.substr(eq + 1));
+  Node value;
+  try {
+    value = parse_yaml(value_text.empty() ? std::string("null") : value_text, label);
+  } catch (const ScenarioError& e) {
+    throw ScenarioError({Diagnostic{loc, path, "the value is not valid YAML"}});
+  }
+  relabel(value, loc);
+
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  Node* cur = &scenario.root;
+  std::string walked;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& key = parts[i];
+    if (key.empty()) throw ScenarioError({Diagnostic{loc, path, "empty key in the path"}});
+    walked += (walked.empty() ? "" : ".") + key;
+    const bool last = i + 1 == parts.size();
+    if (cur->is_seq()) {
+      std::size_t idx = 0;
+      auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), idx);
+      if (ec != std::errc() || p != key.data() + key.size() || idx >= cur->items.size()) {
+        throw ScenarioError({Diagnostic{
+            loc, walked, fmt::format("expected a list index below {}", cur->items.size())}});
+      }
+      cur = &cur->items[idx];
+    } else {
+      if (cur->is_null()) cur->kind = Node::Kind::kMap;
+      if (!cur->is_map()) {
+        throw ScenarioError({Diagnostic{
+            loc, walked, fmt::format("cannot set a key inside {}", cur->kind_phrase())}});
+      }
+      Node* child = cur->find(key);
+      if (!child) {
+        cur->entries.emplace_back(key, Node{});
+        cur->key_locations.push_back(loc);
+        child = &cur->entries.back().second;
+        child->location = loc;
+      }
+      cur = child;
+    }
+    if (last) *cur = value;
+  }
+  scenario.overrides.emplace_back(assignment);
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& k : known) {
+    const std::size_t d = edit_distance(word, k);
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+}  // namespace plantwin

@@ -1,0 +1,236 @@
+#include "plantwin/sim.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace plantwin {
+
+State::State(const Model& model, std::uint64_t rep) : replication(rep) {
+  components.reserve(model.size());
+  const StreamSeed seed{model.seed(), rep};
+  for (std::size_t i = 0; i < model.size(); ++i)
+    components.push_back(model.component(static_cast<int>(i)).make_state(seed));
+  trace.values.resize(model.record().signals.size());
+}
+
+State::State(const State& o)
+    : time(o.time),
+      replication(o.replication),
+      started(o.started),
+      warmup_done(o.warmup_done),
+      events_executed(o.events_executed),
+      calendar(o.calendar),
+      parts(o.parts),
+      free_parts(o.free_parts),
+      space_queue(o.space_queue),
+      stats_start(o.stats_start),
+      wip(o.wip),
+      live_parts(o.live_parts),
+      created(o.created),
+      exits(o.exits),
+      scrapped(o.scrapped),
+      lead_time(o.lead_time),
+      sojourn_all(o.sojourn_all),
+      batches(o.batches),
+      next_batch(o.next_batch),
+      next_sample(o.next_sample),
+      trace(o.trace) {
+  components.reserve(o.components.size());
+  for (const auto& c : o.components) components.push_back(c->clone());
+}
+
+State& State::operator=(const State& o) {
+  if (this != &o) {
+    State copy(o);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+Sim::Sim(std::shared_ptr<const Model> model, std::uint64_t replication)
+    : model_(std::move(model)), state_(*model_, replication) {
+  batch_length_ = (model_->horizon() - model_->warmup()) / model_->batches();
+}
+
+Sim::Sim(std::shared_ptr<const Model> model, State state)
+    : model_(std::move(model)), state_(std::move(state)) {
+  batch_length_ = (model_->horizon() - model_->warmup()) / model_->batches();
+}
+
+void Sim::start() {
+  state_.started = true;
+  state_.time = 0;
+  state_.wip.reset(0, 0);
+  state_.space_queue.reserve(64);
+  if (model_->warmup() <= 0) {
+    state_.warmup_done = true;
+    snapshot_batch();
+  }
+  for (std::size_t i = 0; i < model_->size(); ++i) {
+    model_->component(static_cast<int>(i)).start(*this);
+    settle();
+  }
+}
+
+double Sim::next_kernel_time() const {
+  double t = Calendar::kNever;
+  if (!state_.warmup_done)
+    t = model_->warmup();
+  else if (state_.next_batch <= model_->batches())
+    t = state_.next_batch == model_->batches()
+            ? model_->horizon()
+            : model_->warmup() + state_.next_batch * batch_length_;
+  if (model_->record().period > 0 && !model_->record().signals.empty() &&
+      state_.next_sample <= model_->horizon())
+    t = std::min(t, state_.next_sample);
+  return t;
+}
+
+void Sim::snapshot_batch() {
+  const double t = state_.time;
+  state_.batches.push_back(BatchSnapshot{t, static_cast<double>(state_.exits),
+                                         state_.wip.integral(t), state_.lead_time.sum(),
+                                         static_cast<double>(state_.lead_time.count())});
+}
+
+void Sim::kernel_step() {
+  const double t = state_.time;
+  if (!state_.warmup_done && t >= model_->warmup()) {
+    state_.warmup_done = true;
+    state_.stats_start = t;
+    state_.wip.reset(t, static_cast<double>(state_.live_parts));
+    state_.exits = state_.scrapped = state_.created = 0;
+    state_.lead_time.reset();
+    state_.sojourn_all.reset();
+    for (std::size_t i = 0; i < model_->size(); ++i)
+      model_->component(static_cast<int>(i)).reset_statistics(*this);
+    state_.batches.clear();
+    snapshot_batch();
+  }
+  if (state_.warmup_done && state_.next_batch <= model_->batches()) {
+    const double boundary = state_.next_batch == model_->batches()
+                                ? model_->horizon()
+                                : model_->warmup() + state_.next_batch * batch_length_;
+    if (t >= boundary) {
+      snapshot_batch();
+      ++state_.next_batch;
+    }
+  }
+  const RecordPlan& rec = model_->record();
+  if (rec.period > 0 && !rec.signals.empty() && t >= state_.next_sample) {
+    state_.trace.times.push_back(t);
+    for (std::size_t k = 0; k < rec.signals.size(); ++k)
+      state_.trace.values[k].push_back(signal(rec.signals[k]));
+    // Computed from the count, not accumulated, so sample times do not drift.
+    state_.next_sample = static_cast<double>(state_.trace.times.size()) * rec.period;
+  }
+}
+
+bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
+  if (!state_.started) start();
+  t_end = std::min(t_end, model_->horizon());
+  double kernel_t = next_kernel_time();
+  Calendar& cal = state_.calendar;
+  for (;;) {
+    const double te = cal.next_time();
+    if (te <= kernel_t && te <= t_end) {
+      const Event ev = cal.pop();
+      state_.time = ev.time;
+      ++state_.events_executed;
+      model_->component(ev.target).on_event(*this, ev.kind, ev.arg);
+      settle();
+      if (stop && (state_.events_executed & 0x3FFF) == 0 && stop->load(std::memory_order_relaxed))
+        return false;
+      continue;
+    }
+    if (kernel_t <= t_end) {
+      state_.time = kernel_t;
+      kernel_step();
+      kernel_t = next_kernel_time();
+      if (stop && stop->load(std::memory_order_relaxed)) return false;
+      continue;
+    }
+    if (t_end > state_.time) state_.time = t_end;
+    return true;
+  }
+}
+
+PartId Sim::create_part(int type) {
+  PartId id;
+  if (!state_.free_parts.empty()) {
+    id = state_.free_parts.back();
+    state_.free_parts.pop_back();
+  } else {
+    id = static_cast<PartId>(state_.parts.size());
+    state_.parts.emplace_back();
+  }
+  state_.parts[static_cast<std::size_t>(id)] = Part{state_.time, type};
+  ++state_.live_parts;
+  ++state_.created;
+  state_.wip.update(state_.time, static_cast<double>(state_.live_parts));
+  return id;
+}
+
+void Sim::release_part(PartId id) {
+  --state_.live_parts;
+  state_.wip.update(state_.time, static_cast<double>(state_.live_parts));
+  state_.free_parts.push_back(id);
+}
+
+void Sim::part_exits(PartId id) {
+  const double sojourn = state_.time - part(id).created;
+  if (state_.warmup_done) {
+    ++state_.exits;
+    state_.lead_time.add(sojourn);
+    state_.sojourn_all.add(sojourn);
+  }
+  release_part(id);
+}
+
+void Sim::part_scrapped(PartId id) {
+  if (state_.warmup_done) {
+    ++state_.scrapped;
+    state_.sojourn_all.add(state_.time - part(id).created);
+  }
+  release_part(id);
+}
+
+void Sim::part_consumed(PartId id) {
+  release_part(id);
+}
+
+std::vector<KpiRow> Sim::kpis() const {
+  std::vector<KpiRow> rows;
+  const double t = state_.time;
+  const double span = t - state_.stats_start;
+  const auto& b = state_.batches;
+  std::vector<double> th, wip, lt;
+  for (std::size_t i = 1; i < b.size(); ++i) {
+    const double len = b[i].time - b[i - 1].time;
+    if (len <= 0) continue;
+    th.push_back((b[i].exits - b[i - 1].exits) / len * 3600.0);
+    wip.push_back((b[i].wip_integral - b[i - 1].wip_integral) / len);
+    const double n = b[i].lead_time_count - b[i - 1].lead_time_count;
+    lt.push_back(n > 0 ? (b[i].lead_time_sum - b[i - 1].lead_time_sum) / n : std::nan(""));
+  }
+  const auto hw = [](const std::vector<double>& v) {
+    return v.size() >= 2 ? t_interval(v).half_width : std::nan("");
+  };
+  if (!state_.warmup_done) {
+    rows.push_back({"line", "throughput", std::nan(""), std::nan(""), "parts/h"});
+    return rows;
+  }
+  rows.push_back(
+      {"line", "throughput", span > 0 ? state_.exits / span * 3600.0 : 0.0, hw(th), "parts/h"});
+  rows.push_back({"line", "wip", state_.wip.mean(t), hw(wip), "parts"});
+  rows.push_back({"line", "lead_time", state_.lead_time.mean(), hw(lt), "s"});
+  rows.push_back({"line", "exits", static_cast<double>(state_.exits), std::nan(""), "parts"});
+  rows.push_back({"line", "scrapped", static_cast<double>(state_.scrapped), std::nan(""), "parts"});
+  for (std::size_t i = 0; i < model_->size(); ++i)
+    model_->component(static_cast<int>(i)).report(*this, rows);
+  return rows;
+}
+
+}  // namespace plantwin

@@ -1,0 +1,148 @@
+#include "plantwin/units.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace plantwin {
+namespace {
+
+struct UnitFactor {
+  std::string_view name;
+  double factor;
+};
+
+constexpr UnitFactor kTimeUnits[] = {
+    {"ms", 1e-3},       {"s", 1.0},         {"sec", 1.0},      {"second", 1.0},  {"seconds", 1.0},
+    {"min", 60.0},      {"minute", 60.0},   {"minutes", 60.0}, {"h", 3600.0},    {"hr", 3600.0},
+    {"hour", 3600.0},   {"hours", 3600.0},  {"d", 86400.0},    {"day", 86400.0}, {"days", 86400.0},
+    {"week", 604800.0}, {"weeks", 604800.0}};
+constexpr UnitFactor kLengthUnits[] = {{"mm", 1e-3}, {"cm", 1e-2}, {"m", 1.0}, {"km", 1e3}};
+constexpr UnitFactor kSpeedUnits[] = {{"m/s", 1.0},
+                                      {"m/min", 1.0 / 60.0},
+                                      {"m/h", 1.0 / 3600.0},
+                                      {"mm/s", 1e-3},
+                                      {"km/h", 1.0 / 3.6}};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+template <std::size_t N>
+std::optional<double> find_factor(const UnitFactor (&table)[N], std::string_view unit) {
+  for (const auto& u : table)
+    if (u.name == unit) return u.factor;
+  return std::nullopt;
+}
+
+std::optional<double> unit_factor(Dimension dim, std::string_view unit) {
+  switch (dim) {
+    case Dimension::kDimensionless:
+      return unit.empty() ? std::optional<double>(1.0) : std::nullopt;
+    case Dimension::kTime:
+      return find_factor(kTimeUnits, unit);
+    case Dimension::kLength:
+      return find_factor(kLengthUnits, unit);
+    case Dimension::kSpeed:
+      return find_factor(kSpeedUnits, unit);
+    case Dimension::kRate: {
+      // "/h", "per h", "per hour"
+      std::string_view per;
+      if (!unit.empty() && unit.front() == '/') {
+        per = trim(unit.substr(1));
+      } else if (unit.substr(0, 4) == "per ") {
+        per = trim(unit.substr(4));
+      } else {
+        return std::nullopt;
+      }
+      auto f = find_factor(kTimeUnits, per);
+      if (!f) return std::nullopt;
+      return 1.0 / *f;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view dimension_phrase(Dimension dim) {
+  switch (dim) {
+    case Dimension::kDimensionless:
+      return "a number";
+    case Dimension::kTime:
+      return "a duration";
+    case Dimension::kRate:
+      return "a rate";
+    case Dimension::kLength:
+      return "a length";
+    case Dimension::kSpeed:
+      return "a speed";
+  }
+  return "a value";
+}
+
+std::string_view dimension_example(Dimension dim) {
+  switch (dim) {
+    case Dimension::kDimensionless:
+      return "2.5";
+    case Dimension::kTime:
+      return "45 s";
+    case Dimension::kRate:
+      return "12 /h";
+    case Dimension::kLength:
+      return "12 m";
+    case Dimension::kSpeed:
+      return "0.5 m/s";
+  }
+  return "";
+}
+
+std::optional<double> parse_quantity(std::string_view text, Dimension dim, std::string* why) {
+  auto fail = [&](std::string msg) -> std::optional<double> {
+    if (why) *why = std::move(msg);
+    return std::nullopt;
+  };
+  const std::string_view s = trim(text);
+  const std::string expected = fmt::format("expected {} (e.g. \"{}\"), got \"{}\"",
+                                           dimension_phrase(dim), dimension_example(dim), s);
+  if (s.empty()) return fail(expected);
+  if (s == "inf" || s == "infinite" || s == "unlimited" || s == "infinity")
+    return std::numeric_limits<double>::infinity();
+
+  double value = 0.0;
+  const char* begin = s.data();
+  const char* end = s.data() + s.size();
+  if (*begin == '+') ++begin;
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr == begin) return fail(expected);
+  if (!std::isfinite(value)) return fail(expected);
+  const std::string_view unit = trim(std::string_view(ptr, static_cast<std::size_t>(end - ptr)));
+  if (unit.empty() && dim != Dimension::kDimensionless) {
+    return fail(fmt::format("expected {} with a unit (e.g. \"{}\"), got \"{}\"",
+                            dimension_phrase(dim), dimension_example(dim), s));
+  }
+  auto factor = unit_factor(dim, unit);
+  if (!factor) {
+    if (dim == Dimension::kDimensionless)
+      return fail(fmt::format("expected a plain number, got \"{}\"", s));
+    return fail(fmt::format("unknown unit \"{}\" for {} (e.g. \"{}\")", unit, dimension_phrase(dim),
+                            dimension_example(dim)));
+  }
+  return value * *factor;
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds)) return "inf";
+  const double a = std::fabs(seconds);
+  if (a >= 86400.0 * 2) return fmt::format("{:.4g} d", seconds / 86400.0);
+  if (a >= 3600.0 * 2) return fmt::format("{:.4g} h", seconds / 3600.0);
+  if (a >= 120.0) return fmt::format("{:.4g} min", seconds / 60.0);
+  return fmt::format("{:.4g} s", seconds);
+}
+
+}  // namespace plantwin

@@ -1,0 +1,195 @@
+#include "conveyor.h"
+
+#include <deque>
+
+#include <fmt/format.h>
+
+#include "line_common.h"
+#include "plantwin/sim.h"
+
+namespace plantwin::line {
+namespace {
+
+enum EventKind { kHeadArrives = 0, kEntryOpens = 1 };
+
+struct Item {
+  PartId part;
+  double ready;  // when it reaches the end: wall time (accumulating) or belt time (not)
+};
+
+struct ConveyorState : ClonableState<ConveyorState> {
+  std::deque<Item> items;
+  double last_entry = -HUGE_VAL;  // wall time (accumulating) or belt time
+  double last_leave = -HUGE_VAL;  // wall time
+  bool head_waiting = false;      // head reached the end and the next station refused it
+  double stopped_total = 0;       // non-accumulating: wall time the belt stood still
+  double stop_start = 0;
+  EventHandle head_event, entry_event;
+  TimeWeighted level, stopped;
+};
+
+class Conveyor final : public Component {
+ public:
+  Conveyor(std::string name, double length, double speed, std::size_t capacity, bool accumulating)
+      : Component(std::move(name), "conveyor"),
+        transit_(length / speed),
+        gap_(length / static_cast<double>(capacity) / speed),
+        capacity_(capacity),
+        accumulating_(accumulating) {}
+
+  std::unique_ptr<ComponentState> make_state(const StreamSeed&) const override {
+    return std::make_unique<ConveyorState>();
+  }
+  void start(Sim& sim) const override { reset_statistics(sim); }
+
+  bool can_accept(const Sim& sim, int) const override {
+    const auto& s = sim.state_of<ConveyorState>(*this);
+    if (s.items.size() >= capacity_) return false;
+    return entry_clock(sim, s) - s.last_entry >= gap_ * (1 - 1e-12);
+  }
+
+  void accept(Sim& sim, int, PartId part) const override {
+    auto& s = sim.state_of<ConveyorState>(*this);
+    const double clock = entry_clock(sim, s);
+    s.items.push_back(Item{part, clock + transit_});
+    s.last_entry = clock;
+    record(sim, s);
+    if (s.items.size() == 1 && !s.head_waiting) schedule_head(sim, s);
+    // Wake the upstream station once the entry spacing has passed.
+    if (s.items.size() < capacity_ && gap_ > 0 && !sim.pending(s.entry_event) &&
+        (accumulating_ || !s.head_waiting))
+      s.entry_event = sim.schedule_in(gap_, *this, kEntryOpens);
+  }
+
+  void on_event(Sim& sim, int kind, std::int64_t) const override {
+    auto& s = sim.state_of<ConveyorState>(*this);
+    if (kind == kEntryOpens) {
+      sim.notify_space_all(*this);
+      return;
+    }
+    s.head_event = EventHandle{};
+    try_release(sim, s);
+  }
+
+  void on_space(Sim& sim, int) const override {
+    auto& s = sim.state_of<ConveyorState>(*this);
+    if (s.head_waiting) try_release(sim, s);
+  }
+
+  double occupancy(const Sim& sim) const override {
+    return static_cast<double>(sim.state_of<ConveyorState>(*this).items.size());
+  }
+
+  std::vector<SignalSpec> signals() const override {
+    return {{"level", "parts", "parts on the belt"},
+            {"stopped", "", "1 while the head part waits for the next station"}};
+  }
+  double signal(const Sim& sim, int index) const override {
+    const auto& s = sim.state_of<ConveyorState>(*this);
+    return index == 0 ? static_cast<double>(s.items.size()) : (s.head_waiting ? 1.0 : 0.0);
+  }
+  void reset_statistics(Sim& sim) const override {
+    auto& s = sim.state_of<ConveyorState>(*this);
+    s.level.reset(sim.now(), static_cast<double>(s.items.size()));
+    s.stopped.reset(sim.now(), s.head_waiting ? 1.0 : 0.0);
+  }
+  void report(const Sim& sim, std::vector<KpiRow>& rows) const override {
+    const auto& s = sim.state_of<ConveyorState>(*this);
+    const double nan = std::nan("");
+    rows.push_back({name(), "mean_level", s.level.mean(sim.now()), nan, "parts"});
+    rows.push_back({name(), "transit_time", transit_, nan, "s"});
+    rows.push_back({name(), "capacity", static_cast<double>(capacity_), nan, "parts"});
+    rows.push_back({name(), "stopped_share", s.stopped.mean(sim.now()), nan, "share"});
+  }
+
+ private:
+  // Accumulating belts measure entries in wall time; a non-accumulating belt in belt time,
+  // which stands still while the belt is stopped.
+  double entry_clock(const Sim& sim, const ConveyorState& s) const {
+    if (accumulating_) return sim.now();
+    const double wall = s.head_waiting ? s.stop_start : sim.now();
+    return wall - s.stopped_total;
+  }
+
+  void schedule_head(Sim& sim, ConveyorState& s) const {
+    if (s.items.empty() || sim.pending(s.head_event)) return;
+    double at = s.items.front().ready + (accumulating_ ? 0.0 : s.stopped_total);
+    at = std::max({at, s.last_leave + gap_, sim.now()});
+    s.head_event = sim.schedule_at(at, *this, kHeadArrives);
+  }
+
+  void try_release(Sim& sim, ConveyorState& s) const {
+    if (s.items.empty()) return;
+    if (!sim.try_push(*this, 0, s.items.front().part)) {
+      if (!s.head_waiting) {
+        s.head_waiting = true;
+        s.stop_start = sim.now();
+        record(sim, s);
+      }
+      return;
+    }
+    if (s.head_waiting) {
+      s.head_waiting = false;
+      if (!accumulating_) s.stopped_total += sim.now() - s.stop_start;
+    }
+    s.items.pop_front();
+    s.last_leave = sim.now();
+    record(sim, s);
+    sim.notify_space_all(*this);
+    schedule_head(sim, s);
+    // A restarted belt opens its entry once it has moved one spacing since the last entry.
+    const double wait = gap_ - (entry_clock(sim, s) - s.last_entry);
+    if (wait > 0 && !sim.pending(s.entry_event))
+      s.entry_event = sim.schedule_in(wait, *this, kEntryOpens);
+  }
+
+  void record(Sim& sim, ConveyorState& s) const {
+    const double n = static_cast<double>(s.items.size());
+    if (n != s.level.value()) s.level.update(sim.now(), n);
+    const double w = s.head_waiting ? 1.0 : 0.0;
+    if (w != s.stopped.value()) s.stopped.update(sim.now(), w);
+  }
+
+  double transit_, gap_;
+  std::size_t capacity_;
+  bool accumulating_;
+};
+
+std::unique_ptr<Component> build(BuildContext& ctx) {
+  ParamReader& p = ctx.params();
+  ctx.require_ports(1, 1 << 30, 1, 1);
+  const double length = p.quantity("length", Dimension::kLength, std::nullopt, 0, HUGE_VAL, true);
+  const double speed = p.quantity("speed", Dimension::kSpeed, std::nullopt, 0, HUGE_VAL, true);
+  const bool accumulating = p.boolean("accumulating", true);
+  std::size_t capacity = 1;
+  const bool has_spacing = p.has("spacing"), has_capacity = p.has("capacity");
+  if (has_spacing && has_capacity) {
+    p.error("capacity", "give either spacing or capacity, not both");
+    p.allow("spacing");
+  } else if (has_spacing) {
+    const double spacing =
+        p.quantity("spacing", Dimension::kLength, std::nullopt, 0, HUGE_VAL, true);
+    if (spacing > 0 && length > 0) {
+      if (spacing > length) p.error("spacing", "must not exceed the length");
+      capacity =
+          std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(length / spacing + 1e-9)));
+    }
+  } else if (has_capacity) {
+    capacity = static_cast<std::size_t>(p.integer("capacity", 1, 1, 1'000'000));
+  } else {
+    p.error("spacing", "is required: the minimum distance between parts (or give capacity)");
+    p.allow("capacity");
+  }
+  if (!std::isfinite(length)) p.error("length", "must be finite");
+  if (!std::isfinite(speed)) p.error("speed", "must be finite");
+  if (!(length > 0 && speed > 0 && std::isfinite(length) && std::isfinite(speed))) return nullptr;
+  return std::make_unique<Conveyor>(ctx.name(), length, speed, capacity, accumulating);
+}
+
+}  // namespace
+
+void register_conveyor(Registry& registry) {
+  registry.add("conveyor", "moves parts over a length at a speed, accumulating or not", build);
+}
+
+}  // namespace plantwin::line

@@ -1,0 +1,26 @@
+#pragma once
+/// `machine`: a station that processes one part per server.
+///
+/// Parameters:
+///   process_time   distribution (required), or a map part type -> distribution, where the key
+///                  `default` covers types not listed
+///   servers        parallel servers (default 1)
+///   ttf            time to failure, a distribution (no failures when absent)
+///   ttr            time to repair, a distribution (required with ttf)
+///   failure_clock  operating (default): time to failure counts only while a part is processed;
+///                  calendar: it counts all the time (also idle and blocked)
+///   scrap          probability that a processed part is scrap (default 0)
+/// Semantics: blocking after service: a finished part stays on its server until the next station
+///   takes it. A failure stops every server; interrupted parts resume (preempt-resume) after the
+///   repair, so a completion moves by the repair time.
+/// Ports: at least one input (several inputs merge, first input first); exactly one output.
+/// Signals: state (0 working, 1 starved, 2 blocked, 3 down), busy (servers processing),
+///   working_share, starved_share, blocked_share, down_share, completed (parts).
+/// KPIs: working, starved, blocked, down (time shares), availability, performance, quality, oee,
+///   completed, good, scrapped, failures, throughput (good parts/h). See docs/kpis.md.
+
+#include "plantwin/registry.h"
+
+namespace plantwin::line {
+void register_machine(Registry& registry);
+}

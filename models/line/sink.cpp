@@ -1,0 +1,58 @@
+#include "sink.h"
+
+#include "plantwin/sim.h"
+
+namespace plantwin::line {
+namespace {
+
+struct SinkState : ClonableState<SinkState> {
+  std::int64_t count = 0;
+  Tally lead_time;
+};
+
+class Sink final : public Component {
+ public:
+  explicit Sink(std::string name) : Component(std::move(name), "sink") {}
+  std::unique_ptr<ComponentState> make_state(const StreamSeed&) const override {
+    return std::make_unique<SinkState>();
+  }
+  bool can_accept(const Sim&, int) const override { return true; }
+  void accept(Sim& sim, int, PartId part) const override {
+    auto& s = sim.state_of<SinkState>(*this);
+    ++s.count;
+    s.lead_time.add(sim.now() - sim.part(part).created);
+    sim.part_exits(part);
+  }
+  std::vector<SignalSpec> signals() const override {
+    return {{"count", "parts", "parts received since the statistics restarted"}};
+  }
+  double signal(const Sim& sim, int) const override {
+    return static_cast<double>(sim.state_of<SinkState>(*this).count);
+  }
+  void reset_statistics(Sim& sim) const override {
+    auto& s = sim.state_of<SinkState>(*this);
+    s.count = 0;
+    s.lead_time.reset();
+  }
+  void report(const Sim& sim, std::vector<KpiRow>& rows) const override {
+    const auto& s = sim.state_of<SinkState>(*this);
+    const double span = sim.now() - sim.stats_start();
+    rows.push_back({name(), "exits", static_cast<double>(s.count), std::nan(""), "parts"});
+    rows.push_back(
+        {name(), "throughput", span > 0 ? s.count / span * 3600.0 : 0.0, std::nan(""), "parts/h"});
+    rows.push_back({name(), "lead_time", s.lead_time.mean(), std::nan(""), "s"});
+    rows.push_back(
+        {name(), "lead_time_max", s.count ? s.lead_time.max() : std::nan(""), std::nan(""), "s"});
+  }
+};
+
+}  // namespace
+
+void register_sink(Registry& registry) {
+  registry.add("sink", "parts leave: counts them and their lead time", [](BuildContext& ctx) {
+    ctx.require_ports(1, 1 << 30, 0, 0);
+    return std::make_unique<Sink>(ctx.name());
+  });
+}
+
+}  // namespace plantwin::line

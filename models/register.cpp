@@ -1,0 +1,29 @@
+#include "plantwin/models/register.h"
+
+#include "line/assembly.h"
+#include "line/buffer.h"
+#include "line/conveyor.h"
+#include "line/machine.h"
+#include "line/sink.h"
+#include "line/source.h"
+#include "line/split.h"
+
+namespace plantwin {
+
+void register_builtin_models(Registry& registry) {
+  line::register_source(registry);
+  line::register_machine(registry);
+  line::register_buffer(registry);
+  line::register_conveyor(registry);
+  line::register_assembly(registry);
+  line::register_split(registry);
+  line::register_sink(registry);
+}
+
+Registry builtin_registry() {
+  Registry r;
+  register_builtin_models(r);
+  return r;
+}
+
+}  // namespace plantwin

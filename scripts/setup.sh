@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package plantwin needs to build, test and run.
+# Safe to run twice: when everything is already installed it does nothing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache git pkg-config ca-certificates
+  libeigen3-dev libhdf5-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev doctest-dev
+  python3 python3-numpy python3-h5py
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
