@@ -99,10 +99,13 @@ std::optional<std::vector<double>> read_column_file(const std::string& path, int
   std::vector<double> values;
   std::string line;
   int line_no = 0;
+  bool first_row = true;
   while (std::getline(in, line)) {
     ++line_no;
     std::string_view l = trim(line);
     if (l.empty() || l.front() == '#') continue;
+    const bool header_allowed = first_row;
+    first_row = false;
     std::vector<std::string_view> cells;
     std::size_t start = 0;
     for (;;) {
@@ -120,7 +123,7 @@ std::optional<std::vector<double>> read_column_file(const std::string& path, int
     const std::string with_unit = unit.empty() ? cell : cell + " " + std::string(unit);
     auto v = parse_quantity(with_unit, dim, &cell_why);
     if (!v) {
-      if (values.empty() && line_no == 1) continue;  // a header line
+      if (header_allowed) continue;  // a header line
       *why = fmt::format("{}:{}: {}", path, line_no, cell_why);
       return std::nullopt;
     }
@@ -159,7 +162,10 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
     return Distribution::constant(*v);
   }
   if (text.back() != ')') {
-    *why = fmt::format("missing \")\" at the end of \"{}\"", text);
+    *why = fmt::format(
+        "missing \")\" at the end of \"{}\" (inside {{...}} or [...], quote a value that holds "
+        "commas: \"uniform(1 s, 2 s)\")",
+        text);
     return std::nullopt;
   }
   const std::string_view name = canonical_name(trim(text.substr(0, open)));
@@ -214,7 +220,7 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
   auto number = [&](std::string_view key, bool dimensionless) -> std::optional<double> {
     auto it = args.find(key);
     if (it == args.end()) {
-      *why = fmt::format("{} needs {} (e.g. \"{}\")", name, key, fmt::join(spec->params, ", "));
+      *why = fmt::format("{} needs {} (it takes {})", name, key, fmt::join(spec->params, ", "));
       return std::nullopt;
     }
     std::string qwhy;
@@ -386,7 +392,7 @@ long long ParamReader::integer(std::string_view key, std::optional<long long> fa
     return fallback.value_or(0);
   }
   if (v < min || v > max) {
-    if (max == std::numeric_limits<long long>::max())
+    if (max >= std::numeric_limits<int>::max())
       error(key, fmt::format("must be at least {}, got {}", min, v));
     else
       error(key, fmt::format("must be between {} and {}, got {}", min, max, v));

@@ -139,8 +139,8 @@ std::optional<double> parse_quantity(std::string_view text, Dimension dim, std::
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds)) return "inf";
   const double a = std::fabs(seconds);
-  if (a >= 86400.0 * 2) return fmt::format("{:.4g} d", seconds / 86400.0);
-  if (a >= 3600.0 * 2) return fmt::format("{:.4g} h", seconds / 3600.0);
+  if (a >= 86400.0) return fmt::format("{:.4g} d", seconds / 86400.0);
+  if (a >= 3600.0) return fmt::format("{:.4g} h", seconds / 3600.0);
   if (a >= 120.0) return fmt::format("{:.4g} min", seconds / 60.0);
   return fmt::format("{:.4g} s", seconds);
 }

@@ -52,16 +52,15 @@ class Machine final : public Component {
     s->fail = Rng::stream(seed.seed, seed.replication, name(), "failure");
     s->repair = Rng::stream(seed.seed, seed.replication, name(), "repair");
     s->scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
+    // Drawn here, not in start(): an upstream source may push a part before start() runs.
+    if (p_.ttf) s->ttf_left = p_.ttf->sample(s->fail);
     return s;
   }
 
   void start(Sim& sim) const override {
     auto& s = sim.state_of<MachineState>(*this);
     s.clock.reset(sim.now());
-    if (p_.ttf) {
-      s.ttf_left = p_.ttf->sample(s.fail);
-      if (p_.calendar_failures) s.failure = sim.schedule_in(s.ttf_left, *this, kFail);
-    }
+    if (p_.ttf && p_.calendar_failures) s.failure = sim.schedule_in(s.ttf_left, *this, kFail);
   }
 
   bool can_accept(const Sim& sim, int) const override {

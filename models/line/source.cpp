@@ -68,7 +68,7 @@ class Source final : public Component {
     std::int64_t pushed = 0;
     while (sim.can_push(*this, 0)) {
       sim.try_push(*this, 0, new_part(sim, s));
-      if (++pushed > 10'000'000)
+      if (++pushed > 1'000'000)
         throw std::runtime_error(fmt::format(
             "{}: an endless source feeds a component with unlimited room; give the next buffer a "
             "capacity or the source an interarrival time",

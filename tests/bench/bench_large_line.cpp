@@ -1,0 +1,65 @@
+// A 10,000-machine line: scenario compile time, events per second over 10 million events, and
+// peak memory. Usage: bench_large_line [machines] [events]
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "plantwin/models/register.h"
+#include "plantwin/sim.h"
+
+using namespace plantwin;
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+double peak_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int machines = argc > 1 ? std::stoi(argv[1]) : 10000;
+  const long long target_events = argc > 2 ? std::stoll(argv[2]) : 10'000'000LL;
+  std::string yaml = "horizon: 100000 d\ncomponents:\n  supply: {type: source}\n";
+  yaml.reserve(static_cast<std::size_t>(machines) * 160);
+  std::string flow = "supply";
+  for (int i = 0; i < machines; ++i) {
+    yaml += fmt::format("  m{}: {{type: machine, process_time: exponential(1 s)}}\n", i);
+    flow += fmt::format(" -> m{}", i);
+    if (i + 1 < machines) {
+      yaml += fmt::format("  b{}: {{type: buffer, capacity: 10}}\n", i);
+      flow += fmt::format(" -> b{}", i);
+    }
+  }
+  yaml += "  out: {type: sink}\nflow: [\"" + flow + " -> out\"]\n";
+  const double mem_text = peak_mib();
+
+  const Registry registry = builtin_registry();
+  auto t0 = std::chrono::steady_clock::now();
+  auto model = compile(load_scenario_text(yaml, "large"), registry);
+  const double compile_s = seconds_since(t0);
+  yaml.clear();
+  yaml.shrink_to_fit();
+
+  Sim sim(model);
+  t0 = std::chrono::steady_clock::now();
+  double t = 0;
+  while (static_cast<long long>(sim.state().events_executed) < target_events && !sim.finished()) {
+    t += 100;
+    sim.run_until(t);
+  }
+  const double run_s = seconds_since(t0);
+  fmt::print(
+      "machines: {}\ncomponents: {}\ncompile_s: {:.3f}\nevents: {}\nsimulated_s: {:.0f}\n"
+      "run_wall_s: {:.3f}\nevents_per_s: {:.0f}\npeak_rss_mib: {:.1f}\n"
+      "peak_rss_before_compile_mib: {:.1f}\n",
+      machines, model->size(), compile_s, sim.state().events_executed, sim.now(), run_s,
+      static_cast<double>(sim.state().events_executed) / run_s, peak_mib(), mem_text);
+}

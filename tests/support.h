@@ -1,0 +1,72 @@
+#pragma once
+// Helpers shared by the test suites: compile inline scenarios, run replications, and
+// compare estimates with theory using confidence intervals.
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "plantwin/models/register.h"
+#include "plantwin/sim.h"
+#include "plantwin/stats.h"
+
+namespace plantwin::test {
+
+inline const Registry& registry() {
+  static const Registry r = builtin_registry();
+  return r;
+}
+
+inline std::shared_ptr<const Model> compile_text(const std::string& yaml,
+                                                 const std::vector<std::string>& sets = {}) {
+  Scenario s = load_scenario_text(yaml, "test.yaml", PLANTWIN_SOURCE_DIR);
+  for (const auto& o : sets) apply_override(s, o);
+  return compile(s, registry());
+}
+
+/// The error text compile() gives for a scenario, or "" if it compiles.
+inline std::string compile_error(const std::string& yaml,
+                                 const std::vector<std::string>& sets = {}) {
+  try {
+    compile_text(yaml, sets);
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+inline std::map<std::string, double> kpi_map(const Sim& sim) {
+  std::map<std::string, double> m;
+  for (const auto& r : sim.kpis()) m[r.component + "." + r.name] = r.value;
+  return m;
+}
+
+/// Runs `n` replications and returns one value of `f` per replication.
+inline std::vector<double> replicate(const std::shared_ptr<const Model>& model, int n,
+                                     const std::function<double(const Sim&)>& f) {
+  std::vector<double> out;
+  for (int r = 0; r < n; ++r) {
+    Sim sim(model, static_cast<std::uint64_t>(r));
+    sim.run();
+    out.push_back(f(sim));
+  }
+  return out;
+}
+
+/// Confidence level of the statistical checks: a correct model fails one check in a thousand.
+inline constexpr double kCheckConfidence = 0.999;
+
+/// Checks that `truth` lies in the kCheckConfidence t-interval of the replication values.
+inline void check_covers(const std::vector<double>& values, double truth, const char* what) {
+  const Estimate e = t_interval(values, kCheckConfidence);
+  INFO(what << ": estimate " << e.mean << " ± " << e.half_width << " (99.9% CI, " << e.samples
+            << " replications), theory " << truth);
+  CHECK(std::fabs(e.mean - truth) <= e.half_width);
+  // The interval must also be tight enough to mean something: within 5% of the truth.
+  CHECK(e.half_width <= 0.05 * std::fabs(truth));
+}
+
+}  // namespace plantwin::test
