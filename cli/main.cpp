@@ -67,6 +67,8 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
     fmt::print(out, "  {:<12} {:>12} {:<14} {}\n", k, fmt_value(r.value, r.unit),
                fmt_hw(r.half_width, r.unit), r.unit == "s" ? "" : r.unit);
   }
+  std::size_t w = 10;
+  for (const auto& c : order) w = std::max(w, c.size());
   auto type_of = [&](const std::string& c) {
     auto it = types.find(c);
     return it == types.end() ? std::string() : it->second;
@@ -76,14 +78,15 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
     if (type_of(c) != "machine") continue;
     if (!header) {
       fmt::print(out,
-                 "\nMachines      working starved blocked    down  avail   perf   qual    OEE  "
-                 "parts/h  failures\n");
+                 "\n{:<{}}working starved blocked    down  avail   perf   qual    OEE  "
+                 "parts/h  failures\n",
+                 "Machines", w + 4);
       header = true;
     }
     auto& m = by[c];
     auto pct = [&](const char* k) { return fmt_value(m[k].value, "share"); };
-    fmt::print(out, "  {:<10} {:>8} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8.2f} {:>9.0f}\n",
-               c, pct("working"), pct("starved"), pct("blocked"), pct("down"), pct("availability"),
+    fmt::print(out, "  {:<{}} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8.2f} {:>9.0f}\n",
+               c, w, pct("working"), pct("starved"), pct("blocked"), pct("down"), pct("availability"),
                pct("performance"), pct("quality"), pct("oee"), m["throughput"].value,
                m["failures"].value);
   }
@@ -91,11 +94,11 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
   for (const auto& c : order) {
     if (type_of(c) != "buffer") continue;
     if (!header) {
-      fmt::print(out, "\nBuffers       mean level  max level   full\n");
+      fmt::print(out, "\n{:<{}}mean level  max level   full\n", "Buffers", w + 4);
       header = true;
     }
     auto& b = by[c];
-    fmt::print(out, "  {:<10} {:>11.2f} {:>10.0f} {:>6}\n", c, b["mean_level"].value,
+    fmt::print(out, "  {:<{}} {:>11.2f} {:>10.0f} {:>6}\n", c, w, b["mean_level"].value,
                b["max_level"].value, fmt_value(b["full_share"].value, "share"));
   }
   header = false;
@@ -111,7 +114,7 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
       if (r.component == c)
         line += fmt::format("  {}={}", r.name,
                             fmt_value(r.value, r.unit) + (r.unit == "parts/h" ? "/h" : ""));
-    fmt::print(out, "  {:<10} ({}){}\n", c, t, line);
+    fmt::print(out, "  {:<{}} {:<9}{}\n", c, w, t.empty() ? "" : "(" + t + ")", line);
   }
 }
 
@@ -258,7 +261,7 @@ int cmd_info(const std::string& file) {
     fmt::print("  {:<30} {:>8} samples  {} .. {}  {}\n", sig.name, sig.samples,
                format_duration(sig.t0), format_duration(sig.t1), sig.unit);
   fmt::print("\n/events: {} entries\n/kpi: {} rows\n", s.events, s.kpis.size());
-  std::map<std::string, std::string> types;
+  std::map<std::string, std::string> types(s.components.begin(), s.components.end());
   print_kpis(s.kpis, types, stdout);
   return kExitOk;
 }

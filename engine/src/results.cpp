@@ -229,6 +229,22 @@ ResultSummary read_result_summary(const std::string& path) {
       H5::Attribute a = meta.openAttribute(static_cast<unsigned>(i));
       out.meta.emplace_back(a.getName(), attr_as_text(a));
     }
+    if (file.nameExists("/meta/components")) {
+      H5::DataSet ds = file.openDataSet("/meta/components");
+      hsize_t n = 0;
+      ds.getSpace().getSimpleExtentDims(&n);
+      const H5::StrType str = vlen_string();
+      H5::CompType type(sizeof(ComponentRecord));
+      type.insertMember("name", HOFFSET(ComponentRecord, name), str);
+      type.insertMember("type", HOFFSET(ComponentRecord, type), str);
+      std::vector<ComponentRecord> rows(n);
+      if (n) {
+        ds.read(rows.data(), type);
+        for (const auto& r : rows) out.components.emplace_back(r.name, r.type);
+        H5::DataSpace space = ds.getSpace();
+        H5::DataSet::vlenReclaim(rows.data(), type, space);
+      }
+    }
     if (file.nameExists("/signals")) {
       H5::Group sig = file.openGroup("/signals");
       for (hsize_t i = 0; i < sig.getNumObjs(); ++i) {

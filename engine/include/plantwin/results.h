@@ -43,6 +43,7 @@ struct ResultSummary {
     double t0 = 0, t1 = 0;
   };
   std::vector<Signal> signals;
+  std::vector<std::pair<std::string, std::string>> components;  ///< Name, type.
   std::size_t events = 0;
   std::vector<KpiRow> kpis;
 };
