@@ -86,9 +86,9 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
     auto& m = by[c];
     auto pct = [&](const char* k) { return fmt_value(m[k].value, "share"); };
     fmt::print(out, "  {:<{}} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8.2f} {:>9.0f}\n",
-               c, w, pct("working"), pct("starved"), pct("blocked"), pct("down"), pct("availability"),
-               pct("performance"), pct("quality"), pct("oee"), m["throughput"].value,
-               m["failures"].value);
+               c, w, pct("working"), pct("starved"), pct("blocked"), pct("down"),
+               pct("availability"), pct("performance"), pct("quality"), pct("oee"),
+               m["throughput"].value, m["failures"].value);
   }
   header = false;
   for (const auto& c : order) {

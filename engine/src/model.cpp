@@ -146,6 +146,7 @@ class ModelBuilder {
                     "component names must not contain spaces, dots, commas or arrows");
       }
       names_.push_back(name);
+      name_index_.emplace(name, static_cast<int>(names_.size() - 1));
       inputs_.emplace_back();
       outputs_.emplace_back();
       // Part types come from sources; machines read them while they are built.
@@ -161,8 +162,8 @@ class ModelBuilder {
   }
 
   int index_of(const std::string& name) const {
-    const auto it = std::find(names_.begin(), names_.end(), name);
-    return it == names_.end() ? -1 : static_cast<int>(it - names_.begin());
+    const auto it = name_index_.find(name);
+    return it == name_index_.end() ? -1 : it->second;
   }
 
   void parse_flow(const Node& flow) {
@@ -373,6 +374,7 @@ class ModelBuilder {
   std::shared_ptr<Model> model_;
   Diagnostics diag_;
   std::vector<std::string> names_;
+  std::unordered_map<std::string, int> name_index_;
   std::vector<std::vector<int>> inputs_, outputs_;
   std::vector<std::string> part_types_;
 };

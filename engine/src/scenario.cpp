@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -120,8 +121,9 @@ Node convert(const YAML::Node& y, const std::string& file, Diagnostics& diag,
       }
       break;
     }
-    case YAML::NodeType::Map:
+    case YAML::NodeType::Map: {
       n.kind = Node::Kind::kMap;
+      std::unordered_set<std::string> seen;  // maps can hold thousands of components
       for (const auto& kv : y) {
         const SourceLocation kloc = location_of(kv.first.Mark(), file);
         if (!kv.first.IsScalar()) {
@@ -130,7 +132,7 @@ Node convert(const YAML::Node& y, const std::string& file, Diagnostics& diag,
         }
         const std::string key = kv.first.Scalar();
         const std::string child_path = path.empty() ? key : path + "." + key;
-        if (n.find(key)) {
+        if (!seen.insert(key).second) {
           diag.error(kloc, child_path, "key appears twice");
           continue;
         }
@@ -138,6 +140,7 @@ Node convert(const YAML::Node& y, const std::string& file, Diagnostics& diag,
         n.key_locations.push_back(kloc);
       }
       break;
+    }
   }
   return n;
 }

@@ -42,7 +42,12 @@ class Machine final : public Component {
     double scrap = 0;
   };
 
-  Machine(std::string name, Params p) : Component(std::move(name), "machine"), p_(std::move(p)) {}
+  Machine(std::string name, Params p)
+      : Component(std::move(name), "machine"),
+        p_(std::move(p)),
+        typed_(p_.process.size() > 1),
+        process0_(p_.process.front()),
+        ideal0_(p_.ideal.front()) {}
 
   std::unique_ptr<ComponentState> make_state(const StreamSeed& seed) const override {
     auto s = std::make_unique<MachineState>();
@@ -76,8 +81,8 @@ class Machine final : public Component {
     Server& srv = s.servers[static_cast<std::size_t>(i)];
     srv.mode = kBusy;
     srv.part = part;
-    const auto type = static_cast<std::size_t>(sim.part(part).type);
-    const Distribution& d = p_.process.size() == 1 ? p_.process[0] : p_.process[type];
+    const Distribution& d =
+        typed_ ? p_.process[static_cast<std::size_t>(sim.part(part).type)] : process0_;
     srv.done = sim.schedule_in(d.sample(s.process), *this, kDone, i);
     ++s.busy;
     update_failure_clock(sim, s);
@@ -176,8 +181,7 @@ class Machine final : public Component {
     --s.busy;
     ++s.completed;
     const PartId part = srv.part;
-    s.ideal_time += p_.ideal.size() == 1 ? p_.ideal[0]
-                                         : p_.ideal[static_cast<std::size_t>(sim.part(part).type)];
+    s.ideal_time += typed_ ? p_.ideal[static_cast<std::size_t>(sim.part(part).type)] : ideal0_;
     if (p_.scrap > 0 && s.scrap.uniform() < p_.scrap) {
       ++s.scrapped;
       sim.part_scrapped(part);
@@ -259,6 +263,10 @@ class Machine final : public Component {
   }
 
   Params p_;
+  // The common untyped case reads these inline, sparing an indirection per part.
+  bool typed_;
+  Distribution process0_;
+  double ideal0_;
 };
 
 std::unique_ptr<Component> build(BuildContext& ctx) {
@@ -293,6 +301,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     if (auto d = p.distribution("process_time", Dimension::kTime, true)) mp.process.push_back(*d);
   }
   for (const auto& d : mp.process) mp.ideal.push_back(d.mean());
+  if (mp.process.empty()) return nullptr;  // errors already reported
   mp.servers = static_cast<int>(p.integer("servers", 1, 1, 10000));
   mp.ttf = p.distribution("ttf", Dimension::kTime, false);
   mp.ttr = p.distribution("ttr", Dimension::kTime, false);

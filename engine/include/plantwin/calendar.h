@@ -1,5 +1,5 @@
 #pragma once
-/// The event calendar: a binary heap ordered by (time, priority, insertion sequence).
+/// The event calendar: a 4-ary heap ordered by (time, priority, insertion sequence).
 ///
 /// Ties in time run lower priority first, then in insertion order, so a run is reproducible
 /// to the bit. Event records live in a slot pool that is reused, so scheduling does not
