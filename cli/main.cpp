@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "plantwin/experiment.h"
 #include "plantwin/models/register.h"
 #include "plantwin/results.h"
 #include "plantwin/sim.h"
@@ -53,14 +54,14 @@ std::string fmt_hw(double hw, const std::string& unit) {
 }
 
 void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std::string>& types,
-                std::FILE* out) {
+                std::FILE* out, const char* ci_note = "95% confidence intervals from batch means") {
   std::map<std::string, std::map<std::string, KpiRow>> by;
   std::vector<std::string> order;
   for (const auto& r : rows) {
     if (!by.count(r.component)) order.push_back(r.component);
     by[r.component][r.name] = r;
   }
-  fmt::print(out, "\nLine (95% confidence intervals from batch means)\n");
+  fmt::print(out, "\nLine ({})\n", ci_note);
   for (const char* k : {"throughput", "wip", "lead_time", "exits", "scrapped"}) {
     if (!by["line"].count(k)) continue;
     const auto& r = by["line"][k];
@@ -121,7 +122,7 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
 std::shared_ptr<const Model> load_model(const std::string& file,
                                         const std::vector<std::string>& sets,
                                         std::optional<std::uint64_t> seed) {
-  Scenario sc = load_scenario_file(file);
+  Scenario sc = load_experiment_file(file);
   for (const auto& s : sets) apply_override(sc, s);
   if (seed) apply_override(sc, fmt::format("seed={}", *seed));
   static const Registry registry = builtin_registry();
@@ -202,7 +203,14 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     for (std::size_t i = 0; i < model->size(); ++i)
       types[model->component(static_cast<int>(i)).name()] =
           model->component(static_cast<int>(i)).type();
-    print_kpis(sim.kpis(), types, stdout);
+    const auto rows = sim.kpis();
+    print_kpis(rows, types, stdout);
+    const Bottleneck b = find_bottleneck(*model, rows);
+    if (!b.name.empty())
+      fmt::print("\nBottleneck: {} (active {:.1f}% of the time{})\n", b.name, 100 * b.active_share,
+                 b.runner_up.empty()
+                     ? ""
+                     : fmt::format("; next: {} {:.1f}%", b.runner_up, 100 * b.runner_up_share));
   }
   try {
     if (!output.empty()) {
@@ -212,6 +220,181 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     if (!json.empty()) {
       write_kpi_json(json, sim, info);
       if (!quiet) fmt::print("KPIs written to {}\n", json);
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    rc = kExitRunFailure;
+  }
+  return rc;
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled), t0_(std::chrono::steady_clock::now()) {}
+  ~ProgressBar() {
+    if (shown_) fmt::print(stderr, "\n");
+  }
+  void update(int done, int total) {
+    if (!enabled_ || total <= 0) return;
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    if (el < 1.0) return;
+    const int width = 40, filled = width * done / total;
+    fmt::print(stderr, "\r[{}{}] {}/{} runs  ETA {:.0f} s ", std::string(filled, '#'),
+               std::string(width - filled, '.'), done, total,
+               done > 0 ? el * (total - done) / done : 0.0);
+    shown_ = true;
+  }
+
+ private:
+  bool enabled_, shown_ = false;
+  std::chrono::steady_clock::time_point t0_;
+};
+
+std::string most_common(const std::vector<std::string>& v, int* count) {
+  std::map<std::string, int> n;
+  for (const auto& x : v) ++n[x];
+  std::string best;
+  *count = 0;
+  for (const auto& [k, c] : n)
+    if (c > *count) {
+      best = k;
+      *count = c;
+    }
+  return best;
+}
+
+std::vector<KpiRow> summary_rows(const CaseResult& c) {
+  std::vector<KpiRow> rows;
+  for (const auto& s : c.summary)
+    rows.push_back({s.component, s.name, s.mean, s.n >= 2 ? s.half_width : std::nan(""), s.unit});
+  return rows;
+}
+
+int cmd_experiment(const std::string& file, const std::vector<std::string>& sets,
+                   std::optional<std::uint64_t> seed, int replications, bool base_only,
+                   const std::string& output, const std::string& csv, bool quiet) {
+  static const Registry registry = builtin_registry();
+  Scenario sc;
+  ExperimentSpec spec;
+  try {
+    sc = load_experiment_file(file);
+    for (const auto& s : sets) apply_override(sc, s);
+    if (seed) apply_override(sc, fmt::format("seed={}", *seed));
+    spec = parse_experiment(sc, replications);
+    if (base_only) {
+      spec.cases.resize(1);
+      spec.cases[0] = ExperimentCase{"base", {}, {}};
+      spec.swept_keys.clear();
+      spec.buffer_allocation.reset();
+    }
+  } catch (const ScenarioError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  ExperimentResult res;
+  {
+    ProgressBar bar(isatty(STDERR_FILENO) && !quiet);
+    try {
+      res = run_experiment(sc, spec, registry, &g_stop, [&](int d, int t) { bar.update(d, t); });
+    } catch (const ScenarioError& e) {
+      fmt::print(stderr, "{}\n", e.what());
+      return kExitBadInput;
+    }
+  }
+  int rc = res.complete ? kExitOk : kExitRunFailure;
+  for (const auto& c : res.cases)
+    if (!c.error.empty()) {
+      fmt::print(stderr, "case {} failed: {}\n", c.spec.name, c.error);
+      rc = kExitRunFailure;
+    }
+  if (!quiet) {
+    auto m = compile(sc, registry);
+    std::map<std::string, std::string> types;
+    for (std::size_t i = 0; i < m->size(); ++i)
+      types[m->component(static_cast<int>(i)).name()] = m->component(static_cast<int>(i)).type();
+    fmt::print("plantwin {}: {} ({} case{}, {} replication{} each, {} thread{}, {:.2f} s wall){}\n",
+               version(), m->name(), res.cases.size(), res.cases.size() == 1 ? "" : "s",
+               res.replications_run, res.replications_run == 1 ? "" : "s", res.threads,
+               res.threads == 1 ? "" : "s", res.wall_time_s, res.complete ? "" : "  [partial]");
+    if (res.cases.size() == 1) {
+      print_kpis(summary_rows(res.cases[0]), types, stdout,
+                 "mean over replications, 95% t confidence intervals");
+    } else {
+      std::size_t w = 8;
+      for (const auto& c : res.cases) w = std::max(w, c.spec.name.size());
+      fmt::print("\n{:<{}}  {:>22}  {:>18}  {:>22}  {}\n", "case", w, "throughput [parts/h]",
+                 "wip [parts]", "lead time", "bottleneck");
+      for (const auto& c : res.cases) {
+        std::map<std::string, KpiSummary> line;
+        for (const auto& s : c.summary)
+          if (s.component == "line") line[s.name] = s;
+        int count = 0;
+        const std::string b = most_common(c.bottlenecks, &count);
+        fmt::print(
+            "{:<{}}  {:>12.2f} ± {:<7.2f}  {:>8.2f} ± {:<7.2f}  {:>10} ± {:<9}  {} ({}/{})\n",
+            c.spec.name, w, line["throughput"].mean, line["throughput"].half_width,
+            line["wip"].mean, line["wip"].half_width, format_duration(line["lead_time"].mean),
+            format_duration(line["lead_time"].half_width), b, count, c.bottlenecks.size());
+      }
+      bool header = false;
+      for (const auto& c : res.cases) {
+        for (const auto& d : c.versus_base) {
+          if (d.component != "line" || d.name != "throughput") continue;
+          if (!header) {
+            fmt::print("\nPaired differences against the base (common random numbers, 95% CI)\n");
+            header = true;
+          }
+          const double rel = d.base_mean != 0 ? 100 * d.mean / d.base_mean : std::nan("");
+          const double rel_hw = d.base_mean != 0 ? 100 * d.half_width / d.base_mean : std::nan("");
+          fmt::print("  {:<{}}  throughput {:+.2f} parts/h ± {:.2f}  ({:+.1f}% ± {:.1f}%)\n",
+                     c.spec.name, w, d.mean, d.half_width, rel, rel_hw);
+        }
+      }
+    }
+    int count = 0;
+    if (res.cases.size() == 1 && !res.cases[0].bottlenecks.empty()) {
+      const std::string b = most_common(res.cases[0].bottlenecks, &count);
+      fmt::print("\nBottleneck: {} in {} of {} replications (active-period method)\n", b, count,
+                 res.cases[0].bottlenecks.size());
+    }
+  }
+  if (spec.buffer_allocation && !g_stop.load()) {
+    const auto& ba = *spec.buffer_allocation;
+    try {
+      const auto best = allocate_buffers(sc, ba, spec.replications, registry, &g_stop);
+      if (best.found) {
+        std::string alloc;
+        int total = 0;
+        for (std::size_t i = 0; i < ba.buffers.size(); ++i) {
+          alloc += fmt::format("{}{}={}", i ? ", " : "", ba.buffers[i], best.capacities[i]);
+          total += best.capacities[i];
+        }
+        fmt::print(
+            "\nBuffer allocation: total {} places ({}) reach {:.2f} parts/h >= target {:.2f} "
+            "({} allocations evaluated, {} replications each)\n",
+            total, alloc, best.throughput_per_h, ba.target_throughput_per_h, best.evaluations,
+            spec.replications);
+      } else {
+        fmt::print(
+            "\nBuffer allocation: no allocation up to {} places per buffer reaches {:.2f} parts/h "
+            "({} evaluated)\n",
+            ba.max_capacity, ba.target_throughput_per_h, best.evaluations);
+      }
+    } catch (const ScenarioError& e) {
+      fmt::print(stderr, "{}\n", e.what());
+      return kExitBadInput;
+    }
+  }
+  try {
+    if (!output.empty()) {
+      write_experiment_file(output, sc, spec, res);
+      if (!quiet) fmt::print("\nresults written to {}\n", output);
+    }
+    if (!csv.empty()) {
+      write_experiment_csv(csv, spec, res);
+      if (!quiet) fmt::print("table written to {}\n", csv);
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}\n", e.what());
@@ -285,6 +468,25 @@ int main(int argc, char** argv) {
   run->add_option("--output,-o", output, "write results to this HDF5 file");
   run->add_option("--json", json, "write the KPI table to this JSON file");
   run->add_flag("--quiet,-q", quiet, "print nothing but errors");
+  int replications = 0;
+  run->add_option("--replications,-r", replications,
+                  "run N independent replications in parallel and report 95% confidence "
+                  "intervals (results go to an experiment file)")
+      ->check(CLI::Range(1, 1000000));
+
+  auto* sweep =
+      app.add_subcommand("sweep",
+                         "run the experiments of a scenario or experiment file: variants, sweeps, "
+                         "replications, buffer allocation");
+  std::string csv;
+  sweep->add_option("FILE", file, "scenario or experiment file (YAML)")->required();
+  sweep->add_option("--set", sets, "override a value in the base scenario (repeatable)");
+  sweep->add_option("--seed", seed, "random seed (overrides the scenario's)");
+  sweep->add_option("--replications,-r", replications, "replications per case")
+      ->check(CLI::Range(1, 1000000));
+  sweep->add_option("--output,-o", output, "write all cases to this HDF5 file (/cases/...)");
+  sweep->add_option("--csv", csv, "write one row per case to this CSV file");
+  sweep->add_flag("--quiet,-q", quiet, "print nothing but errors");
 
   auto* validate = app.add_subcommand("validate", "check scenario files without running them");
   std::vector<std::string> files;
@@ -301,7 +503,17 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : kExitBadInput;
   }
+  if (*run && replications > 0) {
+    if (!until.empty() || !json.empty()) {
+      fmt::print(stderr,
+                 "--replications runs to the horizon and writes an experiment file; "
+                 "--until and --json apply to single runs\n");
+      return kExitBadInput;
+    }
+    return cmd_experiment(file, sets, seed, replications, true, output, "", quiet);
+  }
   if (*run) return cmd_run(file, sets, seed, until, output, json, quiet);
+  if (*sweep) return cmd_experiment(file, sets, seed, replications, false, output, csv, quiet);
   if (*validate) return cmd_validate(files, sets);
   if (*info) return cmd_info(result);
   return kExitBadInput;

@@ -198,9 +198,9 @@ void relabel(Node& n, const SourceLocation& loc) {
 
 }  // namespace
 
-void apply_override(Scenario& scenario, std::string_view assignment) {
+void apply_override(Scenario& scenario, std::string_view assignment, const SourceLocation* at) {
   const std::string label = fmt::format("--set {}", assignment);
-  const SourceLocation loc{label, 0, 0};
+  const SourceLocation loc = at ? *at : SourceLocation{label, 0, 0};
   const auto eq = assignment.find('=');
   if (eq == std::string_view::npos || eq == 0) {
     throw ScenarioError({Diagnostic{loc, "", "expected key.path=value"}});

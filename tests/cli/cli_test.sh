@@ -54,6 +54,18 @@ check "quiet prints nothing" 0 "^$" -- "$pw" run "$src/scenarios/two_station.yam
 check "an unwritable output is a run failure" 1 "cannot write the result file" -- \
   "$pw" run "$src/scenarios/two_station.yaml" --until 1h --quiet --output /nonexistent/x.h5
 
+check "run --replications reports t intervals over replications" 0 "mean over replications" -- \
+  "$pw" run "$src/scenarios/two_station.yaml" -r 4 --output reps.h5
+check "sweep prints paired differences against the base" 0 "Paired differences" -- \
+  "$pw" sweep "$src/scenarios/body_shop.yaml" -r 3 --csv variants.csv --output variants.h5
+checks=$((checks + 1))
+if head -1 variants.csv | grep -q '^case,replications,line.throughput,line.throughput_hw' && [ "$(wc -l < variants.csv)" = 6 ]; then
+  echo "ok   sweep CSV has one row per case with CI columns"; else echo "FAIL sweep CSV"; failures=$((failures + 1)); fi
+check "an experiment file sweeps a grid and allocates buffers" 0 "Buffer allocation: total" -- \
+  "$pw" sweep "$src/scenarios/body_shop_buffers.yaml" -r 2 --quiet --csv grid.csv
+check "a bad variant is bad input" 2 "in case \"x\"" -- \
+  "$pw" sweep "$src/scenarios/two_station.yaml" --set "experiments={variants: {x: {components.lathe.servrs: 2}}}"
+
 # Ctrl-C: a long run interrupted leaves a readable file marked partial.
 "$pw" run "$src/scenarios/two_station.yaml" --set horizon=100000d --quiet --output partial.h5 &
 pid=$!
@@ -63,6 +75,17 @@ wait $pid; rc=$?
 checks=$((checks + 1))
 if [ "$rc" = 1 ] && "$pw" info partial.h5 | grep -qE "status +partial"; then echo "ok   interrupted run leaves a partial file"
 else echo "FAIL interrupted run: rc=$rc"; failures=$((failures + 1)); fi
+
+# Ctrl-C during a sweep: the finished replications are written, marked partial.
+"$pw" sweep "$src/scenarios/two_station.yaml" --set horizon=3000d -r 50 --quiet --output partial_sweep.h5 &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid; rc=$?
+checks=$((checks + 1))
+if [ "$rc" = 1 ] && /usr/bin/python3 -c "import h5py,sys; f=h5py.File('partial_sweep.h5'); sys.exit(f['meta'].attrs['status']!='partial')"; then
+  echo "ok   interrupted sweep leaves a partial file"
+else echo "FAIL interrupted sweep: rc=$rc"; failures=$((failures + 1)); fi
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" = 0 ]

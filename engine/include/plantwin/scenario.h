@@ -100,7 +100,10 @@ Scenario load_scenario_text(std::string text, std::string label = "<text>",
 /// Applies `--set key.path=value`. The value is parsed as YAML, so lists and maps work too.
 /// A path through a missing map creates it; a path through a list uses numeric indices.
 /// Throws ScenarioError when the assignment is malformed or its path cannot exist.
-void apply_override(Scenario& scenario, std::string_view assignment);
+/// `at`, when given, is where the assignment was written (an experiment's variant, say); new
+/// values and errors are then located there instead of at "--set ...".
+void apply_override(Scenario& scenario, std::string_view assignment,
+                    const SourceLocation* at = nullptr);
 
 /// The known word closest to `word` (edit distance at most about a third of its length),
 /// or empty: used for "did you mean" hints.

@@ -1,0 +1,223 @@
+#include <doctest/doctest.h>
+
+#include <omp.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "plantwin/experiment.h"
+#include "support.h"
+
+using namespace plantwin;
+using namespace plantwin::test;
+
+namespace {
+
+Scenario scenario(const std::string& yaml) {
+  return load_scenario_text(yaml, "exp.yaml", PLANTWIN_SOURCE_DIR);
+}
+
+double kpi(const CaseResult& c, const std::string& comp, const std::string& name,
+           double* hw = nullptr) {
+  for (const auto& s : c.summary)
+    if (s.component == comp && s.name == name) {
+      if (hw) *hw = s.half_width;
+      return s.mean;
+    }
+  FAIL("no KPI " << comp << "." << name);
+  return 0;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+const char* kMM1 = R"Y(horizon: 2000 s
+warmup: 200 s
+components:
+  arrivals: {type: source, interarrival: exponential(2 s)}
+  q: {type: buffer}
+  m: {type: machine, process_time: exponential(1 s)}
+  out: {type: sink}
+flow: ["arrivals -> q -> m -> out"]
+experiments:
+  replications: 10
+)Y";
+
+}  // namespace
+
+TEST_CASE("about 95% of independent 95% confidence intervals cover the true M/M/1 time in system") {
+  // 200 experiments of 10 replications; W = 1 / (mu - lambda) = 2 s. Coverage is binomial: at a
+  // true 95% the count lies in [180, 198] with probability 0.999; at 80% it would be about 160.
+  const int experiments = 200;
+  int covered = 0;
+  for (int e = 0; e < experiments; ++e) {
+    Scenario s = scenario(kMM1);
+    apply_override(s, "seed=" + std::to_string(1000 + e));
+    const auto spec = parse_experiment(s);
+    const auto res = run_experiment(s, spec, registry());
+    double hw = 0;
+    const double w = kpi(res.cases[0], "line", "lead_time", &hw);
+    if (std::fabs(w - 2.0) <= hw) ++covered;
+  }
+  INFO("covered " << covered << " of " << experiments);
+  CHECK(covered >= 180);
+  CHECK(covered <= 198);
+}
+
+TEST_CASE("two identical variants differ by exactly zero on common random numbers") {
+  Scenario s = scenario(std::string(kMM1) + R"Y(  variants:
+    same_again: {components.m.servers: 1}
+    faster: {components.m.process_time: exponential(0.8 s)}
+)Y");
+  const auto res = run_experiment(s, parse_experiment(s), registry());
+  REQUIRE(res.cases.size() == 3);
+  for (const auto& d : res.cases[1].versus_base) {
+    CAPTURE(d.component + "." + d.name);
+    CHECK(d.mean == 0.0);
+    CHECK(d.half_width == 0.0);
+  }
+  // A faster machine shortens the time in system, and the paired interval says so sharply.
+  for (const auto& d : res.cases[2].versus_base)
+    if (d.component == "line" && d.name == "lead_time") {
+      CHECK(d.mean < 0);
+      CHECK(d.mean + d.half_width < 0);
+    }
+}
+
+TEST_CASE("results are bit-identical with 1 and 2 threads") {
+  Scenario s = scenario(std::string(kMM1) + R"Y(  sweep:
+    components.m.servers: [1, 2]
+    components.q.capacity: [2, unlimited]
+)Y");
+  const auto spec = parse_experiment(s);
+  REQUIRE(spec.cases.size() == 4);
+  const auto dir = std::filesystem::temp_directory_path();
+  omp_set_num_threads(1);
+  const auto one = run_experiment(s, spec, registry());
+  write_experiment_csv((dir / "pw_t1.csv").string(), spec, one);
+  omp_set_num_threads(2);
+  const auto two = run_experiment(s, spec, registry());
+  write_experiment_csv((dir / "pw_t2.csv").string(), spec, two);
+  CHECK(one.threads == 1);
+  CHECK(two.threads == 2);
+  CHECK(slurp((dir / "pw_t1.csv").string()) == slurp((dir / "pw_t2.csv").string()));
+  for (std::size_t c = 0; c < one.cases.size(); ++c)
+    for (std::size_t r = 0; r < one.cases[c].replications.size(); ++r)
+      for (std::size_t k = 0; k < one.cases[c].replications[r].size(); ++k) {
+        const double a = one.cases[c].replications[r][k].value;
+        const double b = two.cases[c].replications[r][k].value;
+        CHECK(std::memcmp(&a, &b, sizeof a) == 0);
+      }
+}
+
+TEST_CASE("sequential replications stop once the chosen KPI is precise enough") {
+  Scenario s = scenario(
+      std::string(kMM1) +
+      R"Y(  sequential: {kpi: line.throughput, relative_half_width: 0.005, max_replications: 200}
+)Y");
+  const auto spec = parse_experiment(s);
+  omp_set_num_threads(2);
+  const auto res = run_experiment(s, spec, registry());
+  double hw = 0;
+  const double th = kpi(res.cases[0], "line", "throughput", &hw);
+  CHECK(hw / th <= 0.005);
+  CHECK(res.replications_run > 10);
+  CHECK(res.replications_run < 200);
+  omp_set_num_threads(1);
+  CHECK(run_experiment(s, spec, registry()).replications_run == res.replications_run);
+}
+
+TEST_CASE("buffer allocation finds the same smallest buffer space as an exhaustive search") {
+  const std::string line = R"Y(horizon: 3000 s
+warmup: 300 s
+components:
+  supply: {type: source}
+  m1: {type: machine, process_time: exponential(1 s)}
+  b1: {type: buffer, capacity: 0}
+  m2: {type: machine, process_time: exponential(1 s)}
+  b2: {type: buffer, capacity: 0}
+  m3: {type: machine, process_time: exponential(1 s)}
+  out: {type: sink}
+flow: ["supply -> m1 -> b1 -> m2 -> b2 -> m3 -> out"]
+experiments:
+  replications: 4
+  sweep:
+    components.b1.capacity: [0, 1, 2, 3, 4]
+    components.b2.capacity: [0, 1, 2, 3, 4]
+)Y";
+  Scenario s = scenario(line);
+  const auto spec = parse_experiment(s);
+  const auto all = run_experiment(s, spec, registry());
+  const double target = 0.70 * 3600;  // parts per hour
+  int best_total = 1 << 30;
+  double best_th = 0;
+  std::vector<int> best;
+  for (const auto& c : all.cases) {
+    const int b1 = std::stoi(c.spec.parameters[0].second),
+              b2 = std::stoi(c.spec.parameters[1].second);
+    const double th = kpi(c, "line", "throughput");
+    if (th < target) continue;
+    if (b1 + b2 < best_total || (b1 + b2 == best_total && th > best_th)) {
+      best_total = b1 + b2;
+      best_th = th;
+      best = {b1, b2};
+    }
+  }
+  REQUIRE(!best.empty());
+  BufferAllocationSpec ba{{"b1", "b2"}, target, 4};
+  const auto found = allocate_buffers(s, ba, 4, registry());
+  REQUIRE(found.found);
+  CHECK(found.capacities == best);
+  CHECK(found.throughput_per_h == doctest::Approx(best_th).epsilon(1e-12));
+}
+
+TEST_CASE("a bad variant is bad input, named by its case, before anything runs") {
+  Scenario s = scenario(std::string(kMM1) + R"Y(  variants:
+    typo: {components.m.servrs: 2}
+)Y");
+  CHECK_THROWS_WITH_AS(
+      run_experiment(s, parse_experiment(s), registry()),
+      doctest::Contains("in case \"typo\": unknown key (did you mean \"servers\"?)"),
+      ScenarioError);
+  Scenario t = scenario(std::string(kMM1) + "  replicatons: 3\n");
+  CHECK_THROWS_WITH_AS(
+      parse_experiment(t),
+      doctest::Contains("experiments.replicatons: unknown key (did you mean \"replications\"?)"),
+      ScenarioError);
+}
+
+TEST_CASE("the bottleneck is the machine active the largest share of time") {
+  auto m = compile_text(R"Y(horizon: 2000 s
+components:
+  supply: {type: source}
+  a: {type: machine, process_time: exponential(1 s)}
+  b: {type: machine, process_time: exponential(1.3 s)}
+  c: {type: machine, process_time: exponential(0.7 s)}
+  out: {type: sink}
+flow: ["supply -> a -> b -> c -> out"]
+)Y");
+  Sim sim(m);
+  sim.run();
+  const Bottleneck b = find_bottleneck(*m, sim.kpis());
+  CHECK(b.name == "b");
+  CHECK(b.active_share > b.runner_up_share);
+}
+
+TEST_CASE("an experiment file points at its scenario") {
+  const auto dir = std::filesystem::temp_directory_path() / "pw_expfile";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "line.yaml") << kMM1;
+  std::ofstream(dir / "exp.yaml") << "scenario: line.yaml\nexperiments:\n  replications: 3\n";
+  Scenario s = load_experiment_file((dir / "exp.yaml").string());
+  CHECK(parse_experiment(s).replications == 3);
+  std::ofstream(dir / "bad.yaml") << "scenario: line.yaml\nexperimnts: {}\n";
+  CHECK_THROWS_WITH_AS(load_experiment_file((dir / "bad.yaml").string()),
+                       doctest::Contains("unknown key (did you mean \"experiments\"?)"),
+                       ScenarioError);
+}
