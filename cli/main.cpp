@@ -324,32 +324,43 @@ int cmd_experiment(const std::string& file, const std::vector<std::string>& sets
     } else {
       std::size_t w = 8;
       for (const auto& c : res.cases) w = std::max(w, c.spec.name.size());
-      fmt::print("\n{:<{}}  {:>22}  {:>18}  {:>22}  {}\n", "case", w, "throughput [parts/h]",
-                 "wip [parts]", "lead time", "bottleneck");
+      const bool metered =
+          std::any_of(res.cases[0].summary.begin(), res.cases[0].summary.end(),
+                      [](const KpiSummary& k) { return k.name == "energy_per_good_part"; });
+      fmt::print("\n{:<{}}  {:>22}  {:>18}  {:>22}  {}{}\n", "case", w, "throughput [parts/h]",
+                 "wip [parts]", "lead time", metered ? "  energy [kWh/good part]  " : "",
+                 "bottleneck");
       for (const auto& c : res.cases) {
         std::map<std::string, KpiSummary> line;
         for (const auto& s : c.summary)
           if (s.component == "line") line[s.name] = s;
         int count = 0;
         const std::string b = most_common(c.bottlenecks, &count);
+        const std::string energy =
+            metered ? fmt::format("{:>12.4f} ± {:<9.4f}  ", line["energy_per_good_part"].mean,
+                                  line["energy_per_good_part"].half_width)
+                    : "";
         fmt::print(
-            "{:<{}}  {:>12.2f} ± {:<7.2f}  {:>8.2f} ± {:<7.2f}  {:>10} ± {:<9}  {} ({}/{})\n",
+            "{:<{}}  {:>12.2f} ± {:<7.2f}  {:>8.2f} ± {:<7.2f}  {:>10} ± {:<9}  {}{} ({}/{})\n",
             c.spec.name, w, line["throughput"].mean, line["throughput"].half_width,
             line["wip"].mean, line["wip"].half_width, format_duration(line["lead_time"].mean),
-            format_duration(line["lead_time"].half_width), b, count, c.bottlenecks.size());
+            format_duration(line["lead_time"].half_width), energy, b, count, c.bottlenecks.size());
       }
       bool header = false;
       for (const auto& c : res.cases) {
         for (const auto& d : c.versus_base) {
-          if (d.component != "line" || d.name != "throughput") continue;
+          if (d.component != "line" || (d.name != "throughput" && d.name != "energy_per_good_part"))
+            continue;
           if (!header) {
             fmt::print("\nPaired differences against the base (common random numbers, 95% CI)\n");
             header = true;
           }
           const double rel = d.base_mean != 0 ? 100 * d.mean / d.base_mean : std::nan("");
           const double rel_hw = d.base_mean != 0 ? 100 * d.half_width / d.base_mean : std::nan("");
-          fmt::print("  {:<{}}  throughput {:+.2f} parts/h ± {:.2f}  ({:+.1f}% ± {:.1f}%)\n",
-                     c.spec.name, w, d.mean, d.half_width, rel, rel_hw);
+          const bool th = d.name == "throughput";
+          fmt::print("  {:<{}}  {:<20} {:+9.4g} {:<7} ± {:<8.3g} ({:+.1f}% ± {:.1f}%)\n",
+                     c.spec.name, w, th ? "throughput" : "energy / good part", d.mean,
+                     th ? "parts/h" : "kWh", d.half_width, rel, rel_hw);
         }
       }
     }

@@ -104,6 +104,7 @@ class ModelBuilder {
     const Node* record = top.raw("record");
     const Node* statistics = top.raw("statistics");
     top.allow("experiments");  // read by the experiment runner
+    if (const Node* shifts = top.raw("shifts")) model_->shifts_ = parse_shifts(*shifts, diag_);
     top.finish();
 
     if (statistics) {

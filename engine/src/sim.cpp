@@ -36,6 +36,8 @@ State::State(const State& o)
       batches(o.batches),
       next_batch(o.next_batch),
       next_sample(o.next_sample),
+      on_shift(o.on_shift),
+      next_shift_change(o.next_shift_change),
       trace(o.trace) {
   components.reserve(o.components.size());
   for (const auto& c : o.components) components.push_back(c->clone());
@@ -64,6 +66,10 @@ void Sim::start() {
   state_.time = 0;
   state_.wip.reset(0, 0);
   state_.space_queue.reserve(64);
+  if (const ShiftCalendar* cal = model_->shifts()) {
+    state_.on_shift = cal->on_shift(0);
+    state_.next_shift_change = cal->next_change(0);
+  }
   if (model_->warmup() <= 0) {
     state_.warmup_done = true;
     snapshot_batch();
@@ -85,7 +91,7 @@ double Sim::next_kernel_time() const {
   if (model_->record().period > 0 && !model_->record().signals.empty() &&
       state_.next_sample <= model_->horizon())
     t = std::min(t, state_.next_sample);
-  return t;
+  return std::min(t, state_.next_shift_change);
 }
 
 void Sim::snapshot_batch() {
@@ -97,6 +103,15 @@ void Sim::snapshot_batch() {
 
 void Sim::kernel_step() {
   const double t = state_.time;
+  if (t >= state_.next_shift_change) {
+    const ShiftCalendar* cal = model_->shifts();
+    state_.on_shift = cal->on_shift(t);
+    state_.next_shift_change = cal->next_change(t);
+    for (std::size_t i = 0; i < model_->size(); ++i) {
+      model_->component(static_cast<int>(i)).on_shift_change(*this);
+      settle();
+    }
+  }
   if (!state_.warmup_done && t >= model_->warmup()) {
     state_.warmup_done = true;
     state_.stats_start = t;
@@ -228,8 +243,24 @@ std::vector<KpiRow> Sim::kpis() const {
   rows.push_back({"line", "lead_time", state_.lead_time.mean(), hw(lt), "s"});
   rows.push_back({"line", "exits", static_cast<double>(state_.exits), std::nan(""), "parts"});
   rows.push_back({"line", "scrapped", static_cast<double>(state_.scrapped), std::nan(""), "parts"});
+  const std::size_t first_component_row = rows.size();
   for (std::size_t i = 0; i < model_->size(); ++i)
     model_->component(static_cast<int>(i)).report(*this, rows);
+  double energy = 0;
+  bool metered = false;
+  for (std::size_t i = first_component_row; i < rows.size(); ++i)
+    if (rows[i].name == "energy" && rows[i].unit == "kWh") {
+      energy += rows[i].value;
+      metered = true;
+    }
+  if (metered) {
+    rows.insert(
+        rows.begin() + static_cast<std::ptrdiff_t>(first_component_row),
+        {KpiRow{"line", "energy", energy, std::nan(""), "kWh"},
+         KpiRow{"line", "energy_per_good_part",
+                state_.exits > 0 ? energy / static_cast<double>(state_.exits) : std::nan(""),
+                std::nan(""), "kWh/part"}});
+  }
   return rows;
 }
 

@@ -21,6 +21,7 @@ constexpr UnitFactor kTimeUnits[] = {
     {"hour", 3600.0},   {"hours", 3600.0},  {"d", 86400.0},    {"day", 86400.0}, {"days", 86400.0},
     {"week", 604800.0}, {"weeks", 604800.0}};
 constexpr UnitFactor kLengthUnits[] = {{"mm", 1e-3}, {"cm", 1e-2}, {"m", 1.0}, {"km", 1e3}};
+constexpr UnitFactor kPowerUnits[] = {{"W", 1e-3}, {"kW", 1.0}, {"MW", 1e3}};
 constexpr UnitFactor kSpeedUnits[] = {{"m/s", 1.0},
                                       {"m/min", 1.0 / 60.0},
                                       {"m/h", 1.0 / 3600.0},
@@ -50,6 +51,8 @@ std::optional<double> unit_factor(Dimension dim, std::string_view unit) {
       return find_factor(kLengthUnits, unit);
     case Dimension::kSpeed:
       return find_factor(kSpeedUnits, unit);
+    case Dimension::kPower:
+      return find_factor(kPowerUnits, unit);
     case Dimension::kRate: {
       // "/h", "per h", "per hour"
       std::string_view per;
@@ -82,6 +85,8 @@ std::string_view dimension_phrase(Dimension dim) {
       return "a length";
     case Dimension::kSpeed:
       return "a speed";
+    case Dimension::kPower:
+      return "a power";
   }
   return "a value";
 }
@@ -98,6 +103,8 @@ std::string_view dimension_example(Dimension dim) {
       return "12 m";
     case Dimension::kSpeed:
       return "0.5 m/s";
+    case Dimension::kPower:
+      return "15 kW";
   }
   return "";
 }

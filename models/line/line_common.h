@@ -10,20 +10,21 @@
 namespace plantwin::line {
 
 /// Server states whose time shares machines report.
-enum ServerPhase : std::uint8_t { kWorking = 0, kStarved = 1, kBlocked = 2, kDown = 3 };
-inline constexpr const char* kPhaseNames[] = {"working", "starved", "blocked", "down"};
+enum ServerPhase : std::uint8_t { kWorking = 0, kStarved = 1, kBlocked = 2, kDown = 3, kOff = 4 };
+inline constexpr const char* kPhaseNames[] = {"working", "starved", "blocked", "down", "off"};
 
 /// Server-seconds spent in each phase since the statistics restarted.
 struct PhaseClock {
   double start = 0, last = 0;
-  double acc[4] = {0, 0, 0, 0};
+  double acc[5] = {0, 0, 0, 0, 0};
 
   void reset(double t) {
     start = last = t;
     for (double& a : acc) a = 0;
   }
   /// Accounts the time since the last call with the counts that held during it.
-  void advance(double t, int working, int blocked, int servers, bool down) {
+  /// Idle servers count as starved on shift and as off (planned downtime) off shift.
+  void advance(double t, int working, int blocked, int servers, bool down, bool off = false) {
     const double dt = t - last;
     if (dt > 0) {
       if (down) {
@@ -31,15 +32,16 @@ struct PhaseClock {
       } else {
         acc[kWorking] += working * dt;
         acc[kBlocked] += blocked * dt;
-        acc[kStarved] += (servers - working - blocked) * dt;
+        acc[off ? kOff : kStarved] += (servers - working - blocked) * dt;
       }
     }
     last = t;
   }
   /// Share of server time in `phase` up to time t (the pending interval included).
-  double share(int phase, double t, int working, int blocked, int servers, bool down) const {
+  double share(int phase, double t, int working, int blocked, int servers, bool down,
+               bool off = false) const {
     PhaseClock c = *this;
-    c.advance(t, working, blocked, servers, down);
+    c.advance(t, working, blocked, servers, down, off);
     const double span = (t - start) * servers;
     return span > 0 ? c.acc[phase] / span : std::nan("");
   }

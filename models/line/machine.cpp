@@ -1,5 +1,7 @@
 #include "machine.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "line_common.h"
@@ -40,12 +42,15 @@ class Machine final : public Component {
     std::optional<Distribution> ttf, ttr;
     bool calendar_failures = false;
     double scrap = 0;
+    double power_kw[5] = {0, 0, 0, 0, 0};  // by phase; kOff holds the off-shift power
   };
 
   Machine(std::string name, Params p)
       : Component(std::move(name), "machine"),
         p_(std::move(p)),
         typed_(p_.process.size() > 1),
+        metered_(std::any_of(std::begin(p_.power_kw), std::end(p_.power_kw),
+                             [](double w) { return w != 0; })),
         process0_(p_.process.front()),
         ideal0_(p_.ideal.front()) {}
 
@@ -70,7 +75,13 @@ class Machine final : public Component {
 
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<MachineState>(*this);
-    return !s.down && s.busy + s.holding < p_.servers;
+    return !s.down && s.busy + s.holding < p_.servers && sim.on_shift();
+  }
+
+  void on_shift_change(Sim& sim) const override {
+    auto& s = sim.state_of<MachineState>(*this);
+    touch_phase(sim, s, !sim.on_shift());
+    if (sim.on_shift() && !s.down && s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
   }
 
   void accept(Sim& sim, int, PartId part) const override {
@@ -117,7 +128,7 @@ class Machine final : public Component {
   }
 
   std::vector<SignalSpec> signals() const override {
-    return {{"state", "", "0 working, 1 starved, 2 blocked, 3 down"},
+    return {{"state", "", "0 working, 1 starved, 2 blocked, 3 down, 4 off shift"},
             {"busy", "servers", "servers processing a part"},
             {"working_share", "share", "share of server time working since the statistics restart"},
             {"starved_share", "share", "share of server time starved"},
@@ -131,7 +142,7 @@ class Machine final : public Component {
       if (s.down) return kDown;
       if (s.busy > 0) return kWorking;
       if (s.holding > 0) return kBlocked;
-      return kStarved;
+      return sim.on_shift() ? kStarved : kOff;
     }
     if (index == 1) return s.busy;
     if (index >= 2 && index <= 5) return share(sim, s, index - 2);
@@ -151,9 +162,12 @@ class Machine final : public Component {
     const double span = sim.now() - s.clock.start;
     for (int k = 0; k < 4; ++k)
       rows.push_back({name(), kPhaseNames[k], share(sim, s, k), nan, "share"});
+    rows.push_back({name(), "off", share(sim, s, kOff), nan, "share"});
+    // Planned time excludes off-shift time: OEE does not count planned downtime.
+    const double planned_share = 1.0 - share(sim, s, kOff);
     const double down = share(sim, s, kDown);
-    const double availability = 1.0 - down;
-    const double operating = span * p_.servers * availability;
+    const double availability = planned_share > 0 ? (planned_share - down) / planned_share : nan;
+    const double operating = span * p_.servers * (planned_share - down);
     const double performance = operating > 0 ? s.ideal_time / operating : nan;
     const double quality = s.completed ? static_cast<double>(s.good) / s.completed : nan;
     rows.push_back({name(), "availability", availability, nan, "share"});
@@ -165,14 +179,31 @@ class Machine final : public Component {
     rows.push_back({name(), "scrapped", static_cast<double>(s.scrapped), nan, "parts"});
     rows.push_back({name(), "failures", static_cast<double>(s.failures), nan, "count"});
     rows.push_back({name(), "throughput", span > 0 ? s.good / span * 3600.0 : nan, nan, "parts/h"});
+    if (metered_) {
+      const double e = energy_kwh(sim, s);
+      rows.push_back({name(), "energy", e, nan, "kWh"});
+      rows.push_back({name(), "mean_power", span > 0 ? e * 3600.0 / span : nan, nan, "kW"});
+      rows.push_back({name(), "energy_per_good_part", s.good ? e / s.good : nan, nan, "kWh/part"});
+    }
   }
 
  private:
   void touch(Sim& sim, MachineState& s) const {
-    s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down);
+    s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down, !sim.on_shift());
+  }
+  // At a shift change the interval just ended belongs to the previous shift state.
+  void touch_phase(Sim& sim, MachineState& s, bool was_on) const {
+    s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down, !was_on);
   }
   double share(const Sim& sim, const MachineState& s, int phase) const {
-    return s.clock.share(phase, sim.now(), s.busy, s.holding, p_.servers, s.down);
+    return s.clock.share(phase, sim.now(), s.busy, s.holding, p_.servers, s.down, !sim.on_shift());
+  }
+  /// Energy in kWh since the statistics restart: time in each phase times its power.
+  double energy_kwh(const Sim& sim, const MachineState& s) const {
+    const double span = (sim.now() - s.clock.start) * p_.servers;
+    double e = 0;
+    for (int k = 0; k < 5; ++k) e += share(sim, s, k) * span / p_.servers * p_.power_kw[k];
+    return e / 3600.0;
   }
 
   void finish_part(Sim& sim, MachineState& s, int i) const {
@@ -265,6 +296,7 @@ class Machine final : public Component {
   Params p_;
   // The common untyped case reads these inline, sparing an indirection per part.
   bool typed_;
+  bool metered_;
   Distribution process0_;
   double ideal0_;
 };
@@ -312,6 +344,26 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   mp.calendar_failures =
       p.choice("failure_clock", {"operating", "calendar"}, "operating") == "calendar";
   mp.scrap = p.probability("scrap", 0.0);
+  const std::string off_shift = p.choice("off_shift", {"idle", "standby", "off"}, "idle");
+  if (const Node* power = p.raw("power")) {
+    if (!power->is_map()) {
+      p.error("power", "expected a map of state: power, e.g. {working: 15 kW, idle: 3 kW}");
+    } else {
+      ParamReader w(*power, p.key_path("power"), p.diagnostics());
+      auto kw = [&](const char* key, double fallback) {
+        return w.quantity(key, Dimension::kPower, fallback, 0);
+      };
+      const double idle = kw("idle", 0);
+      mp.power_kw[kWorking] = kw("working", 0);
+      mp.power_kw[kStarved] = idle;
+      mp.power_kw[kBlocked] = kw("blocked", idle);
+      mp.power_kw[kDown] = kw("down", 0);
+      const double standby = kw("standby", idle);
+      const double off = kw("off", 0);
+      mp.power_kw[kOff] = off_shift == "idle" ? idle : off_shift == "standby" ? standby : off;
+      w.finish();
+    }
+  }
   return std::make_unique<Machine>(ctx.name(), std::move(mp));
 }
 

@@ -10,14 +10,21 @@
 ///   failure_clock  operating (default): time to failure counts only while a part is processed;
 ///                  calendar: it counts all the time (also idle and blocked)
 ///   scrap          probability that a processed part is scrap (default 0)
+///   power          map state -> power: working, idle (starved), blocked (default: idle), down,
+///                  standby, off (e.g. {working: 15 kW, idle: 3 kW}); no energy KPIs when absent
+///   off_shift      what an idle machine does off shift (with a `shifts:` calendar): idle,
+///                  standby or off; decides the power drawn (default idle)
+/// Off shift, a machine starts no new job (a job under way finishes); idle off-shift time is
+/// planned downtime ("off"), excluded from OEE's planned time.
 /// Semantics: blocking after service: a finished part stays on its server until the next station
 ///   takes it. A failure stops every server; interrupted parts resume (preempt-resume) after the
 ///   repair, so a completion moves by the repair time.
 /// Ports: at least one input (several inputs merge, first input first); exactly one output.
-/// Signals: state (0 working, 1 starved, 2 blocked, 3 down), busy (servers processing),
+/// Signals: state (0 working, 1 starved, 2 blocked, 3 down, 4 off shift), busy,
 ///   working_share, starved_share, blocked_share, down_share, completed (parts).
-/// KPIs: working, starved, blocked, down (time shares), availability, performance, quality, oee,
-///   completed, good, scrapped, failures, throughput (good parts/h). See docs/kpis.md.
+/// KPIs: working, starved, blocked, down, off (time shares), availability, performance, quality,
+///   oee, completed, good, scrapped, failures, throughput (good parts/h); with power: energy (kWh),
+///   mean_power (kW), energy_per_good_part (kWh/part). See docs/kpis.md.
 
 #include "plantwin/registry.h"
 

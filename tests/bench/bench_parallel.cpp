@@ -21,7 +21,8 @@ double rss_mib() {
   std::ifstream f("/proc/self/statm");
   long pages = 0, resident = 0;
   f >> pages >> resident;
-  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) /
+         (1024.0 * 1024.0);
 }
 }  // namespace
 
@@ -39,10 +40,11 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto res = run_experiment(s, spec, registry);
     wall[threads] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fmt::print("threads: {}  replications: {}  wall_s: {:.3f}\n", threads, res.replications_run, wall[threads]);
+    fmt::print("threads: {}  replications: {}  wall_s: {:.3f}\n", threads, res.replications_run,
+               wall[threads]);
   }
-  fmt::print("speedup_2_threads: {:.3f}\nparallel_efficiency_2_threads: {:.1f}%\n", wall[1] / wall[2],
-             100.0 * wall[1] / (2.0 * wall[2]));
+  fmt::print("speedup_2_threads: {:.3f}\nparallel_efficiency_2_threads: {:.1f}%\n",
+             wall[1] / wall[2], 100.0 * wall[1] / (2.0 * wall[2]));
 
   // Memory per concurrent replication of a 10,000-machine line: states held at once.
   std::string yaml = "horizon: 100 d\ncomponents:\n  supply: {type: source}\n";
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
     sims.back().run_until(2000);  // past the fill-up: the line holds its steady-state parts
   }
   const double after = rss_mib();
-  fmt::print("model_rss_mib: {:.1f}\nconcurrent_replications: {}\nmemory_per_replication_mib: {:.1f}\n",
-             before, concurrent, (after - before) / concurrent);
+  fmt::print(
+      "model_rss_mib: {:.1f}\nconcurrent_replications: {}\nmemory_per_replication_mib: {:.1f}\n",
+      before, concurrent, (after - before) / concurrent);
 }

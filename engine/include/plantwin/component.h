@@ -92,6 +92,8 @@ class Component {
   virtual void accept(Sim&, int port, PartId part) const;
   /// The component downstream of output `port` may have room now.
   virtual void on_space(Sim&, int /*port*/) const {}
+  /// The shift calendar switched between on and off shift (see Sim::on_shift()).
+  virtual void on_shift_change(Sim&) const {}
   /// Parts held (queue length), used by shortest-queue routing.
   virtual double occupancy(const Sim&) const { return 0; }
 

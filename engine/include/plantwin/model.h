@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "plantwin/component.h"
 #include "plantwin/registry.h"
 #include "plantwin/scenario.h"
+#include "plantwin/shifts.h"
 
 namespace plantwin {
 
@@ -48,6 +50,8 @@ class Model {
   /// Index of a signal by dotted name, or -1.
   int find_signal(const std::string& name) const;
   const std::vector<std::string>& part_types() const { return part_types_; }
+  /// The shift calendar, or null when the plant works around the clock.
+  const ShiftCalendar* shifts() const { return shifts_ ? &*shifts_ : nullptr; }
 
  private:
   friend class ModelBuilder;
@@ -62,6 +66,7 @@ class Model {
   std::vector<SignalRef> signals_;
   std::unordered_map<std::string, int> signal_index_;
   std::vector<std::string> part_types_;
+  std::optional<ShiftCalendar> shifts_;
 };
 
 /// Checks a scenario and compiles it into a Model. Every problem found is collected and

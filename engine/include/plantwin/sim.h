@@ -124,6 +124,8 @@ class Sim {
     if (model_->record().events)
       state_.trace.events.push_back(LoggedEvent{state_.time, c.id(), kind, std::move(detail)});
   }
+  /// Whether the plant is on shift now (always true without a shift calendar).
+  bool on_shift() const { return state_.on_shift; }
   /// Start of the statistics period (end of warm-up, or 0).
   double stats_start() const { return state_.stats_start; }
 

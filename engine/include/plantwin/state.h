@@ -1,6 +1,7 @@
 #pragma once
 /// The State: everything that changes during a run. Copyable (forks, replications).
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -78,6 +79,8 @@ class State {
   std::vector<BatchSnapshot> batches;
   int next_batch = 1;
   double next_sample = 0;
+  bool on_shift = true;
+  double next_shift_change = HUGE_VAL;
 
   Trace trace;
 };

@@ -17,6 +17,7 @@ enum class Dimension {
   kRate,           ///< Events per second: "/s", "/min", "/h", "/d" (e.g. "12 /h").
   kLength,         ///< Metres: mm, cm, m, km.
   kSpeed,          ///< Metres per second: m/s, m/min, m/h, mm/s.
+  kPower,          ///< Kilowatts: W, kW, MW (power is kept in kW, energy in kWh).
 };
 
 /// Human name of a dimension as used in error texts ("a duration", "a rate").
