@@ -419,6 +419,26 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
   for (const auto& f : files) {
     try {
       auto m = load_model(f, sets, std::nullopt);
+      // The experiments too: every case must compile.
+      Scenario sc = load_experiment_file(f);
+      for (const auto& s : sets) apply_override(sc, s);
+      const ExperimentSpec spec = parse_experiment(sc);
+      const Node* exp_node = sc.root.find("experiments");
+      const SourceLocation at = exp_node ? exp_node->location : SourceLocation{f, 0, 0};
+      std::vector<Diagnostic> errors;
+      for (const auto& c : spec.cases) {
+        try {
+          Scenario v = sc;
+          for (const auto& o : c.overrides) apply_override(v, o, &at);
+          compile(v, builtin_registry());
+        } catch (const ScenarioError& e) {
+          for (auto d : e.diagnostics()) {
+            d.message = fmt::format("in case \"{}\": {}", c.name, d.message);
+            errors.push_back(std::move(d));
+          }
+        }
+      }
+      if (!errors.empty()) throw ScenarioError(errors);
       std::size_t links = 0;
       for (std::size_t i = 0; i < m->size(); ++i)
         links += static_cast<std::size_t>(m->component(static_cast<int>(i)).num_outputs());

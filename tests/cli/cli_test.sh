@@ -63,6 +63,16 @@ if head -1 variants.csv | grep -q '^case,replications,line.throughput,line.throu
   echo "ok   sweep CSV has one row per case with CI columns"; else echo "FAIL sweep CSV"; failures=$((failures + 1)); fi
 check "an experiment file sweeps a grid and allocates buffers" 0 "Buffer allocation: total" -- \
   "$pw" sweep "$src/scenarios/body_shop_buffers.yaml" -r 2 --quiet --csv grid.csv
+cat > badvariant.yaml <<YAML
+scenario: $src/scenarios/two_station.yaml
+experiments:
+  variants:
+    wider: {components.wip.capacty: 9}
+YAML
+check "validate checks every experiment case" 2 "in case \"wider\": unknown key \(did you mean \"capacity\"\?\)" -- \
+  "$pw" validate badvariant.yaml
+check "sweep prints energy per good part for a metered line" 0 "energy / good part" -- \
+  "$pw" sweep "$src/scenarios/energy_shifts.yaml" -r 2
 check "a bad variant is bad input" 2 "in case \"x\"" -- \
   "$pw" sweep "$src/scenarios/two_station.yaml" --set "experiments={variants: {x: {components.lathe.servrs: 2}}}"
 
