@@ -74,6 +74,11 @@ int Model::find_component(const std::string& name) const {
   return it == component_index_.end() ? -1 : it->second;
 }
 
+int Model::find_actuator(const std::string& name) const {
+  const auto it = actuator_index_.find(name);
+  return it == actuator_index_.end() ? -1 : it->second;
+}
+
 int Model::find_signal(const std::string& name) const {
   const auto it = signal_index_.find(name);
   return it == signal_index_.end() ? -1 : it->second;
@@ -322,6 +327,12 @@ class ModelBuilder {
         SignalRef ref{c->name() + "." + specs[k].name, specs[k].unit, c->id(), static_cast<int>(k)};
         model_->signal_index_[ref.name] = static_cast<int>(model_->signals_.size());
         model_->signals_.push_back(std::move(ref));
+      }
+      const auto acts = c->actuators();
+      for (std::size_t k = 0; k < acts.size(); ++k) {
+        SignalRef ref{c->name() + "." + acts[k].name, acts[k].unit, c->id(), static_cast<int>(k)};
+        model_->actuator_index_[ref.name] = static_cast<int>(model_->actuators_.size());
+        model_->actuators_.push_back(std::move(ref));
       }
       model_->components_.push_back(std::move(c));
     }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace plantwin {
 
@@ -91,6 +92,7 @@ double Sim::next_kernel_time() const {
   if (model_->record().period > 0 && !model_->record().signals.empty() &&
       state_.next_sample <= model_->horizon())
     t = std::min(t, state_.next_sample);
+  for (const auto& c : controllers_) t = std::min(t, c.next);
   return std::min(t, state_.next_shift_change);
 }
 
@@ -133,6 +135,12 @@ void Sim::kernel_step() {
       ++state_.next_batch;
     }
   }
+  for (std::size_t i = 0; i < controllers_.size(); ++i) {
+    if (t < controllers_[i].next) continue;
+    controllers_[i].next = t + controllers_[i].period;
+    controllers_[i].fn(*this);
+    settle();
+  }
   const RecordPlan& rec = model_->record();
   if (rec.period > 0 && !rec.signals.empty() && t >= state_.next_sample) {
     state_.trace.times.push_back(t);
@@ -170,6 +178,50 @@ bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
     if (t_end > state_.time) state_.time = t_end;
     return true;
   }
+}
+
+namespace {
+std::string names_hint(const std::vector<SignalRef>& refs, const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& r : refs) names.push_back(r.name);
+  const std::string hint = closest_match(name, names);
+  if (!hint.empty()) return fmt::format(" (did you mean \"{}\"?)", hint);
+  if (names.size() > 12) names.resize(12), names.push_back("...");
+  return names.empty() ? "" : fmt::format("; known: {}", fmt::join(names, ", "));
+}
+}  // namespace
+
+void Sim::set(const std::string& name, double v) {
+  const int idx = model_->find_actuator(name);
+  if (idx < 0) {
+    const bool is_signal = model_->find_signal(name) >= 0;
+    throw std::invalid_argument(fmt::format("\"{}\" cannot be set during a run{}{}", name,
+                                            is_signal ? " (it is a signal, an output)" : "",
+                                            names_hint(model_->actuators(), name)));
+  }
+  if (!state_.started) start();
+  const SignalRef& a = model_->actuators()[static_cast<std::size_t>(idx)];
+  try {
+    model_->component(a.component).set_actuator(*this, a.index, v);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("{}: {}", name, e.what()));
+  }
+  settle();
+}
+
+double Sim::value(const std::string& name) const {
+  const int idx = model_->find_signal(name);
+  if (idx < 0)
+    throw std::invalid_argument(
+        fmt::format("unknown signal \"{}\"{}", name, names_hint(model_->signals(), name)));
+  return signal(idx);
+}
+
+void Sim::add_controller(double period, Controller fn) {
+  if (!(period > 0) || !std::isfinite(period))
+    throw std::invalid_argument(
+        fmt::format("a controller needs a positive scan period, got {}", period));
+  controllers_.push_back(ScanTask{period, state_.time, std::move(fn)});
 }
 
 PartId Sim::create_part(int type) {

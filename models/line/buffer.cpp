@@ -1,5 +1,6 @@
 #include "buffer.h"
 
+#include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@ namespace plantwin::line {
 namespace {
 
 struct BufferState : ClonableState<BufferState> {
+  std::size_t capacity = 0;  // starts at the parameter; an actuator may change it
   PartRing queue;
   TimeWeighted level;
   TimeWeighted full;
@@ -22,32 +24,48 @@ class Buffer final : public Component {
       : Component(std::move(name), "buffer"), capacity_(capacity) {}
 
   std::unique_ptr<ComponentState> make_state(const StreamSeed&) const override {
-    return std::make_unique<BufferState>();
+    auto s = std::make_unique<BufferState>();
+    s->capacity = capacity_;
+    return s;
   }
   void start(Sim& sim) const override { reset_statistics(sim); }
 
   bool can_accept(const Sim& sim, int) const override {
-    if (capacity_ == 0) return sim.can_push(*this, 0);
-    return sim.state_of<BufferState>(*this).queue.size() < capacity_;
+    const auto& s = sim.state_of<BufferState>(*this);
+    if (s.capacity == 0) return s.queue.empty() && sim.can_push(*this, 0);
+    return s.queue.size() < s.capacity;
   }
   void accept(Sim& sim, int, PartId part) const override {
-    if (capacity_ == 0) {
+    auto& s = sim.state_of<BufferState>(*this);
+    if (s.capacity == 0) {
       sim.try_push(*this, 0, part);
       return;
     }
-    auto& s = sim.state_of<BufferState>(*this);
     s.queue.push_back(part);
     drain(sim, s);
     record(sim, s);
   }
   void on_space(Sim& sim, int) const override {
-    if (capacity_ == 0) {
+    auto& s = sim.state_of<BufferState>(*this);
+    if (s.capacity == 0 && s.queue.empty()) {
       sim.notify_space_all(*this);
       return;
     }
-    auto& s = sim.state_of<BufferState>(*this);
     drain(sim, s);
     record(sim, s);
+  }
+  std::vector<SignalSpec> actuators() const override {
+    return {{"capacity", "parts", "places; lowering it below the level only stops inflow"}};
+  }
+  void set_actuator(Sim& sim, int, double value) const override {
+    if (!(value >= 0) || value != std::floor(value) || value > 2147483647.0)
+      throw std::invalid_argument(
+          fmt::format("capacity must be a whole number >= 0, got {}", value));
+    auto& s = sim.state_of<BufferState>(*this);
+    s.capacity = static_cast<std::size_t>(value);
+    drain(sim, s);
+    record(sim, s);
+    sim.notify_space_all(*this);
   }
   double occupancy(const Sim& sim) const override {
     return static_cast<double>(sim.state_of<BufferState>(*this).queue.size());
@@ -60,7 +78,7 @@ class Buffer final : public Component {
   void reset_statistics(Sim& sim) const override {
     auto& s = sim.state_of<BufferState>(*this);
     s.level.reset(sim.now(), static_cast<double>(s.queue.size()));
-    s.full.reset(sim.now(), s.queue.size() >= capacity_ ? 1.0 : 0.0);
+    s.full.reset(sim.now(), s.queue.size() >= s.capacity ? 1.0 : 0.0);
   }
   void report(const Sim& sim, std::vector<KpiRow>& rows) const override {
     const auto& s = sim.state_of<BufferState>(*this);
@@ -71,7 +89,7 @@ class Buffer final : public Component {
 
  private:
   void drain(Sim& sim, BufferState& s) const {
-    const bool was_full = s.queue.size() >= capacity_;
+    const bool was_full = s.queue.size() >= s.capacity;
     bool moved = false;
     while (!s.queue.empty() && sim.try_push(*this, 0, s.queue.front())) {
       s.queue.pop_front();
@@ -82,7 +100,7 @@ class Buffer final : public Component {
   void record(Sim& sim, BufferState& s) const {
     const double n = static_cast<double>(s.queue.size());
     if (n != s.level.value()) s.level.update(sim.now(), n);
-    const double f = s.queue.size() >= capacity_ ? 1.0 : 0.0;
+    const double f = s.queue.size() >= s.capacity ? 1.0 : 0.0;
     if (f != s.full.value()) s.full.update(sim.now(), f);
   }
 

@@ -26,39 +26,56 @@ struct ConveyorState : ClonableState<ConveyorState> {
   double stop_start = 0;
   EventHandle head_event, entry_event;
   TimeWeighted level, stopped;
+  double transit = 0, gap = 0;  // from the belt speed, an actuator
 };
 
 class Conveyor final : public Component {
  public:
   Conveyor(std::string name, double length, double speed, std::size_t capacity, bool accumulating)
       : Component(std::move(name), "conveyor"),
-        transit_(length / speed),
-        gap_(length / static_cast<double>(capacity) / speed),
+        length_(length),
+        spacing_(length / static_cast<double>(capacity)),
+        speed_(speed),
         capacity_(capacity),
         accumulating_(accumulating) {}
 
   std::unique_ptr<ComponentState> make_state(const StreamSeed&) const override {
-    return std::make_unique<ConveyorState>();
+    auto s = std::make_unique<ConveyorState>();
+    s->transit = length_ / speed_;
+    s->gap = spacing_ / speed_;
+    return s;
+  }
+
+  std::vector<SignalSpec> actuators() const override {
+    return {{"speed", "m/s", "belt speed for parts entering from now on"}};
+  }
+  void set_actuator(Sim& sim, int, double value) const override {
+    if (!(value > 0) || !std::isfinite(value))
+      throw std::invalid_argument(fmt::format("speed must be positive (m/s), got {}", value));
+    auto& s = sim.state_of<ConveyorState>(*this);
+    s.transit = length_ / value;
+    s.gap = spacing_ / value;
+    sim.notify_space_all(*this);
   }
   void start(Sim& sim) const override { reset_statistics(sim); }
 
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<ConveyorState>(*this);
     if (s.items.size() >= capacity_) return false;
-    return entry_clock(sim, s) - s.last_entry >= gap_ * (1 - 1e-12);
+    return entry_clock(sim, s) - s.last_entry >= s.gap * (1 - 1e-12);
   }
 
   void accept(Sim& sim, int, PartId part) const override {
     auto& s = sim.state_of<ConveyorState>(*this);
     const double clock = entry_clock(sim, s);
-    s.items.push_back(Item{part, clock + transit_});
+    s.items.push_back(Item{part, clock + s.transit});
     s.last_entry = clock;
     record(sim, s);
     if (s.items.size() == 1 && !s.head_waiting) schedule_head(sim, s);
     // Wake the upstream station once the entry spacing has passed.
-    if (s.items.size() < capacity_ && gap_ > 0 && !sim.pending(s.entry_event) &&
+    if (s.items.size() < capacity_ && s.gap > 0 && !sim.pending(s.entry_event) &&
         (accumulating_ || !s.head_waiting))
-      s.entry_event = sim.schedule_in(gap_, *this, kEntryOpens);
+      s.entry_event = sim.schedule_in(s.gap, *this, kEntryOpens);
   }
 
   void on_event(Sim& sim, int kind, std::int64_t) const override {
@@ -97,7 +114,7 @@ class Conveyor final : public Component {
     const auto& s = sim.state_of<ConveyorState>(*this);
     const double nan = std::nan("");
     rows.push_back({name(), "mean_level", s.level.mean(sim.now()), nan, "parts"});
-    rows.push_back({name(), "transit_time", transit_, nan, "s"});
+    rows.push_back({name(), "transit_time", s.transit, nan, "s"});
     rows.push_back({name(), "capacity", static_cast<double>(capacity_), nan, "parts"});
     rows.push_back({name(), "stopped_share", s.stopped.mean(sim.now()), nan, "share"});
   }
@@ -114,7 +131,7 @@ class Conveyor final : public Component {
   void schedule_head(Sim& sim, ConveyorState& s) const {
     if (s.items.empty() || sim.pending(s.head_event)) return;
     double at = s.items.front().ready + (accumulating_ ? 0.0 : s.stopped_total);
-    at = std::max({at, s.last_leave + gap_, sim.now()});
+    at = std::max({at, s.last_leave + s.gap, sim.now()});
     s.head_event = sim.schedule_at(at, *this, kHeadArrives);
   }
 
@@ -138,7 +155,7 @@ class Conveyor final : public Component {
     sim.notify_space_all(*this);
     schedule_head(sim, s);
     // A restarted belt opens its entry once it has moved one spacing since the last entry.
-    const double wait = gap_ - (entry_clock(sim, s) - s.last_entry);
+    const double wait = s.gap - (entry_clock(sim, s) - s.last_entry);
     if (wait > 0 && !sim.pending(s.entry_event))
       s.entry_event = sim.schedule_in(wait, *this, kEntryOpens);
   }
@@ -150,7 +167,7 @@ class Conveyor final : public Component {
     if (w != s.stopped.value()) s.stopped.update(sim.now(), w);
   }
 
-  double transit_, gap_;
+  double length_, spacing_, speed_;
   std::size_t capacity_;
   bool accumulating_;
 };

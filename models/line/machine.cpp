@@ -31,6 +31,8 @@ struct MachineState : ClonableState<MachineState> {
   PhaseClock clock;
   std::int64_t completed = 0, good = 0, scrapped = 0, failures = 0;
   double ideal_time = 0;
+  double speed = 1.0;   // actuator: process times are divided by it
+  bool enabled = true;  // actuator: a disabled machine starts no new job
 };
 
 class Machine final : public Component {
@@ -75,7 +77,7 @@ class Machine final : public Component {
 
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<MachineState>(*this);
-    return !s.down && s.busy + s.holding < p_.servers && sim.on_shift();
+    return !s.down && s.busy + s.holding < p_.servers && s.enabled && sim.on_shift();
   }
 
   void on_shift_change(Sim& sim) const override {
@@ -94,7 +96,7 @@ class Machine final : public Component {
     srv.part = part;
     const Distribution& d =
         typed_ ? p_.process[static_cast<std::size_t>(sim.part(part).type)] : process0_;
-    srv.done = sim.schedule_in(d.sample(s.process), *this, kDone, i);
+    srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
     ++s.busy;
     update_failure_clock(sim, s);
   }
@@ -147,6 +149,24 @@ class Machine final : public Component {
     if (index == 1) return s.busy;
     if (index >= 2 && index <= 5) return share(sim, s, index - 2);
     return static_cast<double>(s.completed);
+  }
+
+  std::vector<SignalSpec> actuators() const override {
+    return {{"speed", "", "process-time factor for jobs started from now on (1 = nominal)"},
+            {"enabled", "", "1: works; 0: starts no new job (a job under way finishes)"}};
+  }
+  void set_actuator(Sim& sim, int index, double value) const override {
+    auto& s = sim.state_of<MachineState>(*this);
+    if (index == 0) {
+      if (!(value > 0) || !std::isfinite(value))
+        throw std::invalid_argument(fmt::format("speed must be positive, got {}", value));
+      s.speed = value;
+      return;
+    }
+    if (value != 0 && value != 1)
+      throw std::invalid_argument(fmt::format("enabled must be 0 or 1, got {}", value));
+    s.enabled = value == 1;
+    if (s.enabled && !s.down && s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
   }
 
   void reset_statistics(Sim& sim) const override {

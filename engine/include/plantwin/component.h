@@ -100,6 +100,11 @@ class Component {
   /// Signals this component offers, in the order signal() indexes them.
   virtual std::vector<SignalSpec> signals() const { return {}; }
   virtual double signal(const Sim&, int /*index*/) const { return 0; }
+  /// Quantities that may change during a run (actuators, run-time parameters), in the order
+  /// set_actuator() indexes them.
+  virtual std::vector<SignalSpec> actuators() const { return {}; }
+  /// Sets actuator `index` now. Throws std::invalid_argument with a reason for a bad value.
+  virtual void set_actuator(Sim&, int /*index*/, double /*value*/) const {}
   /// Restarts statistics at the current time (end of warm-up).
   virtual void reset_statistics(Sim&) const {}
   /// Appends this component's KPIs over the statistics period so far.

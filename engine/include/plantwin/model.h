@@ -49,6 +49,9 @@ class Model {
   const std::vector<SignalRef>& signals() const { return signals_; }
   /// Index of a signal by dotted name, or -1.
   int find_signal(const std::string& name) const;
+  /// Run-time settable quantities ("<component>.<actuator>").
+  const std::vector<SignalRef>& actuators() const { return actuators_; }
+  int find_actuator(const std::string& name) const;
   const std::vector<std::string>& part_types() const { return part_types_; }
   /// The shift calendar, or null when the plant works around the clock.
   const ShiftCalendar* shifts() const { return shifts_ ? &*shifts_ : nullptr; }
@@ -65,6 +68,8 @@ class Model {
   std::unordered_map<std::string, int> component_index_;
   std::vector<SignalRef> signals_;
   std::unordered_map<std::string, int> signal_index_;
+  std::vector<SignalRef> actuators_;
+  std::unordered_map<std::string, int> actuator_index_;
   std::vector<std::string> part_types_;
   std::optional<ShiftCalendar> shifts_;
 };

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cassert>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,18 @@ class Sim {
   /// Runs to the horizon.
   bool run(const std::atomic<bool>* stop = nullptr) { return run_until(model_->horizon(), stop); }
   bool finished() const { return state_.time >= model_->horizon(); }
+
+  /// Sets a run-time quantity by dotted name ("conveyor2.speed"). Throws std::invalid_argument
+  /// naming the settable quantities when `name` is not one, or the reason when `value` is bad.
+  void set(const std::string& name, double value);
+  /// Current value of a signal by dotted name; throws std::invalid_argument when unknown.
+  double value(const std::string& name) const;
+
+  /// A control task run every `period` seconds of simulated time, from now on: after the events
+  /// of a time point and before its samples (a PLC scan cycle). Controllers belong to this Sim:
+  /// a fork made from its state starts without them.
+  using Controller = std::function<void(Sim&)>;
+  void add_controller(double period, Controller fn);
 
   /// The KPI table over the statistics period so far: line KPIs first, then per component.
   std::vector<KpiRow> kpis() const;
@@ -144,9 +157,15 @@ class Sim {
   void release_part(PartId id);
   void snapshot_batch();
 
+  struct ScanTask {
+    double period;
+    double next;
+    Controller fn;
+  };
   std::shared_ptr<const Model> model_;
   State state_;
   double batch_length_ = 0;
+  std::vector<ScanTask> controllers_;
 };
 
 }  // namespace plantwin
