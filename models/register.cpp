@@ -7,6 +7,9 @@
 #include "line/sink.h"
 #include "line/source.h"
 #include "line/split.h"
+#include "physics/sensor.h"
+#include "physics/thermal.h"
+#include "physics/thermal_network.h"
 
 namespace plantwin {
 
@@ -18,6 +21,9 @@ void register_builtin_models(Registry& registry) {
   line::register_assembly(registry);
   line::register_split(registry);
   line::register_sink(registry);
+  physics::register_thermal(registry);
+  physics::register_thermal_network(registry);
+  physics::register_sensor(registry);
 }
 
 Registry builtin_registry() {

@@ -110,6 +110,7 @@ class ModelBuilder {
     const Node* statistics = top.raw("statistics");
     top.allow("experiments");  // read by the experiment runner
     if (const Node* shifts = top.raw("shifts")) model_->shifts_ = parse_shifts(*shifts, diag_);
+    if (const Node* physics = top.raw("physics")) parse_physics(*physics);
     top.finish();
 
     if (statistics) {
@@ -143,6 +144,25 @@ class ModelBuilder {
   }
 
  private:
+  void parse_physics(const Node& node) {
+    if (!node.is_map()) {
+      diag_.error(node.location, "physics",
+                  "expected a map (method, dt, rtol, atol, event_tolerance)");
+      return;
+    }
+    ParamReader r(node, "physics", diag_);
+    PhysicsSettings& p = model_->physics_;
+    const std::string method = r.choice("method", {"rk4", "dopri45", "implicit_euler"}, "rk4");
+    p.method = method == "rk4"       ? PhysicsSettings::Method::kRK4
+               : method == "dopri45" ? PhysicsSettings::Method::kDormandPrince
+                                     : PhysicsSettings::Method::kImplicitEuler;
+    p.dt = r.quantity("dt", Dimension::kTime, 1.0, 0, HUGE_VAL, true);
+    p.rtol = r.real("rtol", 1e-6, 1e-14, 1);
+    p.atol = r.real("atol", 1e-9, 1e-300, 1e6);
+    p.event_tolerance = r.quantity("event_tolerance", Dimension::kTime, 1e-6, 1e-12, HUGE_VAL);
+    r.finish();
+  }
+
   void collect_names(const Node& components) {
     for (std::size_t i = 0; i < components.entries.size(); ++i) {
       const auto& [name, node] = components.entries[i];
@@ -284,13 +304,19 @@ class ModelBuilder {
       std::vector<std::string> in_names, out_names;
       for (int u : inputs_[i]) in_names.push_back(names_[static_cast<std::size_t>(u)]);
       for (int d : outputs_[i]) out_names.push_back(names_[static_cast<std::size_t>(d)]);
-      if (in_names.empty() && out_names.empty()) {
-        diag_.error(components.key_locations[i], path, "is not connected: name it in the flow");
-      }
       BuildContext ctx(name, params, in_names, out_names, part_types_, components.key_locations[i]);
+      ctx.set_component_names(&names_);
       const std::size_t errors_before = diag_.size();
       std::unique_ptr<Component> c = (*factory)(ctx);
       params.finish();
+      if (c && c->material() && in_names.empty() && out_names.empty()) {
+        diag_.error(components.key_locations[i], path, "is not connected: name it in the flow");
+      }
+      if (c && !c->material() && (!in_names.empty() || !out_names.empty())) {
+        diag_.error(
+            components.key_locations[i], path,
+            fmt::format("a {} takes no part in the material flow; remove it from flow", c->type()));
+      }
       if (!c || diag_.size() != errors_before) {
         all_built = false;
         continue;
@@ -337,6 +363,15 @@ class ModelBuilder {
       model_->components_.push_back(std::move(c));
     }
     model_->part_types_ = part_types_;
+    for (std::size_t i = 0; i < model_->components_.size(); ++i) {
+      const Component& c = *model_->components_[i];
+      model_->continuous_offset_.push_back(model_->num_continuous_);
+      model_->guard_offset_.push_back(model_->num_guards_);
+      model_->num_continuous_ += c.continuous_states();
+      model_->num_guards_ += c.guards();
+      if (c.continuous_states() > 0 || c.guards() > 0)
+        model_->continuous_components_.push_back(static_cast<int>(i));
+    }
   }
 
   void parse_record(const Node& record) {

@@ -14,6 +14,12 @@ State::State(const Model& model, std::uint64_t rep) : replication(rep) {
   for (std::size_t i = 0; i < model.size(); ++i)
     components.push_back(model.component(static_cast<int>(i)).make_state(seed));
   trace.values.resize(model.record().signals.size());
+  const auto n = static_cast<Eigen::Index>(model.num_continuous());
+  const auto ng = static_cast<Eigen::Index>(model.num_guards());
+  x = Eigen::VectorXd::Zero(n);
+  work = Eigen::MatrixXd::Zero(n, n > 0 ? 10 : 0);
+  g0 = g1 = g2 = Eigen::VectorXd::Zero(ng);
+  h_next = model.physics().dt;
 }
 
 State::State(const State& o)
@@ -39,7 +45,14 @@ State::State(const State& o)
       next_sample(o.next_sample),
       on_shift(o.on_shift),
       next_shift_change(o.next_shift_change),
-      trace(o.trace) {
+      trace(o.trace),
+      x(o.x),
+      x_time(o.x_time),
+      work(o.work),
+      g0(o.g0),
+      g1(o.g1),
+      g2(o.g2),
+      h_next(o.h_next) {
   components.reserve(o.components.size());
   for (const auto& c : o.components) components.push_back(c->clone());
 }
@@ -75,6 +88,9 @@ void Sim::start() {
     state_.warmup_done = true;
     snapshot_batch();
   }
+  for (int id : model_->continuous_components())
+    model_->component(id).initial_continuous(*this,
+                                             state_.x.data() + model_->continuous_offset(id));
   for (std::size_t i = 0; i < model_->size(); ++i) {
     model_->component(static_cast<int>(i)).start(*this);
     settle();
@@ -156,8 +172,19 @@ bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
   t_end = std::min(t_end, model_->horizon());
   double kernel_t = next_kernel_time();
   Calendar& cal = state_.calendar;
+  const bool physics = !model_->continuous_components().empty();
   for (;;) {
     const double te = cal.next_time();
+    if (physics) {
+      // Bring the continuous states up to the next time point; a state event on the way
+      // becomes the current time point instead.
+      const double tn = std::min({te, kernel_t, t_end});
+      if (tn > state_.x_time && advance_continuous(tn)) {
+        kernel_t = next_kernel_time();
+        if (stop && stop->load(std::memory_order_relaxed)) return false;
+        continue;
+      }
+    }
     if (te <= kernel_t && te <= t_end) {
       const Event ev = cal.pop();
       state_.time = ev.time;

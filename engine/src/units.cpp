@@ -22,6 +22,9 @@ constexpr UnitFactor kTimeUnits[] = {
     {"week", 604800.0}, {"weeks", 604800.0}};
 constexpr UnitFactor kLengthUnits[] = {{"mm", 1e-3}, {"cm", 1e-2}, {"m", 1.0}, {"km", 1e3}};
 constexpr UnitFactor kPowerUnits[] = {{"W", 1e-3}, {"kW", 1.0}, {"MW", 1e3}};
+constexpr UnitFactor kHeatCapacityUnits[] = {{"J/K", 1.0}, {"kJ/K", 1e3}, {"MJ/K", 1e6}};
+constexpr UnitFactor kThermalResistanceUnits[] = {{"K/W", 1.0}, {"K/kW", 1e-3}, {"C/W", 1.0}};
+constexpr UnitFactor kVelocityUnits[] = {{"mm/s", 1.0}, {"m/s", 1e3}};
 constexpr UnitFactor kSpeedUnits[] = {{"m/s", 1.0},
                                       {"m/min", 1.0 / 60.0},
                                       {"m/h", 1.0 / 3600.0},
@@ -53,6 +56,15 @@ std::optional<double> unit_factor(Dimension dim, std::string_view unit) {
       return find_factor(kSpeedUnits, unit);
     case Dimension::kPower:
       return find_factor(kPowerUnits, unit);
+    case Dimension::kHeatCapacity:
+      return find_factor(kHeatCapacityUnits, unit);
+    case Dimension::kThermalResistance:
+      return find_factor(kThermalResistanceUnits, unit);
+    case Dimension::kVelocity:
+      return find_factor(kVelocityUnits, unit);
+    case Dimension::kTemperature:
+      // Handled in parse_quantity (an offset, not a factor).
+      return std::nullopt;
     case Dimension::kRate: {
       // "/h", "per h", "per hour"
       std::string_view per;
@@ -87,6 +99,14 @@ std::string_view dimension_phrase(Dimension dim) {
       return "a speed";
     case Dimension::kPower:
       return "a power";
+    case Dimension::kTemperature:
+      return "a temperature";
+    case Dimension::kHeatCapacity:
+      return "a heat capacity";
+    case Dimension::kThermalResistance:
+      return "a thermal resistance";
+    case Dimension::kVelocity:
+      return "a vibration velocity";
   }
   return "a value";
 }
@@ -105,6 +125,14 @@ std::string_view dimension_example(Dimension dim) {
       return "0.5 m/s";
     case Dimension::kPower:
       return "15 kW";
+    case Dimension::kTemperature:
+      return "20 C";
+    case Dimension::kHeatCapacity:
+      return "50 kJ/K";
+    case Dimension::kThermalResistance:
+      return "0.05 K/W";
+    case Dimension::kVelocity:
+      return "2.8 mm/s";
   }
   return "";
 }
@@ -132,6 +160,12 @@ std::optional<double> parse_quantity(std::string_view text, Dimension dim, std::
   if (unit.empty() && dim != Dimension::kDimensionless) {
     return fail(fmt::format("expected {} with a unit (e.g. \"{}\"), got \"{}\"",
                             dimension_phrase(dim), dimension_example(dim), s));
+  }
+  if (dim == Dimension::kTemperature) {
+    if (unit == "C" || unit == "°C" || unit == "degC") return value;
+    if (unit == "K") return value - 273.15;
+    return fail(
+        fmt::format("unknown unit \"{}\" for a temperature (e.g. \"20 C\" or \"293 K\")", unit));
   }
   auto factor = unit_factor(dim, unit);
   if (!factor) {

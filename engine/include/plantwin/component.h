@@ -100,6 +100,25 @@ class Component {
   /// Signals this component offers, in the order signal() indexes them.
   virtual std::vector<SignalSpec> signals() const { return {}; }
   virtual double signal(const Sim&, int /*index*/) const { return 0; }
+  /// Whether the component takes part in the material flow (named in `flow:`). Sensors and
+  /// meters do not.
+  virtual bool material() const { return true; }
+
+  // ---- Continuous state (integrated by the kernel between events; see sim.h) ----------
+  /// Number of continuous states this component owns.
+  virtual int continuous_states() const { return 0; }
+  /// Writes the initial values of its states (length continuous_states()).
+  virtual void initial_continuous(const Sim&, double* /*x*/) const {}
+  /// dx/dt at time t, for this component's slice x. Must depend only on t, x and discrete
+  /// state (which is constant between events), so that integration is exact to the method.
+  virtual void derivatives(const Sim&, double /*t*/, const double* /*x*/, double* /*dxdt*/) const {}
+  /// Number of guard functions (state events).
+  virtual int guards() const { return 0; }
+  /// Guard values at (t, x); a guard fires when its value goes from below zero to zero or above.
+  virtual void guard_values(const Sim&, double /*t*/, const double* /*x*/, double* /*g*/) const {}
+  /// Guard `index` fired at the current time (located within the event tolerance).
+  virtual void on_guard(Sim&, int /*index*/) const {}
+
   /// Quantities that may change during a run (actuators, run-time parameters), in the order
   /// set_actuator() indexes them.
   virtual std::vector<SignalSpec> actuators() const { return {}; }

@@ -23,6 +23,15 @@ struct SignalRef {
   int index = -1;
 };
 
+/// How continuous states are integrated, from the scenario's `physics:` section.
+struct PhysicsSettings {
+  enum class Method { kRK4, kDormandPrince, kImplicitEuler };
+  Method method = Method::kRK4;
+  double dt = 1.0;                  ///< Step (RK4, implicit) or initial step (Dormand-Prince), s.
+  double rtol = 1e-6, atol = 1e-9;  ///< Dormand-Prince error control.
+  double event_tolerance = 1e-6;    ///< State events are located within this many seconds.
+};
+
 /// What a run records, from the scenario's `record:` section.
 struct RecordPlan {
   double period = 0;         ///< Sampling period in seconds; 0 = no sampling.
@@ -53,6 +62,18 @@ class Model {
   const std::vector<SignalRef>& actuators() const { return actuators_; }
   int find_actuator(const std::string& name) const;
   const std::vector<std::string>& part_types() const { return part_types_; }
+  const PhysicsSettings& physics() const { return physics_; }
+  /// Total continuous states and guards, and each component's offset into them.
+  int num_continuous() const { return num_continuous_; }
+  int num_guards() const { return num_guards_; }
+  int continuous_offset(int component) const {
+    return continuous_offset_[static_cast<std::size_t>(component)];
+  }
+  int guard_offset(int component) const {
+    return guard_offset_[static_cast<std::size_t>(component)];
+  }
+  /// Components that own continuous states or guards, in index order.
+  const std::vector<int>& continuous_components() const { return continuous_components_; }
   /// The shift calendar, or null when the plant works around the clock.
   const ShiftCalendar* shifts() const { return shifts_ ? &*shifts_ : nullptr; }
 
@@ -72,6 +93,9 @@ class Model {
   std::unordered_map<std::string, int> actuator_index_;
   std::vector<std::string> part_types_;
   std::optional<ShiftCalendar> shifts_;
+  PhysicsSettings physics_;
+  int num_continuous_ = 0, num_guards_ = 0;
+  std::vector<int> continuous_offset_, guard_offset_, continuous_components_;
 };
 
 /// Checks a scenario and compiles it into a Model. Every problem found is collected and

@@ -38,6 +38,9 @@ class BuildContext {
   const std::vector<std::string>& part_types() const { return part_types_; }
   /// Index of a part type, or -1.
   int part_type_index(const std::string& type) const;
+  /// Names of every component in the scenario (to check references such as `machine: press1`).
+  const std::vector<std::string>& component_names() const { return *component_names_; }
+  void set_component_names(const std::vector<std::string>* names) { component_names_ = names; }
   /// Reports an error about the component as a whole (located at its definition).
   void error(std::string message);
   /// Checks the number of flow links; reports a readable error when out of range.
@@ -49,6 +52,7 @@ class BuildContext {
   std::vector<std::string> inputs_, outputs_;
   const std::vector<std::string>& part_types_;
   SourceLocation location_;
+  const std::vector<std::string>* component_names_ = nullptr;
 };
 
 using ComponentFactory = std::function<std::unique_ptr<Component>(BuildContext&)>;

@@ -132,6 +132,15 @@ class Sim {
   /// A part is consumed into another (assembly); it leaves without being counted.
   void part_consumed(PartId id);
 
+  /// This component's continuous states (valid at the current time).
+  const double* continuous(const Component& c) const {
+    return state_.x.data() + model_->continuous_offset(c.id());
+  }
+  /// The same, to change them at an event (a repair resets wear, say).
+  double* continuous_mut(const Component& c) {
+    return state_.x.data() + model_->continuous_offset(c.id());
+  }
+
   /// Adds an entry to the event log when the scenario records events.
   void log_event(const Component& c, const char* kind, std::string detail = {}) {
     if (model_->record().events)
@@ -153,6 +162,12 @@ class Sim {
     q.clear();
   }
   void kernel_step();
+  // Continuous integration (integrator.cpp).
+  bool advance_continuous(double t_target);
+  void eval_derivatives(double t, const double* x, double* dxdt) const;
+  void eval_guards(double t, const double* x, double* g) const;
+  void take_step(double t, double h, const double* x0, double* x1, double* err);
+  void implicit_euler_step(double t, double h, const double* x0, double* x1);
   double next_kernel_time() const;
   void release_part(PartId id);
   void snapshot_batch();

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "plantwin/calendar.h"
 #include "plantwin/component.h"
 #include "plantwin/stats.h"
@@ -83,6 +85,14 @@ class State {
   double next_shift_change = HUGE_VAL;
 
   Trace trace;
+
+  // Continuous state: the values of every component's states (Model::continuous_offset()),
+  // the time they hold for, and the integrator's work space.
+  Eigen::VectorXd x;
+  double x_time = 0;
+  Eigen::MatrixXd work;  ///< Columns of stage vectors, allocated once.
+  Eigen::VectorXd g0, g1, g2;
+  double h_next = 0;  ///< Dormand-Prince step size carried from step to step.
 };
 
 }  // namespace plantwin

@@ -12,12 +12,16 @@ namespace plantwin {
 
 /// What a number measures; decides which unit suffixes are accepted.
 enum class Dimension {
-  kDimensionless,  ///< A plain number; no unit allowed.
-  kTime,           ///< Seconds: ms, s, min, h, d, week.
-  kRate,           ///< Events per second: "/s", "/min", "/h", "/d" (e.g. "12 /h").
-  kLength,         ///< Metres: mm, cm, m, km.
-  kSpeed,          ///< Metres per second: m/s, m/min, m/h, mm/s.
-  kPower,          ///< Kilowatts: W, kW, MW (power is kept in kW, energy in kWh).
+  kDimensionless,      ///< A plain number; no unit allowed.
+  kTime,               ///< Seconds: ms, s, min, h, d, week.
+  kRate,               ///< Events per second: "/s", "/min", "/h", "/d" (e.g. "12 /h").
+  kLength,             ///< Metres: mm, cm, m, km.
+  kSpeed,              ///< Metres per second: m/s, m/min, m/h, mm/s.
+  kPower,              ///< Kilowatts: W, kW, MW (power is kept in kW, energy in kWh).
+  kTemperature,        ///< Degrees Celsius: "20 C", "20 °C", "20 degC", or kelvin "293.15 K".
+  kHeatCapacity,       ///< Joules per kelvin: J/K, kJ/K, MJ/K.
+  kThermalResistance,  ///< Kelvin per watt: K/W, K/kW.
+  kVelocity,           ///< Vibration velocity, millimetres per second: mm/s, m/s.
 };
 
 /// Human name of a dimension as used in error texts ("a duration", "a rate").
