@@ -1,5 +1,6 @@
 #include "plantwin/models/register.h"
 
+#include "energy/energy_meter.h"
 #include "line/assembly.h"
 #include "line/buffer.h"
 #include "line/conveyor.h"
@@ -24,6 +25,7 @@ void register_builtin_models(Registry& registry) {
   physics::register_thermal(registry);
   physics::register_thermal_network(registry);
   physics::register_sensor(registry);
+  energy::register_energy_meter(registry);
 }
 
 Registry builtin_registry() {

@@ -136,7 +136,9 @@ class Machine final : public Component {
             {"starved_share", "share", "share of server time starved"},
             {"blocked_share", "share", "share of server time blocked"},
             {"down_share", "share", "share of server time down"},
-            {"completed", "parts", "parts completed since the statistics restart"}};
+            {"completed", "parts", "parts completed since the statistics restart"},
+            {"power", "kW", "electric power drawn now (0 without a power map)"},
+            {"energy", "kWh", "energy drawn since the statistics restart"}};
   }
   double signal(const Sim& sim, int index) const override {
     const auto& s = sim.state_of<MachineState>(*this);
@@ -148,7 +150,9 @@ class Machine final : public Component {
     }
     if (index == 1) return s.busy;
     if (index >= 2 && index <= 5) return share(sim, s, index - 2);
-    return static_cast<double>(s.completed);
+    if (index == 6) return static_cast<double>(s.completed);
+    if (index == 7) return power_now(sim, s);
+    return metered_ ? energy_kwh(sim, s) : 0.0;
   }
 
   std::vector<SignalSpec> actuators() const override {
@@ -217,6 +221,13 @@ class Machine final : public Component {
   }
   double share(const Sim& sim, const MachineState& s, int phase) const {
     return s.clock.share(phase, sim.now(), s.busy, s.holding, p_.servers, s.down, !sim.on_shift());
+  }
+  double power_now(const Sim& sim, const MachineState& s) const {
+    if (s.down) return p_.power_kw[kDown];
+    const int idle = p_.servers - s.busy - s.holding;
+    return (s.busy * p_.power_kw[kWorking] + s.holding * p_.power_kw[kBlocked] +
+            idle * p_.power_kw[sim.on_shift() ? kStarved : kOff]) /
+           p_.servers;
   }
   /// Energy in kWh since the statistics restart: time in each phase times its power.
   double energy_kwh(const Sim& sim, const MachineState& s) const {

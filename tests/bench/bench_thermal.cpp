@@ -28,20 +28,29 @@ int main(int argc, char** argv) {
   const double hours = argc > 2 ? std::stod(argv[2]) : 24;
   const double horizon = hours * 3600;
   const double steps = horizon / 1.0;
-  const std::string head = fmt::format("horizon: {} s\nphysics: {{method: rk4, dt: 1 s}}\ncomponents:\n", horizon);
+  const std::string head =
+      fmt::format("horizon: {} s\nphysics: {{method: rk4, dt: 1 s}}\ncomponents:\n", horizon);
   const std::string network =
-      head + fmt::format("  oven: {{type: thermal_network, nodes: {}, capacitance: 50 kJ/K, r_ambient: 0.5 K/W, "
-                         "r_neighbour: 0.1 K/W, heat: 100 W, ambient: \"daily(min=15 C, max=25 C, peak=15:00)\"}}\nflow: []\n",
-                         n);
+      head +
+      fmt::format(
+          "  oven: {{type: thermal_network, nodes: {}, capacitance: 50 kJ/K, r_ambient: 0.5 K/W, "
+          "r_neighbour: 0.1 K/W, heat: 100 W, ambient: \"daily(min=15 C, max=25 C, "
+          "peak=15:00)\"}}\nflow: []\n",
+          n);
   const double w1 = run(network, horizon);
-  fmt::print("layout: one thermal_network of {} nodes\nnodes: {}\nsteps: {:.0f}\nwall_s: {:.3f}\n"
-             "node_steps_per_s: {:.0f}\n", n, n, steps, w1, n * steps / w1);
+  fmt::print(
+      "layout: one thermal_network of {} nodes\nnodes: {}\nsteps: {:.0f}\nwall_s: {:.3f}\n"
+      "node_steps_per_s: {:.0f}\n",
+      n, n, steps, w1, n * steps / w1);
   std::string separate = head;
   for (int i = 0; i < n; ++i)
-    separate += fmt::format("  t{}: {{type: thermal, capacitance: 50 kJ/K, r_ambient: 0.5 K/W, heat: 100 W}}\n", i);
+    separate += fmt::format(
+        "  t{}: {{type: thermal, capacitance: 50 kJ/K, r_ambient: 0.5 K/W, heat: 100 W}}\n", i);
   separate += "flow: []\n";
   const double separate_hours = std::min(hours, 2.0);
   const double w2 = run(separate, separate_hours * 3600);
-  fmt::print("layout: {} one-node thermal components ({} h simulated)\nwall_s: {:.3f}\nnode_steps_per_s: {:.0f}\n",
-             n, separate_hours, w2, n * separate_hours * 3600 / w2);
+  fmt::print(
+      "layout: {} one-node thermal components ({} h simulated)\nwall_s: {:.3f}\nnode_steps_per_s: "
+      "{:.0f}\n",
+      n, separate_hours, w2, n * separate_hours * 3600 / w2);
 }

@@ -114,3 +114,23 @@ flow: ["supply -> m -> out"]
   idle.run();
   CHECK(kpi_map(idle)["m.energy"] == doctest::Approx(16 * 10 + 32 * 2).epsilon(1e-4));
 }
+
+TEST_CASE("an energy meter sums its machines and finds the peak demand window") {
+  // One part every 100 s from t = 100 s, 30 s of work at 10 kW, idle at 2 kW. With 100-second
+  // windows: the first holds only idling (2 kW), every later one 30 s working + 70 s idle.
+  auto m = compile_text(R"Y(horizon: 1000 s
+components:
+  arrivals: {type: source, interarrival: 100 s}
+  m: {type: machine, process_time: 30 s, power: {working: 10 kW, idle: 2 kW}}
+  out: {type: sink}
+  meter: {type: energy_meter, window: 100 s}
+flow: ["arrivals -> m -> out"]
+)Y");
+  Sim sim(m);
+  sim.run();
+  auto k = kpi_map(sim);
+  CHECK(k["meter.peak_demand"] == doctest::Approx((30 * 10 + 70 * 2) / 100.0));
+  CHECK(k["meter.metered_energy"] == doctest::Approx(k["m.energy"]));
+  CHECK(k["meter.metered_energy"] == doctest::Approx((100 * 2 + 9 * (30 * 10 + 70 * 2)) / 3600.0));
+  CHECK(sim.value("m.power") == doctest::Approx(10.0));  // a part arrived at 1000 s
+}

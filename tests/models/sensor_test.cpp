@@ -72,7 +72,8 @@ record: {period: 1 s, signals: [probe.value, probe.true]}
 )Y");
   Sim sim(m);
   sim.run();
-  for (double v : sim.state().trace.values[0]) CHECK(std::fabs(v / 0.25 - std::round(v / 0.25)) < 1e-9);
+  for (double v : sim.state().trace.values[0])
+    CHECK(std::fabs(v / 0.25 - std::round(v / 0.25)) < 1e-9);
   for (double v : sim.state().trace.values[1]) CHECK(v == 1.0);
   auto k = kpi_map(sim);
   CHECK(k["probe.readings"] == 101);
@@ -86,8 +87,10 @@ components:
   o: {type: sink}
   v: {type: sensor, signal: pres.busy, period: 1 s}
 flow: ["s -> press -> o"]
-)Y").find("components.v.signal: expected component.signal naming a component of the scenario, got "
-          "\"pres.busy\" (did you mean \"press\"?)") != std::string::npos);
+)Y")
+            .find("components.v.signal: expected component.signal naming a component of the "
+                  "scenario, got "
+                  "\"pres.busy\" (did you mean \"press\"?)") != std::string::npos);
   CHECK(compile_error(R"Y(horizon: 1 h
 components:
   s: {type: source}
@@ -95,5 +98,6 @@ components:
   o: {type: sink}
   v: {type: sensor, signal: press.busy, period: 1 s, dropout: 1.5}
 flow: ["s -> press -> o"]
-)Y").find("components.v.dropout: must be between 0 and 1") != std::string::npos);
+)Y")
+            .find("components.v.dropout: must be between 0 and 1") != std::string::npos);
 }
