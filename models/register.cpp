@@ -8,6 +8,7 @@
 #include "line/sink.h"
 #include "line/source.h"
 #include "line/split.h"
+#include "maintenance/crew.h"
 #include "physics/sensor.h"
 #include "physics/thermal.h"
 #include "physics/thermal_network.h"
@@ -26,6 +27,7 @@ void register_builtin_models(Registry& registry) {
   physics::register_thermal_network(registry);
   physics::register_sensor(registry);
   energy::register_energy_meter(registry);
+  maintenance::register_crew(registry);
 }
 
 Registry builtin_registry() {

@@ -73,9 +73,23 @@ std::string Node::to_yaml() const {
     case Kind::kNull:
       return "null";
     case Kind::kScalar: {
-      YAML::Emitter e;
-      e << scalar;
-      return e.c_str();
+      // Plain when safe in flow context too; double-quoted otherwise.
+      const bool plain = !scalar.empty() && !quoted &&
+                         scalar.find_first_of(",[]{}#&*!|>'\"%@`") == std::string::npos &&
+                         scalar.find(": ") == std::string::npos && scalar.front() != ' ' &&
+                         scalar.back() != ' ' && scalar.front() != '-' && scalar.front() != '?' &&
+                         scalar.back() != ':';
+      if (plain) return scalar;
+      std::string q = "\"";
+      for (char c : scalar) {
+        if (c == '"' || c == '\\') q += '\\';
+        if (c == '\n') {
+          q += "\\n";
+          continue;
+        }
+        q += c;
+      }
+      return q + "\"";
     }
     case Kind::kSequence: {
       std::string s = "[";

@@ -332,6 +332,20 @@ std::vector<KpiRow> Sim::kpis() const {
       energy += rows[i].value;
       metered = true;
     }
+  // Plant totals of the maintenance KPIs.
+  for (const char* total : {"unplanned_downtime", "planned_downtime", "maintenance_cost"}) {
+    double sum = 0;
+    bool any = false;
+    for (std::size_t i = first_component_row; i < rows.size(); ++i)
+      if (rows[i].name == total && rows[i].component != "line") {
+        sum += rows[i].value;
+        any = true;
+      }
+    if (any)
+      rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(first_component_row),
+                  KpiRow{"line", total, sum, std::nan(""),
+                         std::string(total) == "maintenance_cost" ? "cost" : "s"});
+  }
   if (metered) {
     rows.insert(
         rows.begin() + static_cast<std::ptrdiff_t>(first_component_row),

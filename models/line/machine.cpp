@@ -1,16 +1,21 @@
 #include "machine.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "line_common.h"
+#include "maintenance/crew.h"
 #include "plantwin/sim.h"
 
 namespace plantwin::line {
 namespace {
 
-enum EventKind { kDone = 0, kFail = 1, kRepair = 2 };
+enum EventKind { kDone = 0, kFail = 1, kRepair = 2, kServiceDone = 3, kCheck = 4 };
+enum DownReason : std::uint8_t { kUp = 0, kFailed = 1, kServicing = 2 };
+using maintenance::Crew;
 enum ServerMode : std::uint8_t { kIdle, kBusy, kHolding };
 
 struct Server {
@@ -33,6 +38,18 @@ struct MachineState : ClonableState<MachineState> {
   double ideal_time = 0;
   double speed = 1.0;   // actuator: process times are divided by it
   bool enabled = true;  // actuator: a disabled machine starts no new job
+  // Maintenance.
+  DownReason reason = kUp;
+  bool wear_failure = false;  // the current failure came from the wear limit
+  std::int64_t wear_failures = 0;
+  bool service_pending = false, waiting_for_crew = false;
+  double down_since = 0, planned_down = 0, unplanned_down = 0, cost = 0;
+  std::int64_t services = 0, parts_since_renewal = 0;
+  double op_time = 0, op_last = 0;  // operating (busy) time since the last renewal
+  double wear_rate = 0;             // per second of full load, drawn each life
+  Rng wear, service_rng;
+  int crew = -1, sensor_signal = -1;
+  std::vector<std::pair<double, double>> trend;  // (time, wear estimate) for predictive policy
 };
 
 class Machine final : public Component {
@@ -45,6 +62,27 @@ class Machine final : public Component {
     bool calendar_failures = false;
     double scrap = 0;
     double power_kw[5] = {0, 0, 0, 0, 0};  // by phase; kOff holds the off-shift power
+    // Wear and vibration (continuous state: wear, 0 at renewal, failure at `limit`).
+    std::optional<Distribution> wear_rate;  // per second at full load
+    std::optional<Distribution> wear_ttr;   // repair at the wear limit (default: ttr)
+    double wear_repair_cost = 0;
+    double wear_limit = 1, idle_wear = 0;
+    double vib_base = 0, vib_limit = 0, vib_exponent = 2;
+    // Maintenance.
+    enum class Policy {
+      kCorrective,
+      kPreventive,
+      kCondition,
+      kPredictive
+    } policy = Policy::kCorrective;
+    double every_s = 0;
+    long long every_parts = 0;
+    std::string sensor;
+    double threshold = 0, lead_time = 0, window = 0, check_every = 600;
+    int min_samples = 6;
+    std::optional<Distribution> service_time;
+    double service_cost = 0, repair_cost = 0;
+    std::string crew;
   };
 
   Machine(std::string name, Params p)
@@ -54,7 +92,10 @@ class Machine final : public Component {
         metered_(std::any_of(std::begin(p_.power_kw), std::end(p_.power_kw),
                              [](double w) { return w != 0; })),
         process0_(p_.process.front()),
-        ideal0_(p_.ideal.front()) {}
+        ideal0_(p_.ideal.front()) {
+    maintained_ =
+        p_.ttf.has_value() || p_.wear_rate.has_value() || p_.policy != Params::Policy::kCorrective;
+  }
 
   std::unique_ptr<ComponentState> make_state(const StreamSeed& seed) const override {
     auto s = std::make_unique<MachineState>();
@@ -64,8 +105,11 @@ class Machine final : public Component {
     s->fail = Rng::stream(seed.seed, seed.replication, name(), "failure");
     s->repair = Rng::stream(seed.seed, seed.replication, name(), "repair");
     s->scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
+    s->wear = Rng::stream(seed.seed, seed.replication, name(), "wear");
+    s->service_rng = Rng::stream(seed.seed, seed.replication, name(), "service");
     // Drawn here, not in start(): an upstream source may push a part before start() runs.
     if (p_.ttf) s->ttf_left = p_.ttf->sample(s->fail);
+    if (p_.wear_rate) s->wear_rate = p_.wear_rate->sample(s->wear);
     return s;
   }
 
@@ -73,11 +117,40 @@ class Machine final : public Component {
     auto& s = sim.state_of<MachineState>(*this);
     s.clock.reset(sim.now());
     if (p_.ttf && p_.calendar_failures) s.failure = sim.schedule_in(s.ttf_left, *this, kFail);
+    const Model& m = sim.model();
+    if (!p_.crew.empty()) s.crew = m.find_component(p_.crew);
+    if (!p_.sensor.empty()) s.sensor_signal = m.find_signal(p_.sensor + ".value");
+    if (p_.policy == Params::Policy::kCondition || p_.policy == Params::Policy::kPredictive)
+      sim.schedule_in(p_.check_every, *this, kCheck, 0, 1);
+  }
+
+  // ---- Wear: one continuous state, growing with load, failing the machine at its limit ---
+  int continuous_states() const override { return p_.wear_rate ? 1 : 0; }
+  void derivatives(const Sim& sim, double, const double*, double* dx) const override {
+    const auto& s = sim.state_of<MachineState>(*this);
+    double load = 0;
+    if (!s.down)
+      load = s.busy > 0 ? static_cast<double>(s.busy) / p_.servers
+                        : (sim.on_shift() ? p_.idle_wear : 0.0);
+    dx[0] = s.wear_rate * load;
+  }
+  int guards() const override { return p_.wear_rate ? 1 : 0; }
+  void guard_values(const Sim&, double, const double* x, double* g) const override {
+    g[0] = x[0] - p_.wear_limit;
+  }
+  void on_guard(Sim& sim, int) const override {
+    auto& s = sim.state_of<MachineState>(*this);
+    if (s.down) return;
+    touch(sim, s);
+    s.wear_failure = true;
+    ++s.wear_failures;
+    fail(sim, s, "wear limit");
   }
 
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<MachineState>(*this);
-    return !s.down && s.busy + s.holding < p_.servers && s.enabled && sim.on_shift();
+    return !s.down && !s.service_pending && s.busy + s.holding < p_.servers && s.enabled &&
+           sim.on_shift();
   }
 
   void on_shift_change(Sim& sim) const override {
@@ -109,10 +182,21 @@ class Machine final : public Component {
         finish_part(sim, s, static_cast<int>(arg));
         break;
       case kFail:
-        fail(sim, s);
+        s.wear_failure = false;
+        fail(sim, s, "");
         break;
       case kRepair:
         repair(sim, s);
+        break;
+      case kServiceDone:
+        end_service(sim, s);
+        break;
+      case kCheck:
+        check_condition(sim, s);
+        sim.schedule_in(p_.check_every, *this, kCheck, 0, 1);
+        break;
+      case Crew::kGrantedEvent:
+        crew_arrived(sim, s, static_cast<int>(arg));
         break;
     }
   }
@@ -138,7 +222,9 @@ class Machine final : public Component {
             {"down_share", "share", "share of server time down"},
             {"completed", "parts", "parts completed since the statistics restart"},
             {"power", "kW", "electric power drawn now (0 without a power map)"},
-            {"energy", "kWh", "energy drawn since the statistics restart"}};
+            {"energy", "kWh", "energy drawn since the statistics restart"},
+            {"wear", "", "wear since the last renewal (failure at the wear limit)"},
+            {"vibration", "mm/s", "vibration velocity RMS, rising with wear"}};
   }
   double signal(const Sim& sim, int index) const override {
     const auto& s = sim.state_of<MachineState>(*this);
@@ -152,7 +238,10 @@ class Machine final : public Component {
     if (index >= 2 && index <= 5) return share(sim, s, index - 2);
     if (index == 6) return static_cast<double>(s.completed);
     if (index == 7) return power_now(sim, s);
-    return metered_ ? energy_kwh(sim, s) : 0.0;
+    if (index == 8) return metered_ ? energy_kwh(sim, s) : 0.0;
+    const double w = p_.wear_rate ? sim.continuous(*this)[0] : 0.0;
+    if (index == 9) return w;
+    return vibration(w);
   }
 
   std::vector<SignalSpec> actuators() const override {
@@ -178,6 +267,8 @@ class Machine final : public Component {
     s.clock.reset(sim.now());
     s.completed = s.good = s.scrapped = s.failures = 0;
     s.ideal_time = 0;
+    s.planned_down = s.unplanned_down = s.cost = 0;
+    s.services = s.wear_failures = 0;
   }
 
   void report(const Sim& sim, std::vector<KpiRow>& rows) const override {
@@ -203,6 +294,17 @@ class Machine final : public Component {
     rows.push_back({name(), "scrapped", static_cast<double>(s.scrapped), nan, "parts"});
     rows.push_back({name(), "failures", static_cast<double>(s.failures), nan, "count"});
     rows.push_back({name(), "throughput", span > 0 ? s.good / span * 3600.0 : nan, nan, "parts/h"});
+    if (maintained_) {
+      const double open = s.down ? sim.now() - std::max(s.down_since, s.clock.start) : 0.0;
+      rows.push_back({name(), "unplanned_downtime",
+                      s.unplanned_down + (s.reason == kFailed ? open : 0.0), nan, "s"});
+      rows.push_back({name(), "planned_downtime",
+                      s.planned_down + (s.reason == kServicing ? open : 0.0), nan, "s"});
+      rows.push_back(
+          {name(), "maintenance_actions", static_cast<double>(s.services), nan, "count"});
+      rows.push_back({name(), "wear_failures", static_cast<double>(s.wear_failures), nan, "count"});
+      rows.push_back({name(), "maintenance_cost", s.cost, nan, "cost"});
+    }
     if (metered_) {
       const double e = energy_kwh(sim, s);
       rows.push_back({name(), "energy", e, nan, "kWh"});
@@ -214,6 +316,13 @@ class Machine final : public Component {
  private:
   void touch(Sim& sim, MachineState& s) const {
     s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down, !sim.on_shift());
+    if (s.busy > 0 && !s.down) s.op_time += sim.now() - s.op_last;
+    s.op_last = sim.now();
+  }
+  double vibration(double w) const {
+    if (!p_.wear_rate) return 0.0;
+    const double r = std::max(0.0, w / p_.wear_limit);
+    return p_.vib_base + (p_.vib_limit - p_.vib_base) * std::pow(r, p_.vib_exponent);
   }
   // At a shift change the interval just ended belongs to the previous shift state.
   void touch_phase(Sim& sim, MachineState& s, bool was_on) const {
@@ -258,7 +367,13 @@ class Machine final : public Component {
         s.holding_order.push_back(i);
       }
     }
+    ++s.parts_since_renewal;
     update_failure_clock(sim, s);
+    if (p_.policy == Params::Policy::kPreventive &&
+        ((p_.every_s > 0 && s.op_time >= p_.every_s) ||
+         (p_.every_parts > 0 && s.parts_since_renewal >= p_.every_parts)))
+      request_service(sim, s, "preventive");
+    if (s.service_pending && s.busy == 0 && !s.down) begin_service(sim, s);
   }
 
   void free_server(Sim& sim, MachineState&, Server& srv) const {
@@ -293,33 +408,160 @@ class Machine final : public Component {
     }
   }
 
-  void fail(Sim& sim, MachineState& s) const {
-    s.failure = EventHandle{};
-    s.down = true;
-    ++s.failures;
+  void stop_servers(Sim& sim, MachineState& s) const {
     for (auto& srv : s.servers) {
       if (srv.mode != kBusy) continue;
       srv.remaining = sim.time_of(srv.done) - sim.now();
       sim.cancel(srv.done);
     }
-    const double ttr = p_.ttr->sample(s.repair);
+  }
+
+  void fail(Sim& sim, MachineState& s, const char* cause) const {
+    sim.cancel(s.failure);  // the clock to the next failure restarts after the repair
+    s.down = true;
+    s.reason = kFailed;
+    s.down_since = sim.now();
+    s.service_pending = false;
+    ++s.failures;
+    stop_servers(sim, s);
+    sim.log_event(*this, "failure", cause);
+    if (s.crew >= 0) {
+      s.waiting_for_crew = true;
+      crew(sim).request(sim, *this, Crew::kRepair);
+    } else {
+      start_repair(sim, s);
+    }
+  }
+
+  const Crew& crew(const Sim& sim) const {
+    return static_cast<const Crew&>(sim.model().component(sim.state_of<MachineState>(*this).crew));
+  }
+
+  void start_repair(Sim& sim, MachineState& s) const {
+    const Distribution& d = s.wear_failure && p_.wear_ttr ? *p_.wear_ttr : *p_.ttr;
+    const double ttr = d.sample(s.repair);
     sim.schedule_in(ttr, *this, kRepair);
-    sim.log_event(*this, "failure", fmt::format("repair takes {:.1f} s", ttr));
+    sim.log_event(*this, "repair_started", fmt::format("takes {:.1f} s", ttr));
+  }
+
+  void crew_arrived(Sim& sim, MachineState& s, int kind) const {
+    s.waiting_for_crew = false;
+    if (kind == Crew::kRepair) {
+      start_repair(sim, s);
+    } else {
+      const double d = p_.service_time->sample(s.service_rng);
+      sim.schedule_in(d, *this, kServiceDone);
+      sim.log_event(*this, "service_started", fmt::format("takes {:.1f} s", d));
+    }
+  }
+
+  void request_service(Sim& sim, MachineState& s, const char* why) const {
+    if (s.down || s.service_pending) return;
+    s.service_pending = true;
+    sim.log_event(*this, "service_due", why);
+    if (s.busy == 0) begin_service(sim, s);
+  }
+
+  void begin_service(Sim& sim, MachineState& s) const {
+    touch(sim, s);
+    sim.cancel(s.failure);  // renewed when the service ends
+    s.service_pending = false;
+    s.down = true;
+    s.reason = kServicing;
+    s.down_since = sim.now();
+    stop_servers(sim, s);
+    if (s.crew >= 0) {
+      s.waiting_for_crew = true;
+      crew(sim).request(sim, *this, Crew::kService);
+    } else {
+      crew_arrived(sim, s, Crew::kService);
+    }
+  }
+
+  /// As good as new: wear back to zero with a fresh wear rate, and a fresh time to failure.
+  void renew(Sim& sim, MachineState& s) const {
+    if (p_.wear_rate) {
+      sim.continuous_mut(*this)[0] = 0.0;
+      s.wear_rate = p_.wear_rate->sample(s.wear);
+    }
+    s.op_time = 0;
+    s.parts_since_renewal = 0;
+    s.trend.clear();
+  }
+
+  void end_service(Sim& sim, MachineState& s) const {
+    s.planned_down += sim.now() - std::max(s.down_since, s.clock.start);
+    ++s.services;
+    s.cost += p_.service_cost;
+    if (s.crew >= 0) crew(sim).release(sim);
+    renew(sim, s);
+    sim.log_event(*this, "serviced");
+    back_up(sim, s, true);
+  }
+
+  void check_condition(Sim& sim, MachineState& s) const {
+    if (s.down || s.service_pending || s.sensor_signal < 0) return;
+    const double v = sim.signal(s.sensor_signal);
+    if (std::isnan(v)) return;  // a dropped reading
+    if (p_.policy == Params::Policy::kCondition) {
+      if (v >= p_.threshold) request_service(sim, s, "condition");
+      return;
+    }
+    // Predictive: invert the vibration model into a wear estimate, fit a line to the recent
+    // estimates, and serve before the line reaches the wear limit, `lead_time` ahead.
+    const double r = std::max(0.0, (v - p_.vib_base) / (p_.vib_limit - p_.vib_base));
+    const double w = p_.wear_limit * std::pow(r, 1.0 / p_.vib_exponent);
+    s.trend.emplace_back(sim.now(), w);
+    while (!s.trend.empty() && s.trend.front().first < sim.now() - p_.window)
+      s.trend.erase(s.trend.begin());
+    if (static_cast<int>(s.trend.size()) < p_.min_samples) return;
+    double st = 0, sw = 0, stt = 0, stw = 0;
+    const double n = static_cast<double>(s.trend.size());
+    for (const auto& [t, e] : s.trend) {
+      st += t;
+      sw += e;
+      stt += t * t;
+      stw += t * e;
+    }
+    const double sxx = stt - st * st / n;
+    if (sxx <= 0) return;
+    const double slope = (stw - st * sw / n) / sxx;
+    if (slope <= 0) return;
+    const double intercept = (sw - slope * st) / n;
+    const double t_fail = (p_.wear_limit - intercept) / slope;
+    if (t_fail - sim.now() <= p_.lead_time) request_service(sim, s, "predictive");
   }
 
   void repair(Sim& sim, MachineState& s) const {
-    s.down = false;
+    s.unplanned_down += sim.now() - std::max(s.down_since, s.clock.start);
+    s.cost += s.wear_failure ? p_.wear_repair_cost : p_.repair_cost;
+    if (s.crew >= 0) crew(sim).release(sim);
+    if (s.wear_failure) renew(sim, s);  // the worn part is replaced
+    s.wear_failure = false;
     sim.log_event(*this, "repaired");
+    back_up(sim, s, false);
+  }
+
+  void back_up(Sim& sim, MachineState& s, bool serviced) const {
+    s.down = false;
+    s.reason = kUp;
     for (std::size_t i = 0; i < s.servers.size(); ++i) {
       Server& srv = s.servers[i];
       if (srv.mode == kBusy)
         srv.done = sim.schedule_in(srv.remaining, *this, kDone, static_cast<std::int64_t>(i));
     }
-    s.ttf_left = p_.ttf->sample(s.fail);
-    if (p_.calendar_failures)
-      s.failure = sim.schedule_in(s.ttf_left, *this, kFail);
-    else
-      update_failure_clock(sim, s);
+    if (p_.ttf) {
+      // A repair or a service renews the failure clock; a service that found the machine with
+      // an operating-time clock paused keeps none of it.
+      s.ttf_left = p_.ttf->sample(s.fail);
+      (void)serviced;
+      if (p_.calendar_failures) {
+        sim.cancel(s.failure);
+        s.failure = sim.schedule_in(s.ttf_left, *this, kFail);
+      } else {
+        update_failure_clock(sim, s);
+      }
+    }
     push_holding(sim, s);
     if (s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
   }
@@ -328,6 +570,7 @@ class Machine final : public Component {
   // The common untyped case reads these inline, sparing an indirection per part.
   bool typed_;
   bool metered_;
+  bool maintained_ = false;
   Distribution process0_;
   double ideal0_;
 };
@@ -369,12 +612,95 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   mp.ttf = p.distribution("ttf", Dimension::kTime, false);
   mp.ttr = p.distribution("ttr", Dimension::kTime, false);
   if (mp.ttf && !mp.ttr && !p.has("ttr")) p.error("ttf", "needs a time to repair (ttr) as well");
-  if (mp.ttr && !mp.ttf && !p.has("ttf"))
-    p.error("ttr", "is given without a time to failure (ttf)");
+  if (mp.ttr && !mp.ttf && !p.has("ttf") && !p.has("wear"))
+    p.error("ttr", "is given without a time to failure (ttf) or a wear model (wear)");
   if (mp.ttf && mp.ttf->mean() <= 0) p.error("ttf", "must have a positive mean");
   mp.calendar_failures =
       p.choice("failure_clock", {"operating", "calendar"}, "operating") == "calendar";
   mp.scrap = p.probability("scrap", 0.0);
+  if (const Node* wear = p.raw("wear")) {
+    ParamReader w(*wear, p.key_path("wear"), p.diagnostics(), p.base_dir());
+    // The rate is wear (1 = the limit) per hour of full load; written "0.01 /h".
+    mp.wear_rate = w.distribution("rate", Dimension::kRate, true);
+    if (mp.wear_rate && mp.wear_rate->lower_bound() < 0)
+      w.error("rate", "must not draw negative rates (use lognormal, gamma, uniform ...)");
+    mp.wear_limit = w.real("limit", 1.0, 0);
+    if (mp.wear_limit <= 0) w.error("limit", "must be positive");
+    mp.idle_wear = w.real("idle_factor", 0.0, 0, 1);
+    mp.wear_ttr = w.distribution("ttr", Dimension::kTime, false);
+    mp.wear_repair_cost = w.has("repair_cost") ? w.real("repair_cost", 0.0, 0) : -1.0;
+    if (!w.has("repair_cost")) w.allow("repair_cost");
+    if (const Node* vib = w.raw("vibration")) {
+      ParamReader v(*vib, w.key_path("vibration"), p.diagnostics());
+      mp.vib_base = v.quantity("base", Dimension::kVelocity, 1.0, 0);
+      mp.vib_limit = v.quantity("at_limit", Dimension::kVelocity, 7.1, 0);
+      mp.vib_exponent = v.real("exponent", 2.0, 0.1, 10);
+      if (mp.vib_limit <= mp.vib_base) v.error("at_limit", "must be above base");
+      v.finish();
+    } else {
+      mp.vib_base = 1.0;
+      mp.vib_limit = 7.1;
+    }
+    w.finish();
+    if (!p.has("ttr") && !mp.wear_ttr)
+      p.error(
+          "wear",
+          "needs a time to repair (wear.ttr, or the machine's ttr) for failures at the wear limit");
+  }
+  mp.repair_cost = p.real("repair_cost", 0.0, 0);
+  if (mp.wear_repair_cost < 0) mp.wear_repair_cost = mp.repair_cost;  // default: the machine's
+  if (const Node* crew = p.raw("crew")) {
+    mp.crew = crew->scalar;
+    const auto& names = ctx.component_names();
+    if (std::find(names.begin(), names.end(), mp.crew) == names.end()) {
+      const std::string hint = closest_match(mp.crew, names);
+      p.error("crew",
+              fmt::format("no component \"{}\"{}", mp.crew,
+                          hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+    }
+  }
+  if (const Node* m = p.raw("maintenance")) {
+    ParamReader r(*m, p.key_path("maintenance"), p.diagnostics(), p.base_dir());
+    const std::string policy =
+        r.choice("policy", {"corrective", "preventive", "condition", "predictive"}, "corrective");
+    using Policy = Machine::Params::Policy;
+    mp.policy = policy == "corrective"   ? Policy::kCorrective
+                : policy == "preventive" ? Policy::kPreventive
+                : policy == "condition"  ? Policy::kCondition
+                                         : Policy::kPredictive;
+    mp.every_s = r.quantity("every", Dimension::kTime, 0.0, 0);
+    mp.every_parts = r.integer("every_parts", 0, 0, std::numeric_limits<int>::max());
+    mp.sensor = r.text("sensor", "");
+    mp.threshold = r.quantity("threshold", Dimension::kVelocity, 0.0, 0);
+    mp.lead_time = r.quantity("lead_time", Dimension::kTime, 0.0, 0);
+    mp.window = r.quantity("window", Dimension::kTime, 86400.0, 0, HUGE_VAL, true);
+    mp.check_every = r.quantity("check_every", Dimension::kTime, 600.0, 0, HUGE_VAL, true);
+    mp.min_samples = static_cast<int>(r.integer("min_samples", 6, 2, 100000));
+    mp.service_time =
+        r.distribution("duration", Dimension::kTime, mp.policy != Policy::kCorrective);
+    mp.service_cost = r.real("cost", 0.0, 0);
+    if (mp.policy == Policy::kPreventive && mp.every_s <= 0 && mp.every_parts <= 0)
+      r.error("every", "preventive maintenance needs every (operating time) or every_parts");
+    if ((mp.policy == Policy::kCondition || mp.policy == Policy::kPredictive)) {
+      if (mp.sensor.empty()) {
+        r.error("sensor",
+                fmt::format("{} maintenance needs the sensor that watches this machine", policy));
+      } else {
+        const auto& names = ctx.component_names();
+        if (std::find(names.begin(), names.end(), mp.sensor) == names.end()) {
+          const std::string hint = closest_match(mp.sensor, names);
+          r.error("sensor",
+                  fmt::format("no component \"{}\"{}", mp.sensor,
+                              hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+        }
+      }
+      if (!mp.wear_rate)
+        r.error("policy", fmt::format("{} maintenance needs a wear model (wear:)", policy));
+    }
+    if (mp.policy == Policy::kCondition && mp.threshold <= 0)
+      r.error("threshold", "condition maintenance needs a vibration threshold (e.g. \"4.5 mm/s\")");
+    r.finish();
+  }
   const std::string off_shift = p.choice("off_shift", {"idle", "standby", "off"}, "idle");
   if (const Node* power = p.raw("power")) {
     if (!power->is_map()) {

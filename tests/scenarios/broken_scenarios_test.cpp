@@ -67,8 +67,8 @@ components:
   o: {type: sink}
 flow: ["s -> m -> o"]
 )Y",
-     "components.m.type: is required; one of assembly, buffer, conveyor, energy_meter, machine, "
-     "sensor, sink, source, split, thermal"},
+     "components.m.type: is required; one of assembly, buffer, conveyor, crew, energy_meter, "
+     "machine, sensor, sink, source, split, thermal"},
     {"unknown component key with hint", R"Y(horizon: 1 h
 components:
   s: {type: source}
