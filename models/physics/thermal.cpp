@@ -156,7 +156,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     tp.initial = p.quantity("initial", Dimension::kTemperature, std::nullopt);
   else
     p.allow("initial");
-  tp.heat_w = p.quantity("heat", Dimension::kPower, 0.0, 0) * 1000.0;
+  tp.heat_w = p.quantity("heat", Dimension::kPower, 0.0) * 1000.0;  // negative: cooling
   if (const Node* hf = p.raw("heat_from")) {
     ParamReader h(*hf, p.key_path("heat_from"), p.diagnostics());
     tp.machine = h.text("machine", std::nullopt);

@@ -11,7 +11,7 @@
 ///   ambient        a profile: "20 C", "daily(min=15 C, max=28 C, peak=15:00)",
 ///                  "file(\"data/ambient.csv\", unit=C)" (default 20 C)
 ///   initial        initial temperature of every node (default: ambient at time 0)
-///   heat           constant heat into node 1 (e.g. "500 W", default 0)
+///   heat           constant heat into node 1 (e.g. "500 W"; negative for cooling; default 0)
 ///   heat_from      heat into node 1 by the state of a machine, added to `heat`:
 ///                  {machine: press1, working: 2 kW, idle: 200 W, blocked: 200 W, down: 0 W,
 ///                  off: 0 W}; a door or fan is a machine too

@@ -241,3 +241,27 @@ flow: []
             .find("physics.method: expected one of rk4, dopri45, implicit_euler, got \"euler\"") !=
         std::string::npos);
 }
+
+TEST_CASE("ambient temperature follows a constant, a daily profile or a data file") {
+  auto at_noon = [](const std::string& ambient) {
+    Sim sim(compile_physics(fmt::format(R"Y(horizon: 2 d
+components:
+  room: {{type: thermal, capacitance: 1 kJ/K, r_ambient: 0.01 K/W, ambient: '{}'}}
+flow: []
+)Y",
+                                        ambient)));
+    sim.run_until(12 * 3600);
+    return std::pair{sim.value("room.ambient"), sim.value("room.temperature")};
+  };
+  CHECK(at_noon("18 C").first == 18);
+  // daily(min, max, peak): a cosine peaking at 15:00; at noon a quarter period before the peak.
+  const auto daily = at_noon("daily(min=14 C, max=26 C, peak=15:00)");
+  CHECK(daily.first == doctest::Approx(20 + 6 * std::cos(2 * M_PI * -3 / 24)));
+  // tau = 10 s: the room follows the ambient closely.
+  CHECK(daily.second == doctest::Approx(daily.first).epsilon(1e-3));
+  // The file holds hourly values; at 12:00 exactly the 12th row.
+  CHECK(at_noon("file(\"data/ambient_summer_day.csv\", unit=C, repeat=day)").first ==
+        doctest::Approx(25.8));
+  CHECK_THROWS_WITH_AS(at_noon("file(\"data/none.csv\")"),
+                       doctest::Contains("cannot read data file"), ScenarioError);
+}
