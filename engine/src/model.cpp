@@ -138,7 +138,20 @@ class ModelBuilder {
       parse_flow(*flow);
     }
     if (components && components->is_map()) build_components(*components);
-    if (record) parse_record(*record);
+    if (record) {
+      parse_record(*record);
+    } else if (diag_.empty()) {
+      // Without a record section, keep what a viewer needs to replay the plant: the state of
+      // every machine and the level of every store, 2000 samples over the horizon.
+      model_->record_.period = model_->horizon_ / 2000.0;
+      for (std::size_t i = 0; i < model_->signals_.size(); ++i) {
+        const std::string& n = model_->signals_[i].name;
+        const auto dot = n.rfind('.');
+        const std::string sig = n.substr(dot + 1);
+        if (sig == "state" || sig == "level" || sig == "count")
+          model_->record_.signals.push_back(static_cast<int>(i));
+      }
+    }
     diag_.throw_if_any();
     return model_;
   }
@@ -300,7 +313,17 @@ class ModelBuilder {
         all_built = false;
         continue;
       }
-      params.allow("position");  // for the viewer's layout
+      if (const Node* pos = params.raw("position")) {  // for the viewer's layout
+        std::string why;
+        if (!pos->is_seq() || pos->items.size() != 2) {
+          params.error("position", "expected [x, y] (numbers, any unit of your drawing)");
+        } else {
+          auto x = parse_quantity(pos->items[0].scalar, Dimension::kDimensionless, &why);
+          auto y = parse_quantity(pos->items[1].scalar, Dimension::kDimensionless, &why);
+          if (!x || !y) params.error("position", "expected [x, y] with plain numbers");
+          else positions_[name] = {*x, *y};
+        }
+      }
       std::vector<std::string> in_names, out_names;
       for (int u : inputs_[i]) in_names.push_back(names_[static_cast<std::size_t>(u)]);
       for (int d : outputs_[i]) out_names.push_back(names_[static_cast<std::size_t>(d)]);
@@ -363,6 +386,8 @@ class ModelBuilder {
       model_->components_.push_back(std::move(c));
     }
     model_->part_types_ = part_types_;
+    model_->positions_.assign(model_->components_.size(), {std::nan(""), std::nan("")});
+    for (const auto& [n, xy] : positions_) model_->positions_[static_cast<std::size_t>(model_->find_component(n))] = xy;
     for (std::size_t i = 0; i < model_->components_.size(); ++i) {
       const Component& c = *model_->components_[i];
       model_->continuous_offset_.push_back(model_->num_continuous_);
@@ -422,6 +447,7 @@ class ModelBuilder {
   Diagnostics diag_;
   std::vector<std::string> names_;
   std::unordered_map<std::string, int> name_index_;
+  std::unordered_map<std::string, std::pair<double, double>> positions_;
   std::vector<std::vector<int>> inputs_, outputs_;
   std::vector<std::string> part_types_;
 };

@@ -72,6 +72,17 @@ struct ComponentRecord {
   const char* type;
 };
 
+struct LayoutRecord {
+  const char* name;
+  const char* type;
+  double x, y, capacity;
+};
+
+struct LinkRecord {
+  const char* from;
+  const char* to;
+};
+
 template <class Row>
 void write_table(H5::Group& g, const std::string& name, const H5::CompType& type,
                  const std::vector<Row>& rows) {
@@ -137,6 +148,30 @@ void write_result_file(const std::string& path, const Sim& sim, const RunInfo& i
         rows.push_back({c.name().c_str(), c.type().c_str()});
       }
       write_table(meta, "components", type, rows);
+    }
+
+    {
+      // Layout for viewers: positions (NaN when the scenario gives none), capacities, links.
+      H5::CompType type(sizeof(LayoutRecord));
+      type.insertMember("name", HOFFSET(LayoutRecord, name), str);
+      type.insertMember("type", HOFFSET(LayoutRecord, type), str);
+      type.insertMember("x", HOFFSET(LayoutRecord, x), H5::PredType::NATIVE_DOUBLE);
+      type.insertMember("y", HOFFSET(LayoutRecord, y), H5::PredType::NATIVE_DOUBLE);
+      type.insertMember("capacity", HOFFSET(LayoutRecord, capacity), H5::PredType::NATIVE_DOUBLE);
+      std::vector<LayoutRecord> rows;
+      std::vector<LinkRecord> links;
+      for (std::size_t i = 0; i < m.size(); ++i) {
+        const Component& c = m.component(static_cast<int>(i));
+        rows.push_back({c.name().c_str(), c.type().c_str(), m.positions()[i].first,
+                        m.positions()[i].second, c.display_capacity()});
+        for (int o = 0; o < c.num_outputs(); ++o)
+          links.push_back({c.name().c_str(), m.component(c.output(o).component).name().c_str()});
+      }
+      write_table(meta, "layout", type, rows);
+      H5::CompType lt(sizeof(LinkRecord));
+      lt.insertMember("from", HOFFSET(LinkRecord, from), str);
+      lt.insertMember("to", HOFFSET(LinkRecord, to), str);
+      write_table(meta, "links", lt, links);
     }
 
     H5::Group signals = file.createGroup("/signals");

@@ -93,6 +93,7 @@ class Conveyor final : public Component {
     if (s.head_waiting) try_release(sim, s);
   }
 
+  double display_capacity() const override { return static_cast<double>(capacity_); }
   double occupancy(const Sim& sim) const override {
     return static_cast<double>(sim.state_of<ConveyorState>(*this).items.size());
   }

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       flow += fmt::format(" -> b{}", i);
     }
   }
-  yaml += "  out: {type: sink}\nflow: [\"" + flow + " -> out\"]\n";
+  yaml += "  out: {type: sink}\nflow: [\"" + flow + " -> out\"]\nrecord: {period: 0 s}\n";
   const double mem_text = peak_mib();
 
   const Registry registry = builtin_registry();

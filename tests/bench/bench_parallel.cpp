@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
       flow += fmt::format(" -> b{}", i);
     }
   }
-  yaml += "  out: {type: sink}\nflow: [\"" + flow + " -> out\"]\n";
+  yaml += "  out: {type: sink}\nflow: [\"" + flow + " -> out\"]\nrecord: {period: 0 s}\n";
   auto model = compile(load_scenario_text(yaml, "large"), registry);
   yaml.clear();
   yaml.shrink_to_fit();

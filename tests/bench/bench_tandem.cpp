@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
       flow += fmt::format(" -> b{}", i);
     }
   }
-  yaml += "  out: {type: sink}\nflow: [\"" + flow + " -> out\"]\n";
+  yaml += "  out: {type: sink}\nflow: [\"" + flow + " -> out\"]\nrecord: {period: 0 s}\n";
   const Registry registry = builtin_registry();
   auto model = compile(load_scenario_text(yaml, "tandem"), registry);
   Sim sim(model);

@@ -100,6 +100,8 @@ class Component {
   /// Signals this component offers, in the order signal() indexes them.
   virtual std::vector<SignalSpec> signals() const { return {}; }
   virtual double signal(const Sim&, int /*index*/) const { return 0; }
+  /// Places it holds, for drawing a fill bar (NaN when that does not apply).
+  virtual double display_capacity() const { return std::numeric_limits<double>::quiet_NaN(); }
   /// Whether the component takes part in the material flow (named in `flow:`). Sensors and
   /// meters do not.
   virtual bool material() const { return true; }

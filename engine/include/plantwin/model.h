@@ -74,6 +74,8 @@ class Model {
   }
   /// Components that own continuous states or guards, in index order.
   const std::vector<int>& continuous_components() const { return continuous_components_; }
+  /// Drawing position of each component from the scenario's `position: [x, y]` (NaN if none).
+  const std::vector<std::pair<double, double>>& positions() const { return positions_; }
   /// The shift calendar, or null when the plant works around the clock.
   const ShiftCalendar* shifts() const { return shifts_ ? &*shifts_ : nullptr; }
 
@@ -94,6 +96,7 @@ class Model {
   std::vector<std::string> part_types_;
   std::optional<ShiftCalendar> shifts_;
   PhysicsSettings physics_;
+  std::vector<std::pair<double, double>> positions_;
   int num_continuous_ = 0, num_guards_ = 0;
   std::vector<int> continuous_offset_, guard_offset_, continuous_components_;
 };
