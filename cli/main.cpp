@@ -15,10 +15,12 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "live_server.h"
 #include "plantwin/experiment.h"
 #include "plantwin/models/register.h"
 #include "plantwin/results.h"
@@ -129,9 +131,43 @@ std::shared_ptr<const Model> load_model(const std::string& file,
   return compile(sc, registry);
 }
 
+std::string live_hello(const Model& m) {
+  auto num = [](double v) {
+    return std::isfinite(v) ? fmt::format("{:.17g}", v) : std::string("nan");
+  };
+  std::string h = "PLANTWIN 1\ntitle " + m.name() + "\n";
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const Component& c = m.component(static_cast<int>(i));
+    h += fmt::format("component {}\t{}\t{}\t{}\t{}\n", c.name(), c.type(),
+                     num(m.positions()[i].first), num(m.positions()[i].second),
+                     num(c.display_capacity()));
+  }
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const Component& c = m.component(static_cast<int>(i));
+    for (int o = 0; o < c.num_outputs(); ++o)
+      h += fmt::format("link {}\t{}\n", c.name(), m.component(c.output(o).component).name());
+  }
+  for (const auto& sref : m.signals()) h += fmt::format("signal {}\t{}\n", sref.name, sref.unit);
+  return h + "end\n";
+}
+
+void publish(cli::LiveServer& server, const Sim& sim, cli::LiveSnapshot& snap, bool complete) {
+  snap.time = sim.now();
+  snap.complete = complete;
+  snap.values.resize(sim.model().signals().size());
+  for (std::size_t i = 0; i < snap.values.size(); ++i)
+    snap.values[i] = sim.signal(static_cast<int>(i));
+  const auto& ev = sim.state().trace.events;
+  for (std::size_t i = snap.events.size(); i < ev.size(); ++i)
+    snap.events.push_back(fmt::format("{:.17g}\t{}\t{}\t{}", ev[i].time,
+                                      sim.model().component(ev[i].component).name(), ev[i].kind,
+                                      ev[i].detail));
+  server.publish(snap);
+}
+
 int cmd_run(const std::string& file, const std::vector<std::string>& sets,
             std::optional<std::uint64_t> seed, const std::string& until, const std::string& output,
-            const std::string& json, bool quiet) {
+            const std::string& json, bool quiet, int serve_port, double pace) {
   std::shared_ptr<const Model> model;
   try {
     model = load_model(file, sets, seed);
@@ -159,15 +195,36 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   };
   Sim sim(model);
+  std::unique_ptr<cli::LiveServer> server;
+  cli::LiveSnapshot snapshot;
+  if (serve_port > 0) {
+    try {
+      server = std::make_unique<cli::LiveServer>(serve_port, live_hello(*model));
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "{}\n", e.what());
+      return kExitBadInput;
+    }
+    if (!quiet)
+      fmt::print(stderr,
+                 "serving the run on 127.0.0.1:{} (plantwin-viewer --attach 127.0.0.1:{})\n",
+                 serve_port, serve_port);
+  }
   const bool tty = isatty(STDERR_FILENO) && !quiet;
   bool complete = true;
   bool progress_shown = false;
   try {
-    const int kChunks = 200;
+    // Served runs go in small steps so that a viewer sees them move; paced ones sleep so that
+    // simulated time runs `pace` times faster than the wall clock.
+    const int kChunks = server ? 2000 : 200;
     for (int i = 1; i <= kChunks; ++i) {
       if (!sim.run_until(t_end * i / kChunks, &g_stop)) {
         complete = false;
         break;
+      }
+      if (server) publish(*server, sim, snapshot, false);
+      if (pace > 0) {
+        const double ahead = sim.now() / pace - elapsed();
+        if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
       }
       if (tty && elapsed() > 1.0) {
         const int width = 40;
@@ -193,6 +250,13 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
                format_duration(sim.now()));
   }
 
+  if (server) {
+    // Let viewers fetch the final state before the server goes away.
+    publish(*server, sim, snapshot, true);
+    for (int i = 0; i < 20 && !g_stop.load(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server->stop();
+  }
   int rc = complete ? kExitOk : kExitRunFailure;
   if (!quiet) {
     fmt::print("plantwin {}: {} (seed {}, until {}, warm-up {})\n", version(), model->name(),
@@ -518,6 +582,12 @@ int main(int argc, char** argv) {
   run->add_option("--output,-o", output, "write results to this HDF5 file");
   run->add_option("--json", json, "write the KPI table to this JSON file");
   run->add_flag("--quiet,-q", quiet, "print nothing but errors");
+  int serve_port = 0;
+  double pace = 0;
+  run->add_option("--serve", serve_port, "let plantwin-viewer watch the run on 127.0.0.1:PORT")
+      ->check(CLI::Range(1, 65535));
+  run->add_option("--pace", pace, "run at most FACTOR simulated seconds per wall-clock second")
+      ->check(CLI::PositiveNumber);
   int replications = 0;
   run->add_option("--replications,-r", replications,
                   "run N independent replications in parallel and report 95% confidence "
@@ -562,7 +632,7 @@ int main(int argc, char** argv) {
     }
     return cmd_experiment(file, sets, seed, replications, true, output, "", quiet);
   }
-  if (*run) return cmd_run(file, sets, seed, until, output, json, quiet);
+  if (*run) return cmd_run(file, sets, seed, until, output, json, quiet, serve_port, pace);
   if (*sweep) return cmd_experiment(file, sets, seed, replications, false, output, csv, quiet);
   if (*validate) return cmd_validate(files, sets);
   if (*info) return cmd_info(result);

@@ -9,6 +9,7 @@ packages=(
   python3 python3-numpy python3-h5py python3-pandas python3-pytest pybind11-dev
   python3-matplotlib python3-nbclient python3-nbformat python3-ipykernel
   python3-distributed python3-dask
+  libimgui-dev libstb-dev libglfw3-dev libgl-dev zlib1g-dev xvfb xauth libgl1-mesa-dri
 )
 
 missing=()

@@ -84,6 +84,29 @@ int Model::find_signal(const std::string& name) const {
   return it == signal_index_.end() ? -1 : it->second;
 }
 
+namespace {
+/// Whether `text` matches `pattern`, where '*' stands for any run of characters.
+bool glob_match(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+}  // namespace
+
 /// Compiles a scenario in passes: top-level keys, flow links, components, record plan.
 class ModelBuilder {
  public:
@@ -320,8 +343,10 @@ class ModelBuilder {
         } else {
           auto x = parse_quantity(pos->items[0].scalar, Dimension::kDimensionless, &why);
           auto y = parse_quantity(pos->items[1].scalar, Dimension::kDimensionless, &why);
-          if (!x || !y) params.error("position", "expected [x, y] with plain numbers");
-          else positions_[name] = {*x, *y};
+          if (!x || !y)
+            params.error("position", "expected [x, y] with plain numbers");
+          else
+            positions_[name] = {*x, *y};
         }
       }
       std::vector<std::string> in_names, out_names;
@@ -387,7 +412,8 @@ class ModelBuilder {
     }
     model_->part_types_ = part_types_;
     model_->positions_.assign(model_->components_.size(), {std::nan(""), std::nan("")});
-    for (const auto& [n, xy] : positions_) model_->positions_[static_cast<std::size_t>(model_->find_component(n))] = xy;
+    for (const auto& [n, xy] : positions_)
+      model_->positions_[static_cast<std::size_t>(model_->find_component(n))] = xy;
     for (std::size_t i = 0; i < model_->components_.size(); ++i) {
       const Component& c = *model_->components_[i];
       model_->continuous_offset_.push_back(model_->num_continuous_);
@@ -425,7 +451,25 @@ class ModelBuilder {
     } else {
       for (std::size_t i = 0; i < signals->items.size(); ++i) {
         const Node& s = signals->items[i];
+        if (s.is_scalar() && s.scalar.find('*') != std::string::npos) {
+          // A pattern: "*.state", "press*.vibration". Matches in signal order, no duplicates.
+          bool any = false;
+          for (std::size_t k = 0; k < known.size(); ++k)
+            if (glob_match(s.scalar, known[k])) {
+              any = true;
+              if (std::find(plan.signals.begin(), plan.signals.end(), static_cast<int>(k)) ==
+                  plan.signals.end())
+                plan.signals.push_back(static_cast<int>(k));
+            }
+          if (!any)
+            diag_.error(s.location, fmt::format("record.signals[{}]", i),
+                        fmt::format("the pattern \"{}\" matches no signal", s.scalar));
+          continue;
+        }
         const int idx = s.is_scalar() ? model_->find_signal(s.scalar) : -1;
+        if (idx >= 0 &&
+            std::find(plan.signals.begin(), plan.signals.end(), idx) != plan.signals.end())
+          continue;
         if (idx < 0) {
           const std::string hint = s.is_scalar() ? closest_match(s.scalar, known) : "";
           diag_.error(

@@ -68,8 +68,9 @@ class Buffer final : public Component {
     sim.notify_space_all(*this);
   }
   double display_capacity() const override {
-    return capacity_ == std::numeric_limits<std::size_t>::max() ? std::numeric_limits<double>::infinity()
-                                                                 : static_cast<double>(capacity_);
+    return capacity_ == std::numeric_limits<std::size_t>::max()
+               ? std::numeric_limits<double>::infinity()
+               : static_cast<double>(capacity_);
   }
   double occupancy(const Sim& sim) const override {
     return static_cast<double>(sim.state_of<BufferState>(*this).queue.size());

@@ -1,0 +1,171 @@
+"""Renders frames of a known plant with plantwin-viewer and checks pixels: a machine known to be
+down (or working) at a time is drawn in that state's colour at its place, and a full buffer shows
+a full bar. Run by CTest under Xvfb: pixel_test.py PLANTWIN VIEWER SOURCE_DIR WORK_DIR."""
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+plantwin, viewer, src, work = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+work.mkdir(parents=True, exist_ok=True)
+
+# The colours the viewer promises (viewer/app.h).
+WORKING, STARVED, BLOCKED, DOWN = (46, 160, 67), (230, 190, 40), (60, 110, 220), (210, 50, 50)
+BUFFER_FILL, BUFFER_EMPTY = (100, 180, 230), (40, 44, 52)
+
+checks = failures = 0
+
+
+def check(ok, what):
+    global checks, failures
+    checks += 1
+    if ok:
+        print(f"ok   {what}")
+    else:
+        failures += 1
+        print(f"FAIL {what}")
+
+
+def read_png(path):
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * 4 + 1
+    assert all(raw[y * stride] == 0 for y in range(height)), "unexpected PNG filter"
+    return width, height, raw, stride
+
+
+def pixel(img, x, y):
+    width, height, raw, stride = img
+    i = int(y) * stride + 1 + int(x) * 4
+    return tuple(raw[i:i + 3])
+
+
+def near(c, want, tol=6):
+    return all(abs(a - b) <= tol for a, b in zip(c, want))
+
+
+def shot(h5, t, name):
+    png, js = work / f"{name}.png", work / f"{name}.json"
+    subprocess.run([viewer, str(h5), "--time", t, "--screenshot", str(png), "--layout-json", str(js)],
+                   check=True, capture_output=True, text=True)
+    return read_png(png), json.loads(js.read_text())
+
+
+def box(layout, name):
+    return next(b for b in layout["boxes"] if b["name"] == name)
+
+
+h5 = work / "viewer_test.h5"
+subprocess.run([plantwin, "run", str(src / "tests/viewer/viewer_test.yaml"), "--quiet", "--output", str(h5)],
+               check=True)
+
+for t, want, label in [("6 s", DOWN, "down"), ("2 s", WORKING, "working"), ("11 s", WORKING, "working again")]:
+    img, layout = shot(h5, t, f"press_{label.replace(' ', '_')}")
+    b = box(layout, "press")
+    got = pixel(img, b["x0"] + 5, (b["y0"] + b["y1"]) / 2)
+    check(near(got, want), f"press at {t} is drawn {label} {want}: got {got}")
+    # The downstream machine is starved then: nothing reached it yet.
+    s = box(layout, "slow")
+    got = pixel(img, s["x0"] + 5, (s["y0"] + s["y1"]) / 2)
+    check(near(got, STARVED), f"slow at {t} is drawn starved: got {got}")
+
+img, layout = shot(h5, "1000 s", "buffer_full")
+b = box(layout, "b")
+top = pixel(img, (b["x0"] + b["x1"]) / 2, b["y0"] + 4)
+bottom = pixel(img, (b["x0"] + b["x1"]) / 2, b["y1"] - 4)
+check(near(top, BUFFER_FILL) and near(bottom, BUFFER_FILL), f"a full buffer shows a full bar: top {top}, bottom {bottom}")
+p = box(layout, "press")
+got = pixel(img, p["x0"] + 5, (p["y0"] + p["y1"]) / 2)
+check(near(got, BLOCKED) or near(got, DOWN) or near(got, WORKING), f"press at 1000 s has a state colour: {got}")
+
+img, layout = shot(h5, "1 s", "buffer_empty")
+b = box(layout, "b")
+top = pixel(img, (b["x0"] + b["x1"]) / 2, b["y0"] + 4)
+check(near(top, BUFFER_EMPTY), f"an empty buffer shows no bar: got {top}")
+
+# Bad input is refused with its reason.
+r = subprocess.run([viewer, str(work / "missing.h5"), "--screenshot", str(work / "x.png")], capture_output=True, text=True)
+check(r.returncode == 2 and "missing.h5" in r.stderr, f"a missing file is bad input: rc={r.returncode} {r.stderr.strip()}")
+r = subprocess.run([viewer, str(h5), "--time", "soon", "--screenshot", str(work / "x.png")], capture_output=True, text=True)
+check(r.returncode == 2 and "--time: expected a duration" in r.stderr, f"--time is checked: {r.stderr.strip()}")
+
+# Live: watch a paced run, then see it end and keep the data.
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+run = subprocess.Popen([plantwin, "run", str(src / "scenarios/two_station.yaml"), "--serve", str(port),
+                        "--pace", "200000", "--quiet"])
+try:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    png, js = work / "live.png", work / "live.json"
+    # The run takes about 2 s of wall time and lingers 2 s after it ends: a 3.5 s watch sees it
+    # move, then end, and keeps what it received.
+    r = subprocess.run([viewer, "--attach", f"127.0.0.1:{port}", "--wait", "3.5", "--screenshot", str(png),
+                        "--layout-json", str(js)], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"attach to a running simulation: rc={r.returncode} {r.stderr.strip()}")
+    if r.returncode == 0:
+        live = json.loads(js.read_text())
+        check(live["samples"] > 3 and live["time"] > 0, f"live data arrived: {live['samples']} samples up to t={live['time']}")
+        check(live["status"] == "ended" and live["time"] == 432000, f"the end of the run is seen: {live['status']} at t={live['time']}")
+        check(any(b["name"] == "lathe" for b in live["boxes"]), "the live plant is drawn")
+    run.wait(timeout=120)
+    # The run has ended: attaching now is refused with a clear reason.
+    r = subprocess.run([viewer, "--attach", f"127.0.0.1:{port}", "--screenshot", str(png)], capture_output=True, text=True)
+    check(r.returncode == 2 and "no simulation is serving there" in r.stderr, f"attaching after the end: {r.stderr.strip()}")
+finally:
+    if run.poll() is None:
+        run.send_signal(signal.SIGINT)
+        run.wait(timeout=30)
+
+# A simulation that disappears mid-run: the viewer says so and keeps the data it has.
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+run = subprocess.Popen([plantwin, "run", str(src / "scenarios/two_station.yaml"), "--serve", str(port),
+                        "--pace", "20000", "--quiet"])
+try:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    png, js = work / "lost.png", work / "lost.json"
+    watch = subprocess.Popen([viewer, "--attach", f"127.0.0.1:{port}", "--wait", "2.5", "--screenshot", str(png),
+                              "--layout-json", str(js)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.2)
+    run.kill()
+    out, err = watch.communicate(timeout=60)
+    check(watch.returncode == 0, f"the viewer survives the simulation's disappearance: rc={watch.returncode} {err.strip()}")
+    if watch.returncode == 0:
+        lost = json.loads(js.read_text())
+        check(lost["status"] == "lost" and lost["samples"] > 3,
+              f"it says so and keeps the data: {lost['status']}, {lost['samples']} samples")
+finally:
+    if run.poll() is None:
+        run.kill()
+    run.wait(timeout=30)
+
+print(f"{checks - failures} passed, {failures} failed")
+sys.exit(1 if failures else 0)

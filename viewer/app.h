@@ -1,0 +1,66 @@
+#pragma once
+// The viewer's windows: plant diagram, timeline, signal plots, KPIs and the event log. All state
+// of the user interface lives here; ImGui's global context stays in viewer/.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data_source.h"
+#include "layout.h"
+
+namespace plantwin::viewer {
+
+/// Colours of machine states (also checked by the pixel tests), RGB.
+struct Rgb {
+  unsigned char r, g, b;
+};
+inline constexpr Rgb kWorking{46, 160, 67}, kStarved{230, 190, 40}, kBlocked{60, 110, 220},
+    kDown{210, 50, 50}, kOff{120, 120, 120}, kUnknown{80, 80, 80}, kBufferFill{100, 180, 230};
+
+/// Where a component was drawn in the last frame, in framebuffer pixels.
+struct DrawnBox {
+  std::string name, type;
+  float x0, y0, x1, y1;
+};
+
+class App {
+ public:
+  explicit App(std::unique_ptr<DataSource> data);
+  /// Builds one frame's windows; `dt` is the wall time since the last frame (for playback).
+  void frame(float dt, float width, float height);
+  void set_time(double t) { time_ = t; }
+  double time() const { return time_; }
+  void set_playing(bool p) { playing_ = p; }
+  const std::vector<DrawnBox>& boxes() const { return boxes_; }
+  DataSource& data() { return *data_; }
+
+ private:
+  void plant_window();
+  void timeline_window();
+  void signals_window();
+  void plot(const Series& s, float height);
+  void kpi_window();
+  void events_window();
+
+  void index_series();
+
+  std::unique_ptr<DataSource> data_;
+  Placement placement_;
+  // Per component: the series drawn in the diagram (index into data_->series, or -1).
+  std::vector<int> state_series_, level_series_, count_series_, temperature_series_;
+  std::vector<int> visible_signals_, visible_events_;
+  double time_ = 0;
+  bool playing_ = false;
+  float speed_ = 60;  // simulated seconds per wall second
+  bool follow_live_ = true;
+  std::vector<DrawnBox> boxes_;
+  char signal_filter_[128] = "";
+  std::vector<std::string> plotted_;
+  double view_t0_ = 0, view_t1_ = 0;
+  char event_component_[64] = "", event_kind_[64] = "";
+  float event_from_ = 0, event_to_ = 0;
+  float width_ = 1280, height_ = 800;
+};
+
+}  // namespace plantwin::viewer

@@ -1,0 +1,64 @@
+#pragma once
+// What the viewer shows, wherever it comes from. One interface, two implementations: a result
+// file (HDF5) and a running simulation (plantwin run --serve PORT). The viewer holds no
+// simulation code: it only reads.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace plantwin::viewer {
+
+struct ComponentInfo {
+  std::string name, type;
+  double x = 0, y = 0;  // from the scenario's `position:`; NaN when not given
+  double capacity = 0;  // buffers and conveyors; NaN otherwise
+};
+
+/// A sampled signal: step-wise, the value at t is the last sample at or before t.
+struct Series {
+  std::string name, unit;
+  std::vector<double> t, v;
+  double at(double time) const;
+};
+
+struct EventRow {
+  double time = 0;
+  std::string component, kind, detail;
+};
+
+struct KpiItem {
+  std::string component, name, unit;
+  double value = 0, half_width = 0;
+};
+
+class DataSource {
+ public:
+  virtual ~DataSource() = default;
+  /// Pulls new data (a live source); returns whether anything changed.
+  virtual bool refresh() { return false; }
+  /// "file", "live", "ended" (the simulation finished) or "lost" (it disappeared).
+  virtual std::string status() const = 0;
+  /// Experiment files hold several cases; selecting one switches the KPI table.
+  virtual void select_case(int) {}
+
+  std::string title;
+  std::vector<ComponentInfo> components;
+  std::vector<std::pair<int, int>> links;  // component indices
+  std::vector<Series> series;
+  std::vector<EventRow> events;
+  std::vector<KpiItem> kpis;
+  std::vector<std::string> cases;
+  int selected_case = 0;
+  double t0 = 0, t1 = 0;
+
+  const Series* find(const std::string& name) const;
+  int component_index(const std::string& name) const;
+};
+
+/// Opens a result or experiment file. Throws std::runtime_error naming the file.
+std::unique_ptr<DataSource> open_file(const std::string& path);
+/// Attaches to `plantwin run ... --serve PORT` at host:port. Throws std::runtime_error.
+std::unique_ptr<DataSource> attach(const std::string& host_port);
+
+}  // namespace plantwin::viewer

@@ -1,0 +1,233 @@
+// plantwin-viewer: replay a result file or watch a running simulation.
+//
+//   plantwin-viewer run.h5
+//   plantwin-viewer --attach localhost:7000
+//   plantwin-viewer run.h5 --time 2h --screenshot out.png [--size 1280x800] [--layout-json
+//   boxes.json] plantwin-viewer run.h5 --benchmark-frames 300
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <fmt/format.h>
+#include <imgui.h>
+#include <CLI/CLI.hpp>
+
+#include "app.h"
+#include "plantwin/units.h"
+#include "png.h"
+
+using namespace plantwin::viewer;
+
+namespace {
+
+std::string ini_path() {
+  std::filesystem::path dir;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
+    dir = x;
+  else if (const char* h = std::getenv("HOME"); h && *h)
+    dir = std::filesystem::path(h) / ".config";
+  else
+    return "";
+  dir /= "plantwin";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  return ec ? "" : (dir / "viewer.ini").string();
+}
+
+void apply_style() {
+  ImGui::StyleColorsDark();
+  ImGuiStyle& s = ImGui::GetStyle();
+  s.WindowRounding = 3;
+  s.FrameRounding = 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"plantwin-viewer: watch a plant, replayed from a result file or live"};
+  std::string file, attach_to, time_text, screenshot, size = "1280x800", layout_json;
+  int benchmark_frames = 0;
+  double wait_s = 0;
+  bool play = false;
+  cli.add_option("FILE", file, "result file (HDF5) written by plantwin run --output");
+  cli.add_option("--attach", attach_to,
+                 "watch a running simulation: HOST:PORT of plantwin run --serve");
+  cli.add_option("--time", time_text,
+                 "show the plant at this simulated time (e.g. \"6 s\", \"2 h\")");
+  cli.add_option("--screenshot", screenshot, "render one frame to this PNG file and exit");
+  cli.add_option("--size", size, "window size WIDTHxHEIGHT (default 1280x800)");
+  cli.add_option("--layout-json", layout_json,
+                 "with --screenshot: write where each component was drawn");
+  cli.add_option("--benchmark-frames", benchmark_frames,
+                 "render N frames while playing; print the frame time")
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--wait", wait_s,
+                 "with --attach and --screenshot: receive data this many seconds first");
+  cli.add_flag("--play", play, "start playing");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = cli.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (file.empty() == attach_to.empty()) {
+    fmt::print(stderr, "give a result file or --attach HOST:PORT (one of them)\n");
+    return 2;
+  }
+  int width = 1280, height = 800;
+  if (std::sscanf(size.c_str(), "%dx%d", &width, &height) != 2 || width < 200 || height < 150) {
+    fmt::print(stderr, "--size: expected WIDTHxHEIGHT such as 1280x800, got \"{}\"\n", size);
+    return 2;
+  }
+  std::unique_ptr<DataSource> data;
+  try {
+    data = file.empty() ? attach(attach_to) : open_file(file);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return 2;
+  }
+  App app(std::move(data));
+  if (!time_text.empty()) {
+    std::string why;
+    auto t = plantwin::parse_quantity(time_text, plantwin::Dimension::kTime, &why);
+    if (!t) {
+      fmt::print(stderr, "--time: {}\n", why);
+      return 2;
+    }
+    app.set_time(*t);
+  }
+  app.set_playing(play || benchmark_frames > 0);
+
+  const bool headless = !screenshot.empty() || benchmark_frames > 0;
+  if (!glfwInit()) {
+    fmt::print(stderr, "cannot open a window: no display (under CI, run it with xvfb-run)\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  glfwWindowHint(GLFW_RESIZABLE, headless ? GLFW_FALSE : GLFW_TRUE);
+  GLFWwindow* window = glfwCreateWindow(
+      width, height, ("plantwin-viewer: " + app.data().title).c_str(), nullptr, nullptr);
+  if (!window) {
+    fmt::print(stderr, "cannot create an OpenGL 3.0 window\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(headless ? 0 : 1);
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  static std::string ini;
+  ImGuiIO& io = ImGui::GetIO();
+  if (headless) {
+    io.IniFilename = nullptr;  // a screenshot must not depend on the user's saved layout
+  } else {
+    ini = ini_path();
+    io.IniFilename = ini.empty() ? nullptr : ini.c_str();
+  }
+  apply_style();
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  auto render = [&](float dt) {
+    glfwPollEvents();
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    int fw = 0, fh = 0;
+    glfwGetFramebufferSize(window, &fw, &fh);
+    app.frame(dt, static_cast<float>(fw), static_cast<float>(fh));
+    ImGui::Render();
+    glViewport(0, 0, fw, fh);
+    glClearColor(0.09f, 0.10f, 0.12f, 1);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  };
+
+  int rc = 0;
+  if (!screenshot.empty()) {
+    const double keep = app.time();
+    const auto start = std::chrono::steady_clock::now();
+    // Live: receive for `wait` seconds first; then a few frames settle ImGui's layout.
+    while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
+           wait_s) {
+      render(0);
+      glfwSwapBuffers(window);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!time_text.empty()) app.set_time(keep);
+    for (int i = 0; i < 3; ++i) {
+      render(0);
+      if (i < 2) glfwSwapBuffers(window);
+    }
+    int fw = 0, fh = 0;
+    glfwGetFramebufferSize(window, &fw, &fh);
+    glFinish();
+    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(fw) * fh * 4), flipped(pixels.size());
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, fw, fh, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    for (int y = 0; y < fh; ++y)
+      std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(y) * fw * 4, fw * 4,
+                  flipped.begin() + static_cast<std::ptrdiff_t>(fh - 1 - y) * fw * 4);
+    try {
+      write_png(screenshot, fw, fh, flipped);
+      if (!layout_json.empty()) {
+        std::ofstream j(layout_json);
+        j << "{\"width\": " << fw << ", \"height\": " << fh << ", \"time\": " << app.time()
+          << ", \"status\": \"" << app.data().status()
+          << "\", \"samples\": " << (app.data().series.empty() ? 0 : app.data().series[0].t.size())
+          << ", \"boxes\": [";
+        for (std::size_t i = 0; i < app.boxes().size(); ++i) {
+          const auto& b = app.boxes()[i];
+          j << (i ? ", " : "") << "{\"name\": \"" << b.name << "\", \"type\": \"" << b.type
+            << "\", \"x0\": " << b.x0 << ", \"y0\": " << b.y0 << ", \"x1\": " << b.x1
+            << ", \"y1\": " << b.y1 << "}";
+        }
+        j << "]}\n";
+      }
+      fmt::print("{}: {}x{} at t = {} s ({})\n", screenshot, fw, fh, app.time(),
+                 app.data().status());
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "{}\n", e.what());
+      rc = 1;
+    }
+  } else if (benchmark_frames > 0) {
+    render(0);
+    glfwSwapBuffers(window);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < benchmark_frames; ++i) {
+      render(1.0f / 60);
+      glFinish();
+      glfwSwapBuffers(window);
+    }
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() /
+        benchmark_frames;
+    fmt::print("components: {}\nframes: {}\nframe_ms: {:.2f}\n", app.data().components.size(),
+               benchmark_frames, ms);
+  } else {
+    auto last = std::chrono::steady_clock::now();
+    while (!glfwWindowShouldClose(window)) {
+      const auto now = std::chrono::steady_clock::now();
+      const float dt = std::chrono::duration<float>(now - last).count();
+      last = now;
+      render(dt);
+      glfwSwapBuffers(window);
+    }
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return rc;
+}
