@@ -397,6 +397,18 @@ void App::kpi_window() {
           data_->select_case(static_cast<int>(i));
       ImGui::EndCombo();
     }
+    const std::string rep = data_->selected_replication < 0
+                                ? std::string("summary (mean ± 95% CI)")
+                                : fmt::format("replication {}", data_->selected_replication);
+    if (ImGui::BeginCombo("replication", rep.c_str())) {
+      if (ImGui::Selectable("summary (mean ± 95% CI)", data_->selected_replication < 0))
+        data_->select_replication(-1);
+      for (int r = 0; r < data_->replications; ++r)
+        if (ImGui::Selectable(fmt::format("replication {}", r).c_str(),
+                              r == data_->selected_replication))
+          data_->select_replication(r);
+      ImGui::EndCombo();
+    }
   }
   if (data_->kpis.empty())
     ImGui::TextDisabled(data_->status() == "file" ? "no KPIs in this file"

@@ -41,6 +41,10 @@ class DataSource {
   virtual std::string status() const = 0;
   /// Experiment files hold several cases; selecting one switches the KPI table.
   virtual void select_case(int) {}
+  /// Within a case: the summary over replications (-1) or one replication's KPIs.
+  virtual void select_replication(int) {}
+  int replications = 0;  ///< Replications of the selected case (experiment files).
+  int selected_replication = -1;
 
   std::string title;
   std::vector<ComponentInfo> components;

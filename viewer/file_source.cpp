@@ -113,7 +113,14 @@ class FileSource final : public DataSource {
   void select_case(int i) override {
     if (i < 0 || i >= static_cast<int>(cases.size())) return;
     selected_case = i;
-    kpis = case_kpis_[static_cast<std::size_t>(i)];
+    replications = static_cast<int>(case_reps_[static_cast<std::size_t>(i)].size());
+    select_replication(-1);
+  }
+  void select_replication(int r) override {
+    const auto& reps = case_reps_[static_cast<std::size_t>(selected_case)];
+    selected_replication = r >= 0 && r < static_cast<int>(reps.size()) ? r : -1;
+    kpis = selected_replication < 0 ? case_kpis_[static_cast<std::size_t>(selected_case)]
+                                    : reps[static_cast<std::size_t>(selected_replication)];
   }
 
  private:
@@ -233,12 +240,44 @@ class FileSource final : public DataSource {
       const std::string name = g.getObjnameByIdx(i);
       cases.push_back(name);
       case_kpis_.push_back(read_kpi_table(f.openDataSet("/cases/" + name + "/summary"), true));
+      case_reps_.push_back(read_replications(f.openDataSet("/cases/" + name + "/replications")));
     }
     select_case(0);
   }
 
+  struct RepRaw {
+    int replication;
+    char* component;
+    char* name;
+    double value;
+  };
+  std::vector<std::vector<KpiItem>> read_replications(const H5::DataSet& ds) {
+    hsize_t n = 0;
+    ds.getSpace().getSimpleExtentDims(&n);
+    const H5::StrType s = vlen();
+    H5::CompType type(sizeof(RepRaw));
+    type.insertMember("replication", HOFFSET(RepRaw, replication), H5::PredType::NATIVE_INT);
+    type.insertMember("component", HOFFSET(RepRaw, component), s);
+    type.insertMember("name", HOFFSET(RepRaw, name), s);
+    type.insertMember("value", HOFFSET(RepRaw, value), H5::PredType::NATIVE_DOUBLE);
+    std::vector<RepRaw> rows(n);
+    std::vector<std::vector<KpiItem>> out;
+    if (!n) return out;
+    ds.read(rows.data(), type);
+    for (const auto& r : rows) {
+      if (r.replication >= static_cast<int>(out.size()))
+        out.resize(static_cast<std::size_t>(r.replication) + 1);
+      out[static_cast<std::size_t>(r.replication)].push_back(
+          {r.component, r.name, "", r.value, std::nan("")});
+    }
+    H5::DataSpace space = ds.getSpace();
+    H5::DataSet::vlenReclaim(rows.data(), type, space);
+    return out;
+  }
+
   std::string path_;
   std::vector<std::vector<KpiItem>> case_kpis_;
+  std::vector<std::vector<std::vector<KpiItem>>> case_reps_;
 };
 
 }  // namespace

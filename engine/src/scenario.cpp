@@ -259,6 +259,17 @@ void apply_override(Scenario& scenario, std::string_view assignment, const Sourc
             loc, walked, fmt::format("cannot set a key inside {}", cur->kind_phrase())}});
       }
       Node* child = cur->find(key);
+      if (last && value.is_null()) {
+        // key=null removes the key: a variant without a component, say.
+        for (std::size_t k = 0; k < cur->entries.size(); ++k)
+          if (cur->entries[k].first == key) {
+            cur->entries.erase(cur->entries.begin() + static_cast<std::ptrdiff_t>(k));
+            cur->key_locations.erase(cur->key_locations.begin() + static_cast<std::ptrdiff_t>(k));
+            break;
+          }
+        scenario.overrides.emplace_back(assignment);
+        return;
+      }
       if (!child) {
         cur->entries.emplace_back(key, Node{});
         cur->key_locations.push_back(loc);

@@ -221,3 +221,33 @@ TEST_CASE("an experiment file points at its scenario") {
                        doctest::Contains("unknown key (did you mean \"experiments\"?)"),
                        ScenarioError);
 }
+
+TEST_CASE("a variant can add a component and another remove one") {
+  Scenario s = scenario(R"Y(horizon: 5000 s
+warmup: 500 s
+components:
+  supply: {type: source}
+  weld: {type: machine, process_time: exponential(1 s)}
+  check: {type: machine, process_time: exponential(0.5 s)}
+  out: {type: sink}
+flow: ["supply -> weld -> check -> out"]
+experiments:
+  replications: 4
+  variants:
+    second_welder:
+      components.supply2: {type: source}
+      components.weld2: {type: machine, process_time: exponential(1 s)}
+      flow: ["supply -> weld -> check -> out", "supply2 -> weld2 -> check"]
+    no_check:
+      components.check: null
+      flow: ["supply -> weld -> out"]
+)Y");
+  const auto res = run_experiment(s, parse_experiment(s), registry());
+  REQUIRE(res.cases.size() == 3);
+  auto th = [](const CaseResult& c) { return kpi(c, "line", "throughput"); };
+  CHECK(th(res.cases[1]) > th(res.cases[0]) * 1.3);  // two welders feed the checker
+  CHECK(th(res.cases[2]) > th(res.cases[0]));        // no blocking behind the checker
+  bool has_check = false;
+  for (const auto& k : res.cases[2].summary) has_check |= k.component == "check";
+  CHECK_FALSE(has_check);
+}

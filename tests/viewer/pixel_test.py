@@ -99,6 +99,13 @@ b = box(layout, "b")
 top = pixel(img, (b["x0"] + b["x1"]) / 2, b["y0"] + 4)
 check(near(top, BUFFER_EMPTY), f"an empty buffer shows no bar: got {top}")
 
+# An experiment file opens with its cases (a KPI selector, no plant to draw).
+exp = work / "experiment.h5"
+subprocess.run([plantwin, "sweep", str(src / "scenarios/two_station.yaml"), "-r", "2", "--quiet", "--output", str(exp),
+                "--set", "experiments={variants: {bigger: {components.wip.capacity: 9}}}"], check=True)
+r = subprocess.run([viewer, str(exp), "--screenshot", str(work / "experiment.png")], capture_output=True, text=True)
+check(r.returncode == 0, f"an experiment file opens: rc={r.returncode} {r.stderr.strip()}")
+
 # Bad input is refused with its reason.
 r = subprocess.run([viewer, str(work / "missing.h5"), "--screenshot", str(work / "x.png")], capture_output=True, text=True)
 check(r.returncode == 2 and "missing.h5" in r.stderr, f"a missing file is bad input: rc={r.returncode} {r.stderr.strip()}")

@@ -97,7 +97,8 @@ Scenario load_scenario_file(const std::string& path);
 Scenario load_scenario_text(std::string text, std::string label = "<text>",
                             std::string base_dir = ".");
 
-/// Applies `--set key.path=value`. The value is parsed as YAML, so lists and maps work too.
+/// Applies `--set key.path=value`. The value is parsed as YAML, so lists and maps work too;
+/// `key.path=null` removes the key (a component, in a variant without it).
 /// A path through a missing map creates it; a path through a list uses numeric indices.
 /// Throws ScenarioError when the assignment is malformed or its path cannot exist.
 /// `at`, when given, is where the assignment was written (an experiment's variant, say); new
