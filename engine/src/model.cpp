@@ -21,6 +21,16 @@ int BuildContext::part_type_index(const std::string& type) const {
   return it == part_types_.end() ? -1 : static_cast<int>(it - part_types_.begin());
 }
 
+bool BuildContext::check_component(ParamReader& params, std::string_view key,
+                                   const std::string& name) {
+  const auto& names = component_names();
+  if (std::find(names.begin(), names.end(), name) != names.end()) return true;
+  const std::string hint = closest_match(name, names);
+  params.error(key, fmt::format("no component \"{}\"{}", name,
+                                hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+  return false;
+}
+
 void BuildContext::error(std::string message) {
   params_.diagnostics().error(location_, params_.path(), std::move(message));
 }

@@ -448,6 +448,26 @@ std::optional<Distribution> ParamReader::distribution(std::string_view key, Dime
   return d;
 }
 
+std::optional<double> ParamReader::optional_quantity(std::string_view key, Dimension dim) {
+  if (!has(key)) {
+    allow(key);
+    return std::nullopt;
+  }
+  return quantity(key, dim, std::nullopt);
+}
+
+Profile ParamReader::profile(std::string_view key, Dimension dim, const Profile& fallback) {
+  const Node* n = raw(key);
+  if (!n) return fallback;
+  std::string why;
+  auto prof = n->is_scalar() ? parse_profile(n->scalar, dim, base_dir_, &why) : std::nullopt;
+  if (!prof) {
+    error(key, why.empty() ? fmt::format("expected a profile of {}", dimension_phrase(dim)) : why);
+    return fallback;
+  }
+  return *prof;
+}
+
 std::vector<std::pair<std::string, double>> ParamReader::weights(std::string_view key) {
   std::vector<std::pair<std::string, double>> out;
   const Node* n = raw(key);

@@ -83,6 +83,18 @@ struct LinkRecord {
   const char* to;
 };
 
+/// The /kpi table's row type, shared by the writer and the reader.
+H5::CompType kpi_type() {
+  const H5::StrType str = vlen_string();
+  H5::CompType type(sizeof(KpiRecord));
+  type.insertMember("component", HOFFSET(KpiRecord, component), str);
+  type.insertMember("name", HOFFSET(KpiRecord, name), str);
+  type.insertMember("value", HOFFSET(KpiRecord, value), H5::PredType::NATIVE_DOUBLE);
+  type.insertMember("half_width", HOFFSET(KpiRecord, half_width), H5::PredType::NATIVE_DOUBLE);
+  type.insertMember("unit", HOFFSET(KpiRecord, unit), str);
+  return type;
+}
+
 template <class Row>
 void write_table(H5::Group& g, const std::string& name, const H5::CompType& type,
                  const std::vector<Row>& rows) {
@@ -200,12 +212,7 @@ void write_result_file(const std::string& path, const Sim& sim, const RunInfo& i
 
     {
       const auto kpis = sim.kpis();
-      H5::CompType type(sizeof(KpiRecord));
-      type.insertMember("component", HOFFSET(KpiRecord, component), str);
-      type.insertMember("name", HOFFSET(KpiRecord, name), str);
-      type.insertMember("value", HOFFSET(KpiRecord, value), H5::PredType::NATIVE_DOUBLE);
-      type.insertMember("half_width", HOFFSET(KpiRecord, half_width), H5::PredType::NATIVE_DOUBLE);
-      type.insertMember("unit", HOFFSET(KpiRecord, unit), str);
+      const H5::CompType type = kpi_type();
       std::vector<KpiRecord> rows;
       for (const auto& k : kpis)
         rows.push_back(
@@ -311,12 +318,7 @@ ResultSummary read_result_summary(const std::string& path) {
       hsize_t n = 0;
       ds.getSpace().getSimpleExtentDims(&n);
       const H5::StrType str = vlen_string();
-      H5::CompType type(sizeof(KpiRecord));
-      type.insertMember("component", HOFFSET(KpiRecord, component), str);
-      type.insertMember("name", HOFFSET(KpiRecord, name), str);
-      type.insertMember("value", HOFFSET(KpiRecord, value), H5::PredType::NATIVE_DOUBLE);
-      type.insertMember("half_width", HOFFSET(KpiRecord, half_width), H5::PredType::NATIVE_DOUBLE);
-      type.insertMember("unit", HOFFSET(KpiRecord, unit), str);
+      const H5::CompType type = kpi_type();
       std::vector<KpiRecord> rows(n);
       if (n) ds.read(rows.data(), type);
       for (const auto& r : rows)

@@ -651,13 +651,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   if (mp.wear_repair_cost < 0) mp.wear_repair_cost = mp.repair_cost;  // default: the machine's
   if (const Node* crew = p.raw("crew")) {
     mp.crew = crew->scalar;
-    const auto& names = ctx.component_names();
-    if (std::find(names.begin(), names.end(), mp.crew) == names.end()) {
-      const std::string hint = closest_match(mp.crew, names);
-      p.error("crew",
-              fmt::format("no component \"{}\"{}", mp.crew,
-                          hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
-    }
+    ctx.check_component(p, "crew", mp.crew);
   }
   if (const Node* m = p.raw("maintenance")) {
     ParamReader r(*m, p.key_path("maintenance"), p.diagnostics(), p.base_dir());
@@ -686,13 +680,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
         r.error("sensor",
                 fmt::format("{} maintenance needs the sensor that watches this machine", policy));
       } else {
-        const auto& names = ctx.component_names();
-        if (std::find(names.begin(), names.end(), mp.sensor) == names.end()) {
-          const std::string hint = closest_match(mp.sensor, names);
-          r.error("sensor",
-                  fmt::format("no component \"{}\"{}", mp.sensor,
-                              hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
-        }
+        ctx.check_component(r, "sensor", mp.sensor);
       }
       if (!mp.wear_rate)
         r.error("policy", fmt::format("{} maintenance needs a wear model (wear:)", policy));

@@ -142,40 +142,19 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     p.allow("capacitance2");
     p.allow("r12");
   }
-  if (const Node* a = p.raw("ambient")) {
-    std::string why;
-    auto prof = a->is_scalar()
-                    ? parse_profile(a->scalar, Dimension::kTemperature, p.base_dir(), &why)
-                    : std::nullopt;
-    if (!prof)
-      p.error("ambient", why.empty() ? "expected a temperature profile" : why);
-    else
-      tp.ambient = *prof;
-  }
-  if (p.has("initial"))
-    tp.initial = p.quantity("initial", Dimension::kTemperature, std::nullopt);
-  else
-    p.allow("initial");
+  tp.ambient = p.profile("ambient", Dimension::kTemperature, Profile::constant(20));
+  tp.initial = p.optional_quantity("initial", Dimension::kTemperature);
   tp.heat_w = p.quantity("heat", Dimension::kPower, 0.0) * 1000.0;  // negative: cooling
   if (const Node* hf = p.raw("heat_from")) {
     ParamReader h(*hf, p.key_path("heat_from"), p.diagnostics());
     tp.machine = h.text("machine", std::nullopt);
-    const auto& names = ctx.component_names();
-    if (!tp.machine.empty() && std::find(names.begin(), names.end(), tp.machine) == names.end()) {
-      const std::string hint = closest_match(tp.machine, names);
-      h.error("machine",
-              fmt::format("no component \"{}\"{}", tp.machine,
-                          hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
-    }
+    if (!tp.machine.empty()) ctx.check_component(h, "machine", tp.machine);
     const char* keys[5] = {"working", "idle", "blocked", "down", "off"};
     for (int k = 0; k < 5; ++k)
       tp.heat_by_state_w[k] = h.quantity(keys[k], Dimension::kPower, 0.0, 0) * 1000.0;
     h.finish();
   }
-  if (p.has("alarm"))
-    tp.alarm = p.quantity("alarm", Dimension::kTemperature, std::nullopt);
-  else
-    p.allow("alarm");
+  tp.alarm = p.optional_quantity("alarm", Dimension::kTemperature);
   if (!(tp.c1 > 0 && tp.ra > 0) || (tp.nodes == 2 && !(tp.c2 > 0 && tp.r12 > 0))) return nullptr;
   return std::make_unique<Thermal>(ctx.name(), std::move(tp));
 }

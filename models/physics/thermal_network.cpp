@@ -89,22 +89,8 @@ void register_thermal_network(Registry& registry) {
         p.quantity("r_ambient", Dimension::kThermalResistance, std::nullopt, 0, HUGE_VAL, true);
     const double rn = p.quantity("r_neighbour", Dimension::kThermalResistance, 0.0, 0);
     const double heat = p.quantity("heat", Dimension::kPower, 0.0, 0) * 1000.0;
-    Profile ambient = Profile::constant(20);
-    if (const Node* a = p.raw("ambient")) {
-      std::string why;
-      auto prof = a->is_scalar()
-                      ? parse_profile(a->scalar, Dimension::kTemperature, p.base_dir(), &why)
-                      : std::nullopt;
-      if (!prof)
-        p.error("ambient", why.empty() ? "expected a temperature profile" : why);
-      else
-        ambient = *prof;
-    }
-    std::optional<double> initial;
-    if (p.has("initial"))
-      initial = p.quantity("initial", Dimension::kTemperature, std::nullopt);
-    else
-      p.allow("initial");
+    const Profile ambient = p.profile("ambient", Dimension::kTemperature, Profile::constant(20));
+    const std::optional<double> initial = p.optional_quantity("initial", Dimension::kTemperature);
     if (!(c > 0 && ra > 0 && n > 0)) return std::unique_ptr<Component>();
     return std::unique_ptr<Component>(
         std::make_unique<ThermalNetwork>(ctx.name(), n, c, ra, rn, heat, ambient, initial));

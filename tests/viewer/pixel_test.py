@@ -112,19 +112,25 @@ check(r.returncode == 2 and "missing.h5" in r.stderr, f"a missing file is bad in
 r = subprocess.run([viewer, str(h5), "--time", "soon", "--screenshot", str(work / "x.png")], capture_output=True, text=True)
 check(r.returncode == 2 and "--time: expected a duration" in r.stderr, f"--time is checked: {r.stderr.strip()}")
 
-# Live: watch a paced run, then see it end and keep the data.
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-run = subprocess.Popen([plantwin, "run", str(src / "scenarios/two_station.yaml"), "--serve", str(port),
-                        "--pace", "200000", "--quiet"])
-try:
+def serve(pace):
+    """Starts plantwin run --serve on a free loopback port; returns the process and the port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        free = sock.getsockname()[1]
+    proc = subprocess.Popen([plantwin, "run", str(src / "scenarios/two_station.yaml"), "--serve", str(free),
+                             "--pace", str(pace), "--quiet"])
     for _ in range(100):
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            socket.create_connection(("127.0.0.1", free), timeout=0.2).close()
             break
         except OSError:
             time.sleep(0.05)
+    return proc, free
+
+
+# Live: watch a paced run, then see it end and keep the data.
+run, port = serve(200000)
+try:
     png, js = work / "live.png", work / "live.json"
     # The run takes about 2 s of wall time and lingers 2 s after it ends: a 3.5 s watch sees it
     # move, then end, and keeps what it received.
@@ -146,18 +152,8 @@ finally:
         run.wait(timeout=30)
 
 # A simulation that disappears mid-run: the viewer says so and keeps the data it has.
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-run = subprocess.Popen([plantwin, "run", str(src / "scenarios/two_station.yaml"), "--serve", str(port),
-                        "--pace", "20000", "--quiet"])
+run, port = serve(20000)
 try:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
     png, js = work / "lost.png", work / "lost.json"
     watch = subprocess.Popen([viewer, "--attach", f"127.0.0.1:{port}", "--wait", "2.5", "--screenshot", str(png),
                               "--layout-json", str(js)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

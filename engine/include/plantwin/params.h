@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plantwin/profile.h"
 #include "plantwin/random.h"
 #include "plantwin/scenario.h"
 #include "plantwin/units.h"
@@ -58,6 +59,10 @@ class ParamReader {
                      std::string fallback);
   /// A distribution of `dim`; absent gives nullopt unless `required`.
   std::optional<Distribution> distribution(std::string_view key, Dimension dim, bool required);
+  /// An optional quantity of `dim`: nullopt when absent.
+  std::optional<double> optional_quantity(std::string_view key, Dimension dim);
+  /// A time profile of `dim` (profile.h); `fallback` when absent.
+  Profile profile(std::string_view key, Dimension dim, const Profile& fallback);
   /// A map of name -> non-negative number, e.g. weights.
   std::vector<std::pair<std::string, double>> weights(std::string_view key);
 

@@ -41,6 +41,9 @@ class BuildContext {
   /// Names of every component in the scenario (to check references such as `machine: press1`).
   const std::vector<std::string>& component_names() const { return *component_names_; }
   void set_component_names(const std::vector<std::string>* names) { component_names_ = names; }
+  /// Checks that `name`, given under `key` of `params`, names a component of the scenario;
+  /// reports "no component ... (did you mean ...?)" otherwise. Returns whether it does.
+  bool check_component(ParamReader& params, std::string_view key, const std::string& name);
   /// Reports an error about the component as a whole (located at its definition).
   void error(std::string message);
   /// Checks the number of flow links; reports a readable error when out of range.
