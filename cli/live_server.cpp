@@ -77,6 +77,7 @@ void LiveServer::serve() {
     std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
     for (const auto& c : clients) fds.push_back({c.fd, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
+    const std::size_t polled = clients.size();  // a client accepted below was not polled
     if (fds[0].revents & POLLIN) {
       const int fd = ::accept(listen_fd_, nullptr, nullptr);
       if (fd >= 0) {
@@ -86,7 +87,7 @@ void LiveServer::serve() {
           ::close(fd);
       }
     }
-    for (std::size_t i = 0; i < clients.size(); ++i) {
+    for (std::size_t i = 0; i < polled; ++i) {
       if (!(fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Client& c = clients[i];
       char buf[256];
