@@ -29,6 +29,9 @@ void Sim::eval_guards(double t, const double* x, double* g) const {
 
 namespace {
 
+// From this many continuous states on, vector updates run on OpenMP threads.
+constexpr Eigen::Index kParallelStates = 50000;
+
 // Dormand-Prince 5(4) tableau.
 constexpr double kC[7] = {0, 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9, 1, 1};
 constexpr double kA[7][6] = {
@@ -64,14 +67,21 @@ void Sim::take_step(double t, double h, const double* x0, double* x1, double* er
     double* k2 = w.col(1).data();
     double* k3 = w.col(2).data();
     double* k4 = w.col(3).data();
+    // Large systems (a big thermal network) spread the stage updates over OpenMP threads, as
+    // their components do with their derivatives; small ones stay on one thread.
+    const bool wide = n >= kParallelStates;
     eval_derivatives(t, x0, k1);
+#pragma omp parallel for simd if (wide)
     for (Eigen::Index i = 0; i < n; ++i) tmp[i] = x0[i] + 0.5 * h * k1[i];
     eval_derivatives(t + 0.5 * h, tmp, k2);
+#pragma omp parallel for simd if (wide)
     for (Eigen::Index i = 0; i < n; ++i) tmp[i] = x0[i] + 0.5 * h * k2[i];
     eval_derivatives(t + 0.5 * h, tmp, k3);
+#pragma omp parallel for simd if (wide)
     for (Eigen::Index i = 0; i < n; ++i) tmp[i] = x0[i] + h * k3[i];
     eval_derivatives(t + h, tmp, k4);
     const double h6 = h / 6.0;
+#pragma omp parallel for simd if (wide)
     for (Eigen::Index i = 0; i < n; ++i)
       x1[i] = x0[i] + h6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
     return;

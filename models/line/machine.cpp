@@ -26,27 +26,30 @@ struct Server {
 };
 
 struct MachineState : ClonableState<MachineState> {
+  // Hot: touched by every part (kept together, in the first cache lines).
   std::vector<Server> servers;
   std::vector<int> holding_order;  // servers holding a finished part, oldest first
   int busy = 0, holding = 0;
   bool down = false;
+  bool enabled = true;  // actuator: a disabled machine starts no new job
+  bool service_pending = false;
+  double speed = 1.0;  // actuator: process times are divided by it
+  Rng process;
+  PhaseClock clock;
+  std::int64_t completed = 0, good = 0, parts_since_renewal = 0;
+  double ideal_time = 0;
+  double op_time = 0, op_last = 0;  // operating (busy) time since the last renewal
   EventHandle failure;
   double ttf_left = 0;
-  Rng process, fail, repair, scrap;
-  PhaseClock clock;
-  std::int64_t completed = 0, good = 0, scrapped = 0, failures = 0;
-  double ideal_time = 0;
-  double speed = 1.0;   // actuator: process times are divided by it
-  bool enabled = true;  // actuator: a disabled machine starts no new job
-  // Maintenance.
+  // Cold: failures, scrap and maintenance.
+  std::int64_t scrapped = 0, failures = 0;
+  Rng fail, repair, scrap;
   DownReason reason = kUp;
   bool wear_failure = false;  // the current failure came from the wear limit
-  std::int64_t wear_failures = 0;
-  bool service_pending = false, waiting_for_crew = false;
+  bool waiting_for_crew = false;
+  std::int64_t wear_failures = 0, services = 0;
   double down_since = 0, planned_down = 0, unplanned_down = 0, cost = 0;
-  std::int64_t services = 0, parts_since_renewal = 0;
-  double op_time = 0, op_last = 0;  // operating (busy) time since the last renewal
-  double wear_rate = 0;             // per second of full load, drawn each life
+  double wear_rate = 0;  // per second of full load, drawn each life
   Rng wear, service_rng;
   int crew = -1, sensor_signal = -1;
   std::vector<std::pair<double, double>> trend;  // (time, wear estimate) for predictive policy
@@ -316,8 +319,10 @@ class Machine final : public Component {
  private:
   void touch(Sim& sim, MachineState& s) const {
     s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down, !sim.on_shift());
-    if (s.busy > 0 && !s.down) s.op_time += sim.now() - s.op_last;
-    s.op_last = sim.now();
+    if (p_.policy == Params::Policy::kPreventive) {  // only preventive maintenance needs it
+      if (s.busy > 0 && !s.down) s.op_time += sim.now() - s.op_last;
+      s.op_last = sim.now();
+    }
   }
   double vibration(double w) const {
     if (!p_.wear_rate) return 0.0;

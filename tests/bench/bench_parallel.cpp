@@ -1,6 +1,7 @@
 // Parallel efficiency of replications: 40 replications of the automotive body shop with 1 and
 // then 2 OpenMP threads, and the memory each concurrent replication of a 10,000-machine line
-// needs. Usage: bench_parallel [scenario] [horizon]   (defaults: scenarios/body_shop.yaml, 30 d)
+// needs. Usage: bench_parallel [scenario] [horizon] [threads]
+// (defaults: scenarios/body_shop.yaml, 30 d, 1,2)
 #include <omp.h>
 #include <unistd.h>
 
@@ -34,17 +35,33 @@ int main(int argc, char** argv) {
   apply_override(s, "horizon=" + horizon);
   ExperimentSpec spec = parse_experiment(s, 40);
   spec.cases.resize(1);
-  double wall[3] = {0, 0, 0};
-  for (int threads : {1, 2}) {
+  // Thread counts to compare, e.g. "1,2,4,8,16" (default "1,2").
+  std::vector<int> counts;
+  {
+    const std::string list = argc > 3 ? argv[3] : "1,2";
+    std::size_t start = 0;
+    for (;;) {
+      const auto comma = list.find(',', start);
+      counts.push_back(std::stoi(list.substr(start, comma - start)));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  double wall1 = 0;
+  for (int threads : counts) {
     omp_set_num_threads(threads);
     const auto t0 = std::chrono::steady_clock::now();
     const auto res = run_experiment(s, spec, registry);
-    wall[threads] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fmt::print("threads: {}  replications: {}  wall_s: {:.3f}\n", threads, res.replications_run,
-               wall[threads]);
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (threads == 1) wall1 = wall;
+    fmt::print("threads: {}  replications: {}  wall_s: {:.3f}", threads, res.replications_run,
+               wall);
+    if (wall1 > 0 && threads > 1)
+      fmt::print("  speedup: {:.2f}  parallel_efficiency: {:.1f}%", wall1 / wall,
+                 100.0 * wall1 / (threads * wall));
+    fmt::print("\n");
   }
-  fmt::print("speedup_2_threads: {:.3f}\nparallel_efficiency_2_threads: {:.1f}%\n",
-             wall[1] / wall[2], 100.0 * wall[1] / (2.0 * wall[2]));
 
   // Memory per concurrent replication of a 10,000-machine line: states held at once.
   std::string yaml = "horizon: 100 d\ncomponents:\n  supply: {type: source}\n";
