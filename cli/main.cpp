@@ -429,6 +429,8 @@ int cmd_experiment(const std::string& file, const std::vector<std::string>& sets
               (d.name != "throughput" && d.name != "energy_per_good_part" &&
                d.name != "unplanned_downtime" && d.name != "maintenance_cost"))
             continue;
+          if (d.name != "throughput" && d.base_mean == 0 && d.mean == 0 && d.half_width == 0)
+            continue;  // e.g. no maintenance cost in either case: nothing to compare
           if (!header) {
             fmt::print("\nPaired differences against the base (common random numbers, 95% CI)\n");
             header = true;
