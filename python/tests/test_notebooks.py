@@ -13,6 +13,9 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.ipynb")), ids=lambda p: p.name)
 def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # The kernel runs in the examples folder: make a relative PYTHONPATH absolute first.
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(os.path.abspath(p) for p in paths))
     nb = nbformat.read(path, as_version=4)
     # The kernel is this interpreter (Debian's python3 with numpy, pandas, matplotlib).
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
