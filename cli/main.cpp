@@ -555,6 +555,12 @@ int cmd_info(const std::string& file) {
       fmt::print("  {:<18} {}\n", k, v);
     }
   }
+  if (!s.cases.empty()) {
+    fmt::print("\n/cases: {} (an experiment file; plantwin-viewer shows each case's KPIs)\n",
+               s.cases.size());
+    for (const auto& c : s.cases) fmt::print("  {}\n", c);
+    return kExitOk;
+  }
   fmt::print("\n/signals: {} recorded\n", s.signals.size());
   for (const auto& sig : s.signals)
     fmt::print("  {:<30} {:>8} samples  {} .. {}  {}\n", sig.name, sig.samples,

@@ -308,6 +308,10 @@ ResultSummary read_result_summary(const std::string& path) {
         out.signals.push_back(s);
       }
     }
+    if (file.nameExists("/cases")) {
+      H5::Group g = file.openGroup("/cases");
+      for (hsize_t i = 0; i < g.getNumObjs(); ++i) out.cases.push_back(g.getObjnameByIdx(i));
+    }
     if (file.nameExists("/events")) {
       hsize_t n = 0;
       file.openDataSet("/events").getSpace().getSimpleExtentDims(&n);

@@ -58,6 +58,7 @@ check "run --replications reports t intervals over replications" 0 "mean over re
   "$pw" run "$src/scenarios/two_station.yaml" -r 4 --output reps.h5
 check "sweep prints paired differences against the base" 0 "Paired differences" -- \
   "$pw" sweep "$src/scenarios/body_shop.yaml" -r 3 --csv variants.csv --output variants.h5
+check "info lists the cases of an experiment file" 0 "/cases: 5" -- "$pw" info variants.h5
 checks=$((checks + 1))
 if head -1 variants.csv | grep -q '^case,replications,line.throughput,line.throughput_hw' && [ "$(wc -l < variants.csv)" = 6 ]; then
   echo "ok   sweep CSV has one row per case with CI columns"; else echo "FAIL sweep CSV"; failures=$((failures + 1)); fi

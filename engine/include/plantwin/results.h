@@ -44,6 +44,7 @@ struct ResultSummary {
   };
   std::vector<Signal> signals;
   std::vector<std::pair<std::string, std::string>> components;  ///< Name, type.
+  std::vector<std::string> cases;  ///< Experiment files: the cases under /cases.
   std::size_t events = 0;
   std::vector<KpiRow> kpis;
 };
