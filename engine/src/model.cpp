@@ -404,6 +404,8 @@ class ModelBuilder {
             std::find(outs.begin(), outs.end(), static_cast<int>(a)) - outs.begin());
         built[a]->inputs_.push_back(Link{u, out_port});
       }
+      if (!built[a]->inputs_.empty()) built[a]->input0_ = built[a]->inputs_[0];
+      if (!built[a]->outputs_.empty()) built[a]->output0_ = built[a]->outputs_[0];
     }
     for (auto& c : built) {
       const auto specs = c->signals();

@@ -90,15 +90,16 @@ class Machine final : public Component {
 
   Machine(std::string name, Params p)
       : Component(std::move(name), "machine"),
-        p_(std::move(p)),
-        typed_(p_.process.size() > 1),
-        metered_(std::any_of(std::begin(p_.power_kw), std::end(p_.power_kw),
+        servers_(p.servers),
+        typed_(p.process.size() > 1),
+        metered_(std::any_of(std::begin(p.power_kw), std::end(p.power_kw),
                              [](double w) { return w != 0; })),
-        process0_(p_.process.front()),
-        ideal0_(p_.ideal.front()) {
-    maintained_ =
-        p_.ttf.has_value() || p_.wear_rate.has_value() || p_.policy != Params::Policy::kCorrective;
-  }
+        maintained_(p.ttf.has_value() || p.wear_rate.has_value() ||
+                    p.policy != Params::Policy::kCorrective),
+        preventive_(p.policy == Params::Policy::kPreventive),
+        ideal0_(p.ideal.front()),
+        process0_(p.process.front()),
+        p_(std::move(p)) {}
 
   std::unique_ptr<ComponentState> make_state(const StreamSeed& seed) const override {
     auto s = std::make_unique<MachineState>();
@@ -152,7 +153,7 @@ class Machine final : public Component {
 
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<MachineState>(*this);
-    return !s.down && !s.service_pending && s.busy + s.holding < p_.servers && s.enabled &&
+    return !s.down && !s.service_pending && s.busy + s.holding < servers_ && s.enabled &&
            sim.on_shift();
   }
 
@@ -318,8 +319,8 @@ class Machine final : public Component {
 
  private:
   void touch(Sim& sim, MachineState& s) const {
-    s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down, !sim.on_shift());
-    if (p_.policy == Params::Policy::kPreventive) {  // only preventive maintenance needs it
+    s.clock.advance(sim.now(), s.busy, s.holding, servers_, s.down, !sim.on_shift());
+    if (preventive_) {  // only preventive maintenance needs the operating time
       if (s.busy > 0 && !s.down) s.op_time += sim.now() - s.op_last;
       s.op_last = sim.now();
     }
@@ -374,9 +375,8 @@ class Machine final : public Component {
     }
     ++s.parts_since_renewal;
     update_failure_clock(sim, s);
-    if (p_.policy == Params::Policy::kPreventive &&
-        ((p_.every_s > 0 && s.op_time >= p_.every_s) ||
-         (p_.every_parts > 0 && s.parts_since_renewal >= p_.every_parts)))
+    if (preventive_ && ((p_.every_s > 0 && s.op_time >= p_.every_s) ||
+                        (p_.every_parts > 0 && s.parts_since_renewal >= p_.every_parts)))
       request_service(sim, s, "preventive");
     if (s.service_pending && s.busy == 0 && !s.down) begin_service(sim, s);
   }
@@ -571,13 +571,15 @@ class Machine final : public Component {
     if (s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
   }
 
-  Params p_;
-  // The common untyped case reads these inline, sparing an indirection per part.
+  // Read for every part: kept next to the vtable pointer, ahead of the (large) parameters.
+  int servers_;
   bool typed_;
   bool metered_;
-  bool maintained_ = false;
-  Distribution process0_;
+  bool maintained_;
+  bool preventive_;
   double ideal0_;
+  Distribution process0_;  // the common untyped case reads it inline
+  Params p_;
 };
 
 std::unique_ptr<Component> build(BuildContext& ctx) {

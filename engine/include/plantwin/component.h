@@ -76,9 +76,13 @@ class Component {
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   int num_outputs() const { return static_cast<int>(outputs_.size()); }
   /// The upstream end feeding input `port`.
-  const Link& input(int port) const { return inputs_[static_cast<std::size_t>(port)]; }
+  const Link& input(int port) const {
+    return port == 0 ? input0_ : inputs_[static_cast<std::size_t>(port)];
+  }
   /// The downstream end fed by output `port`.
-  const Link& output(int port) const { return outputs_[static_cast<std::size_t>(port)]; }
+  const Link& output(int port) const {
+    return port == 0 ? output0_ : outputs_[static_cast<std::size_t>(port)];
+  }
 
   /// A fresh state for one run, with random streams derived from `seed`.
   virtual std::unique_ptr<ComponentState> make_state(const StreamSeed& seed) const = 0;
@@ -133,9 +137,11 @@ class Component {
 
  private:
   friend class ModelBuilder;
-  std::string name_, type_;
+  // Hot first: every part movement reads the id and the first links.
   int id_ = -1;
+  Link input0_, output0_;  // copies of inputs_[0] and outputs_[0], read without an indirection
   std::vector<Link> inputs_, outputs_;
+  std::string name_, type_;
 };
 
 }  // namespace plantwin
