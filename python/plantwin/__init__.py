@@ -52,8 +52,7 @@ class _Source:
         elif isinstance(scenario, Mapping):
             self.text, self.label, self.base_dir = json.dumps(scenario), "<dict>", os.getcwd()
         elif isinstance(scenario, Path) or (isinstance(scenario, str) and "\n" not in scenario
-                                             and ":" not in scenario.split("/")[0][:1]
-                                             and os.path.exists(scenario)):
+                                             and os.path.isfile(scenario)):
             path = Path(scenario)
             self.text, self.label = path.read_text(), str(path)
             self.base_dir = str(path.parent.resolve())
