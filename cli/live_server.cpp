@@ -42,7 +42,13 @@ LiveServer::~LiveServer() {
 
 void LiveServer::publish(const LiveSnapshot& s) {
   std::lock_guard<std::mutex> lock(mutex_);
-  snapshot_ = s;
+  snapshot_.time = s.time;
+  snapshot_.complete = s.complete;
+  snapshot_.values = s.values;
+  // Events only grow: copy the new ones, not the whole log at every step of a long run.
+  snapshot_.events.insert(snapshot_.events.end(),
+                          s.events.begin() + static_cast<std::ptrdiff_t>(snapshot_.events.size()),
+                          s.events.end());
 }
 
 void LiveServer::stop() {

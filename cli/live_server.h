@@ -27,6 +27,7 @@ class LiveServer {
   /// Listens on 127.0.0.1:port. Throws std::runtime_error when the port cannot be bound.
   LiveServer(int port, std::string hello);
   ~LiveServer();
+  /// Makes `s` what clients see next; `s.events` must extend what was published before.
   void publish(const LiveSnapshot& s);
   void stop();
 
