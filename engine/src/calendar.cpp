@@ -98,16 +98,6 @@ Event Calendar::pop() {
   return ev;
 }
 
-void Calendar::clear() {
-  heap_.clear();
-  free_.clear();
-  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-    slots_[i].heap_pos = kNotInHeap;
-    ++slots_[i].generation;
-    free_.push_back(static_cast<std::uint32_t>(slots_.size()) - 1 - i);
-  }
-}
-
 void Calendar::remove_at(std::uint32_t pos) {
   const Entry last = heap_.back();
   heap_.pop_back();

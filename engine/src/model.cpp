@@ -394,9 +394,7 @@ class ModelBuilder {
         const auto& ins = inputs_[static_cast<std::size_t>(b)];
         const int in_port =
             static_cast<int>(std::find(ins.begin(), ins.end(), static_cast<int>(a)) - ins.begin());
-        const int out_port = static_cast<int>(built[a]->outputs_.size());
         built[a]->outputs_.push_back(Link{b, in_port});
-        (void)out_port;
       }
       for (int u : inputs_[a]) {
         const auto& outs = outputs_[static_cast<std::size_t>(u)];

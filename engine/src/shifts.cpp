@@ -45,14 +45,12 @@ double ShiftCalendar::next_change(double t) const {
   if (week_.empty()) return HUGE_VAL;
   if (week_.size() == 1 && week_[0].first <= 0 && week_[0].second >= kWeek) return HUGE_VAL;
   const double base = std::floor(t / kWeek) * kWeek;
-  const double s = t - base;
   for (int wrap = 0; wrap < 2; ++wrap)
     for (const auto& [a, b] : week_)
       for (double edge : {a, b}) {
         const double at = base + wrap * kWeek + edge;
         if (at > t && on_shift(at) != on_shift(t)) return at;
       }
-  (void)s;
   return HUGE_VAL;
 }
 

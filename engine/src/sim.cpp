@@ -1,6 +1,7 @@
 #include "plantwin/sim.h"
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -20,49 +21,6 @@ State::State(const Model& model, std::uint64_t rep) : replication(rep) {
   work = Eigen::MatrixXd::Zero(n, n > 0 ? 10 : 0);
   g0 = g1 = g2 = Eigen::VectorXd::Zero(ng);
   h_next = model.physics().dt;
-}
-
-State::State(const State& o)
-    : time(o.time),
-      replication(o.replication),
-      started(o.started),
-      warmup_done(o.warmup_done),
-      events_executed(o.events_executed),
-      calendar(o.calendar),
-      parts(o.parts),
-      free_parts(o.free_parts),
-      space_queue(o.space_queue),
-      stats_start(o.stats_start),
-      wip(o.wip),
-      live_parts(o.live_parts),
-      created(o.created),
-      exits(o.exits),
-      scrapped(o.scrapped),
-      lead_time(o.lead_time),
-      sojourn_all(o.sojourn_all),
-      batches(o.batches),
-      next_batch(o.next_batch),
-      next_sample(o.next_sample),
-      on_shift(o.on_shift),
-      next_shift_change(o.next_shift_change),
-      trace(o.trace),
-      x(o.x),
-      x_time(o.x_time),
-      work(o.work),
-      g0(o.g0),
-      g1(o.g1),
-      g2(o.g2),
-      h_next(o.h_next) {
-  components.reserve(o.components.size());
-  for (const auto& c : o.components) components.push_back(c->clone());
-}
-
-State& State::operator=(const State& o) {
-  if (this != &o) {
-    State copy(o);
-    *this = std::move(copy);
-  }
-  return *this;
 }
 
 Sim::Sim(std::shared_ptr<const Model> model, std::uint64_t replication)
@@ -325,35 +283,26 @@ std::vector<KpiRow> Sim::kpis() const {
   const std::size_t first_component_row = rows.size();
   for (std::size_t i = 0; i < model_->size(); ++i)
     model_->component(static_cast<int>(i)).report(*this, rows);
-  double energy = 0;
-  bool metered = false;
-  for (std::size_t i = first_component_row; i < rows.size(); ++i)
-    if (rows[i].name == "energy" && rows[i].unit == "kWh") {
-      energy += rows[i].value;
-      metered = true;
-    }
-  // Plant totals of the maintenance KPIs.
-  for (const char* total : {"unplanned_downtime", "planned_downtime", "maintenance_cost"}) {
-    double sum = 0;
-    bool any = false;
+  // Plant totals of what components meter, in this order, after the line's own KPIs.
+  auto sum_of = [&](const std::string& name) -> std::optional<double> {
+    std::optional<double> sum;
     for (std::size_t i = first_component_row; i < rows.size(); ++i)
-      if (rows[i].name == total && rows[i].component != "line") {
-        sum += rows[i].value;
-        any = true;
-      }
-    if (any)
-      rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(first_component_row),
-                  KpiRow{"line", total, sum, std::nan(""),
-                         std::string(total) == "maintenance_cost" ? "cost" : "s"});
+      if (rows[i].name == name) sum = sum.value_or(0.0) + rows[i].value;
+    return sum;
+  };
+  std::vector<KpiRow> totals;
+  if (const auto e = sum_of("energy")) {
+    totals.push_back({"line", "energy", *e, std::nan(""), "kWh"});
+    totals.push_back({"line", "energy_per_good_part",
+                      state_.exits > 0 ? *e / static_cast<double>(state_.exits) : std::nan(""),
+                      std::nan(""), "kWh/part"});
   }
-  if (metered) {
-    rows.insert(
-        rows.begin() + static_cast<std::ptrdiff_t>(first_component_row),
-        {KpiRow{"line", "energy", energy, std::nan(""), "kWh"},
-         KpiRow{"line", "energy_per_good_part",
-                state_.exits > 0 ? energy / static_cast<double>(state_.exits) : std::nan(""),
-                std::nan(""), "kWh/part"}});
-  }
+  for (const char* name : {"unplanned_downtime", "planned_downtime", "maintenance_cost"})
+    if (const auto v = sum_of(name))
+      totals.push_back(
+          {"line", name, *v, std::nan(""), std::string(name) == "maintenance_cost" ? "cost" : "s"});
+  rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(first_component_row), totals.begin(),
+              totals.end());
   return rows;
 }
 

@@ -501,7 +501,7 @@ class Machine final : public Component {
     if (s.crew >= 0) crew(sim).release(sim);
     renew(sim, s);
     sim.log_event(*this, "serviced");
-    back_up(sim, s, true);
+    back_up(sim, s);
   }
 
   void check_condition(Sim& sim, MachineState& s) const {
@@ -544,10 +544,10 @@ class Machine final : public Component {
     if (s.wear_failure) renew(sim, s);  // the worn part is replaced
     s.wear_failure = false;
     sim.log_event(*this, "repaired");
-    back_up(sim, s, false);
+    back_up(sim, s);
   }
 
-  void back_up(Sim& sim, MachineState& s, bool serviced) const {
+  void back_up(Sim& sim, MachineState& s) const {
     s.down = false;
     s.reason = kUp;
     for (std::size_t i = 0; i < s.servers.size(); ++i) {
@@ -556,10 +556,8 @@ class Machine final : public Component {
         srv.done = sim.schedule_in(srv.remaining, *this, kDone, static_cast<std::int64_t>(i));
     }
     if (p_.ttf) {
-      // A repair or a service renews the failure clock; a service that found the machine with
-      // an operating-time clock paused keeps none of it.
+      // A repair or a service renews the failure clock.
       s.ttf_left = p_.ttf->sample(s.fail);
-      (void)serviced;
       if (p_.calendar_failures) {
         sim.cancel(s.failure);
         s.failure = sim.schedule_in(s.ttf_left, *this, kFail);

@@ -50,7 +50,6 @@ class Calendar {
   double next_time() const { return heap_.empty() ? kNever : heap_[0].time; }
   /// Removes and returns the earliest event. Must not be called when empty().
   Event pop();
-  void clear();
 
  private:
   struct Entry {

@@ -70,11 +70,11 @@ class Sim {
 
   template <class T>
   T& state_of(const Component& c) {
-    return static_cast<T&>(*state_.components[static_cast<std::size_t>(c.id())]);
+    return static_cast<T&>(state_.components[static_cast<std::size_t>(c.id())]);
   }
   template <class T>
   const T& state_of(const Component& c) const {
-    return static_cast<const T&>(*state_.components[static_cast<std::size_t>(c.id())]);
+    return static_cast<const T&>(state_.components[static_cast<std::size_t>(c.id())]);
   }
 
   EventHandle schedule_in(double delay, const Component& c, int kind, std::int64_t arg = 0,

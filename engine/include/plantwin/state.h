@@ -47,14 +47,39 @@ struct Trace {
   std::vector<LoggedEvent> events;
 };
 
+/// Every component's state, deep-copied when the State is copied (forks, replications), so
+/// that State's own copy operations stay the compiler's and no field can be forgotten.
+class ComponentStates {
+ public:
+  ComponentStates() = default;
+  ComponentStates(const ComponentStates& other) {
+    items_.reserve(other.items_.size());
+    for (const auto& c : other.items_) items_.push_back(c->clone());
+  }
+  ComponentStates& operator=(const ComponentStates& other) {
+    if (this != &other) {
+      ComponentStates copy(other);
+      items_.swap(copy.items_);
+    }
+    return *this;
+  }
+  ComponentStates(ComponentStates&&) noexcept = default;
+  ComponentStates& operator=(ComponentStates&&) noexcept = default;
+
+  void reserve(std::size_t n) { items_.reserve(n); }
+  void push_back(std::unique_ptr<ComponentState> c) { items_.push_back(std::move(c)); }
+  std::size_t size() const { return items_.size(); }
+  ComponentState& operator[](std::size_t i) { return *items_[i]; }
+  const ComponentState& operator[](std::size_t i) const { return *items_[i]; }
+
+ private:
+  std::vector<std::unique_ptr<ComponentState>> items_;
+};
+
 class State {
  public:
   /// A fresh state at time 0 for replication `replication` of `model`.
   State(const Model& model, std::uint64_t replication);
-  State(const State& other);
-  State& operator=(const State& other);
-  State(State&&) noexcept = default;
-  State& operator=(State&&) noexcept = default;
 
   double time = 0;
   std::uint64_t replication = 0;
@@ -62,7 +87,7 @@ class State {
   bool warmup_done = false;
   std::uint64_t events_executed = 0;
   Calendar calendar;
-  std::vector<std::unique_ptr<ComponentState>> components;
+  ComponentStates components;
 
   // Parts.
   std::vector<Part> parts;
