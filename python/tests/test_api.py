@@ -122,12 +122,21 @@ def test_controller_callbacks_read_signals_and_command_actuators(mm1):
 
     def stop_when_long(t, signals):
         calls.append((t, signals["q.level"]))
-        return {"arrivals.enabled": 0} if False else ({"m.speed": 2.0} if signals["q.level"] > 5 else {"m.speed": 1.0})
+        return {"m.speed": 2.0 if signals["q.level"] > 5 else 1.0}
 
     sim.add_controller(stop_when_long, period=1.0, reads=["q.level"])
     sim.run(1000)
     assert len(calls) == 1001
     assert calls[0] == (0.0, 0.0)
+    # The commands take effect: a double-speed server on long queues shortens the mean queue
+    # against the same run (same random numbers) without the controller.
+    sim.run()
+    plain = plantwin.load(mm1).run()
+
+    def mean_queue(s):
+        return s.kpis().query("component == 'q' and name == 'mean_level'").value.iloc[0]
+
+    assert mean_queue(sim) < mean_queue(plain)
     with pytest.raises(ValueError):
         sim.add_controller(lambda t, s: None, period=1.0, reads=["q.levl"])
 
