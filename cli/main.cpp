@@ -540,9 +540,9 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
 }
 
 int cmd_info(const std::string& file) {
-  ResultSummary s;
+  ResultContents s;
   try {
-    s = read_result_summary(file);
+    s = read_result_file(file, /*with_samples=*/false);
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
@@ -558,15 +558,16 @@ int cmd_info(const std::string& file) {
   if (!s.cases.empty()) {
     fmt::print("\n/cases: {} (an experiment file; plantwin-viewer shows each case's KPIs)\n",
                s.cases.size());
-    for (const auto& c : s.cases) fmt::print("  {}\n", c);
+    for (const auto& c : s.cases) fmt::print("  {}\n", c.name);
     return kExitOk;
   }
   fmt::print("\n/signals: {} recorded\n", s.signals.size());
   for (const auto& sig : s.signals)
     fmt::print("  {:<30} {:>8} samples  {} .. {}  {}\n", sig.name, sig.samples,
                format_duration(sig.t0), format_duration(sig.t1), sig.unit);
-  fmt::print("\n/events: {} entries\n/kpi: {} rows\n", s.events, s.kpis.size());
-  std::map<std::string, std::string> types(s.components.begin(), s.components.end());
+  fmt::print("\n/events: {} entries\n/kpi: {} rows\n", s.events.size(), s.kpis.size());
+  std::map<std::string, std::string> types;
+  for (const auto& c : s.components) types[c.name] = c.type;
   print_kpis(s.kpis, types, stdout);
   return kExitOk;
 }

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include "h5_tables.h"
 #include "plantwin/params.h"
 #include "plantwin/results.h"
 
@@ -476,43 +477,6 @@ BufferAllocationResult allocate_buffers(const Scenario& base, const BufferAlloca
 
 namespace {
 
-struct SummaryRecord {
-  const char* component;
-  const char* name;
-  double mean;
-  double half_width;
-  int n;
-  const char* unit;
-};
-struct ReplicationRecord {
-  int replication;
-  const char* component;
-  const char* name;
-  double value;
-};
-
-H5::StrType vlen() {
-  H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
-  t.setCset(H5T_CSET_UTF8);
-  return t;
-}
-
-void str_attr(H5::H5Object& o, const std::string& name, const std::string& value) {
-  const H5::StrType t = vlen();
-  H5::Attribute a = o.createAttribute(name, t, H5::DataSpace(H5S_SCALAR));
-  const char* p = value.c_str();
-  a.write(t, &p);
-}
-
-template <class T>
-void table(H5::Group& g, const std::string& name, const H5::CompType& type,
-           const std::vector<T>& rows) {
-  const hsize_t n = rows.size();
-  H5::DataSpace space(1, &n);
-  H5::DataSet ds = g.createDataSet(name, type, space);
-  if (n) ds.write(rows.data(), type);
-}
-
 std::string csv_escape(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string o = "\"";
@@ -524,68 +488,39 @@ std::string csv_escape(const std::string& s) {
 
 void write_experiment_file(const std::string& path, const Scenario& base,
                            const ExperimentSpec& spec, const ExperimentResult& result) {
-  const std::string tmp = path + ".tmp";
-  try {
-    H5::Exception::dontPrint();
-    H5::H5File f(tmp, H5F_ACC_TRUNC);
+  using namespace h5;
+  write_atomically(path, [&](H5::H5File& f) {
     H5::Group meta = f.createGroup("/meta");
-    str_attr(meta, "plantwin_version", version());
-    str_attr(meta, "scenario_file", base.file);
-    str_attr(meta, "scenario_text", base.text);
-    str_attr(meta, "status", result.complete ? "complete" : "partial");
-    str_attr(meta, "started_at", iso_time_now());
-    {
-      const int reps = result.replications_run;
-      H5::Attribute a =
-          meta.createAttribute("replications", H5::PredType::NATIVE_INT, H5::DataSpace(H5S_SCALAR));
-      a.write(H5::PredType::NATIVE_INT, &reps);
-      H5::Attribute c = meta.createAttribute("confidence", H5::PredType::NATIVE_DOUBLE,
-                                             H5::DataSpace(H5S_SCALAR));
-      c.write(H5::PredType::NATIVE_DOUBLE, &spec.confidence);
-    }
-    const H5::StrType s = vlen();
-    H5::CompType st(sizeof(SummaryRecord));
-    st.insertMember("component", HOFFSET(SummaryRecord, component), s);
-    st.insertMember("name", HOFFSET(SummaryRecord, name), s);
-    st.insertMember("mean", HOFFSET(SummaryRecord, mean), H5::PredType::NATIVE_DOUBLE);
-    st.insertMember("half_width", HOFFSET(SummaryRecord, half_width), H5::PredType::NATIVE_DOUBLE);
-    st.insertMember("n", HOFFSET(SummaryRecord, n), H5::PredType::NATIVE_INT);
-    st.insertMember("unit", HOFFSET(SummaryRecord, unit), s);
-    H5::CompType rt(sizeof(ReplicationRecord));
-    rt.insertMember("replication", HOFFSET(ReplicationRecord, replication),
-                    H5::PredType::NATIVE_INT);
-    rt.insertMember("component", HOFFSET(ReplicationRecord, component), s);
-    rt.insertMember("name", HOFFSET(ReplicationRecord, name), s);
-    rt.insertMember("value", HOFFSET(ReplicationRecord, value), H5::PredType::NATIVE_DOUBLE);
+    attr_string(meta, "plantwin_version", version());
+    attr_string(meta, "scenario_file", base.file);
+    attr_string(meta, "scenario_text", base.text);
+    attr_string(meta, "status", result.complete ? "complete" : "partial");
+    attr_string(meta, "started_at", iso_time_now());
+    attr_number(meta, "replications", result.replications_run, H5::PredType::NATIVE_INT);
+    attr_number(meta, "confidence", spec.confidence, H5::PredType::NATIVE_DOUBLE);
     H5::Group cases = f.createGroup("/cases");
     for (const auto& c : result.cases) {
       H5::Group g = cases.createGroup(c.spec.name);
       std::string overrides;
       for (const auto& o : c.spec.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
-      str_attr(g, "overrides", overrides);
-      std::vector<SummaryRecord> sum;
+      attr_string(g, "overrides", overrides);
+      std::vector<SummaryRow> sum;
       for (const auto& k : c.summary)
         sum.push_back(
             {k.component.c_str(), k.name.c_str(), k.mean, k.half_width, k.n, k.unit.c_str()});
-      table(g, "summary", st, sum);
-      std::vector<ReplicationRecord> reps;
+      write_table(g, "summary", summary_type(), sum);
+      std::vector<ReplicationRow> reps;
       for (std::size_t r = 0; r < c.replications.size(); ++r)
         for (const auto& k : c.replications[r])
           reps.push_back({static_cast<int>(r), k.component.c_str(), k.name.c_str(), k.value});
-      table(g, "replications", rt, reps);
-      std::vector<SummaryRecord> diff;
+      write_table(g, "replications", replication_type(), reps);
+      std::vector<SummaryRow> diff;
       for (const auto& d : c.versus_base)
         diff.push_back(
             {d.component.c_str(), d.name.c_str(), d.mean, d.half_width, d.n, d.unit.c_str()});
-      if (!diff.empty()) table(g, "versus_base", st, diff);
+      if (!diff.empty()) write_table(g, "versus_base", summary_type(), diff);
     }
-    f.close();
-  } catch (const H5::Exception& e) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(
-        fmt::format("{}: cannot write the result file: {}", path, e.getDetailMsg()));
-  }
-  std::filesystem::rename(tmp, path);
+  });
 }
 
 void write_experiment_csv(const std::string& path, const ExperimentSpec& spec,

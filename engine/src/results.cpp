@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "h5_tables.h"
+
 namespace plantwin {
 
 const char* version() {
@@ -18,20 +20,6 @@ const char* version() {
 }
 
 namespace {
-
-void attr_string(H5::H5Object& obj, const std::string& name, const std::string& value) {
-  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-  type.setCset(H5T_CSET_UTF8);
-  H5::Attribute a = obj.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
-  const char* p = value.c_str();
-  a.write(type, &p);
-}
-
-template <class T>
-void attr_number(H5::H5Object& obj, const std::string& name, T value, const H5::PredType& type) {
-  H5::Attribute a = obj.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
-  a.write(type, &value);
-}
 
 void write_column(H5::Group& g, const std::string& name, const std::vector<double>& v) {
   const hsize_t n = v.size();
@@ -46,69 +34,6 @@ void write_column(H5::Group& g, const std::string& name, const std::vector<doubl
   if (n) ds.write(v.data(), H5::PredType::NATIVE_DOUBLE);
 }
 
-H5::StrType vlen_string() {
-  H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
-  t.setCset(H5T_CSET_UTF8);
-  return t;
-}
-
-struct EventRow {
-  double time;
-  const char* component;
-  const char* kind;
-  const char* detail;
-};
-
-struct KpiRecord {
-  const char* component;
-  const char* name;
-  double value;
-  double half_width;
-  const char* unit;
-};
-
-struct ComponentRecord {
-  const char* name;
-  const char* type;
-};
-
-struct LayoutRecord {
-  const char* name;
-  const char* type;
-  double x, y, capacity;
-};
-
-struct LinkRecord {
-  const char* from;
-  const char* to;
-};
-
-/// The /kpi table's row type, shared by the writer and the reader.
-H5::CompType kpi_type() {
-  const H5::StrType str = vlen_string();
-  H5::CompType type(sizeof(KpiRecord));
-  type.insertMember("component", HOFFSET(KpiRecord, component), str);
-  type.insertMember("name", HOFFSET(KpiRecord, name), str);
-  type.insertMember("value", HOFFSET(KpiRecord, value), H5::PredType::NATIVE_DOUBLE);
-  type.insertMember("half_width", HOFFSET(KpiRecord, half_width), H5::PredType::NATIVE_DOUBLE);
-  type.insertMember("unit", HOFFSET(KpiRecord, unit), str);
-  return type;
-}
-
-template <class Row>
-void write_table(H5::Group& g, const std::string& name, const H5::CompType& type,
-                 const std::vector<Row>& rows) {
-  const hsize_t n = rows.size();
-  const hsize_t maxdims = H5S_UNLIMITED;
-  H5::DataSpace space(1, &n, &maxdims);
-  H5::DSetCreatPropList props;
-  const hsize_t chunk = std::max<hsize_t>(1, std::min<hsize_t>(n, 4096));
-  props.setChunk(1, &chunk);
-  props.setDeflate(4);
-  H5::DataSet ds = g.createDataSet(name, type, space, props);
-  if (n) ds.write(rows.data(), type);
-}
-
 }  // namespace
 
 std::string iso_time_now() {
@@ -121,12 +46,10 @@ std::string iso_time_now() {
 }
 
 void write_result_file(const std::string& path, const Sim& sim, const RunInfo& info) {
+  using namespace h5;
   const Model& m = sim.model();
   const State& s = sim.state();
-  const std::string tmp = path + ".tmp";
-  try {
-    H5::Exception::dontPrint();
-    H5::H5File file(tmp, H5F_ACC_TRUNC);
+  write_atomically(path, [&](H5::H5File& file) {
     H5::Group meta = file.createGroup("/meta");
     attr_string(meta, "plantwin_version", version());
     attr_string(meta, "scenario_name", m.name());
@@ -149,42 +72,22 @@ void write_result_file(const std::string& path, const Sim& sim, const RunInfo& i
     attr_number(meta, "events_executed", static_cast<unsigned long long>(s.events_executed),
                 H5::PredType::NATIVE_ULLONG);
 
-    const H5::StrType str = vlen_string();
-    {
-      H5::CompType type(sizeof(ComponentRecord));
-      type.insertMember("name", HOFFSET(ComponentRecord, name), str);
-      type.insertMember("type", HOFFSET(ComponentRecord, type), str);
-      std::vector<ComponentRecord> rows;
-      for (std::size_t i = 0; i < m.size(); ++i) {
-        const Component& c = m.component(static_cast<int>(i));
-        rows.push_back({c.name().c_str(), c.type().c_str()});
-      }
-      write_table(meta, "components", type, rows);
-    }
-
-    {
-      // Layout for viewers: positions (NaN when the scenario gives none), capacities, links.
-      H5::CompType type(sizeof(LayoutRecord));
-      type.insertMember("name", HOFFSET(LayoutRecord, name), str);
-      type.insertMember("type", HOFFSET(LayoutRecord, type), str);
-      type.insertMember("x", HOFFSET(LayoutRecord, x), H5::PredType::NATIVE_DOUBLE);
-      type.insertMember("y", HOFFSET(LayoutRecord, y), H5::PredType::NATIVE_DOUBLE);
-      type.insertMember("capacity", HOFFSET(LayoutRecord, capacity), H5::PredType::NATIVE_DOUBLE);
-      std::vector<LayoutRecord> rows;
-      std::vector<LinkRecord> links;
-      for (std::size_t i = 0; i < m.size(); ++i) {
-        const Component& c = m.component(static_cast<int>(i));
-        rows.push_back({c.name().c_str(), c.type().c_str(), m.positions()[i].first,
+    // Components with their layout for viewers: positions (NaN when the scenario gives none),
+    // capacities, and the flow's links.
+    std::vector<ComponentRow> components;
+    std::vector<LayoutRow> layout;
+    std::vector<LinkRow> links;
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      const Component& c = m.component(static_cast<int>(i));
+      components.push_back({c.name().c_str(), c.type().c_str()});
+      layout.push_back({c.name().c_str(), c.type().c_str(), m.positions()[i].first,
                         m.positions()[i].second, c.display_capacity()});
-        for (int o = 0; o < c.num_outputs(); ++o)
-          links.push_back({c.name().c_str(), m.component(c.output(o).component).name().c_str()});
-      }
-      write_table(meta, "layout", type, rows);
-      H5::CompType lt(sizeof(LinkRecord));
-      lt.insertMember("from", HOFFSET(LinkRecord, from), str);
-      lt.insertMember("to", HOFFSET(LinkRecord, to), str);
-      write_table(meta, "links", lt, links);
+      for (int o = 0; o < c.num_outputs(); ++o)
+        links.push_back({c.name().c_str(), m.component(c.output(o).component).name().c_str()});
     }
+    write_table(meta, "components", component_type(), components);
+    write_table(meta, "layout", layout_type(), layout);
+    write_table(meta, "links", link_type(), links);
 
     H5::Group signals = file.createGroup("/signals");
     const RecordPlan& rec = m.record();
@@ -196,43 +99,19 @@ void write_result_file(const std::string& path, const Sim& sim, const RunInfo& i
       attr_string(g, "unit", ref.unit);
     }
 
-    {
-      H5::CompType type(sizeof(EventRow));
-      type.insertMember("time", HOFFSET(EventRow, time), H5::PredType::NATIVE_DOUBLE);
-      type.insertMember("component", HOFFSET(EventRow, component), str);
-      type.insertMember("kind", HOFFSET(EventRow, kind), str);
-      type.insertMember("detail", HOFFSET(EventRow, detail), str);
-      std::vector<EventRow> rows;
-      rows.reserve(s.trace.events.size());
-      for (const auto& e : s.trace.events)
-        rows.push_back({e.time, m.component(e.component).name().c_str(), e.kind, e.detail.c_str()});
-      H5::Group root = file.openGroup("/");
-      write_table(root, "events", type, rows);
-    }
+    H5::Group root = file.openGroup("/");
+    std::vector<EventRow> events;
+    events.reserve(s.trace.events.size());
+    for (const auto& e : s.trace.events)
+      events.push_back({e.time, m.component(e.component).name().c_str(), e.kind, e.detail.c_str()});
+    write_table(root, "events", event_type(), events);
 
-    {
-      const auto kpis = sim.kpis();
-      const H5::CompType type = kpi_type();
-      std::vector<KpiRecord> rows;
-      for (const auto& k : kpis)
-        rows.push_back(
-            {k.component.c_str(), k.name.c_str(), k.value, k.half_width, k.unit.c_str()});
-      H5::Group root = file.openGroup("/");
-      write_table(root, "kpi", type, rows);
-    }
-    file.close();
-  } catch (const H5::Exception& e) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(
-        fmt::format("{}: cannot write the result file: {}", path, e.getDetailMsg()));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(
-        fmt::format("{}: cannot write the result file: {}", path, ec.message()));
-  }
+    const auto kpis = sim.kpis();
+    std::vector<h5::KpiRow> rows;
+    for (const auto& k : kpis)
+      rows.push_back({k.component.c_str(), k.name.c_str(), k.value, k.half_width, k.unit.c_str()});
+    write_table(root, "kpi", kpi_type(), rows);
+  });
 }
 
 namespace {
@@ -259,10 +138,24 @@ std::string attr_as_text(const H5::Attribute& a) {
 
 }  // namespace
 
-ResultSummary read_result_summary(const std::string& path) {
-  ResultSummary out;
+ResultContents read_result_file(const std::string& path, bool with_samples) {
+  using namespace h5;
+  ResultContents out;
+  auto kpi_list = [](const H5::DataSet& ds, bool summary) {
+    std::vector<plantwin::KpiRow> rows;
+    if (summary)
+      read_table<SummaryRow>(ds, summary_type(), [&](const SummaryRow& r) {
+        rows.push_back({r.component, r.name, r.mean, r.half_width, r.unit});
+      });
+    else
+      read_table<h5::KpiRow>(ds, kpi_type(), [&](const h5::KpiRow& r) {
+        rows.push_back({r.component, r.name, r.value, r.half_width, r.unit});
+      });
+    return rows;
+  };
   try {
     H5::Exception::dontPrint();
+    if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such file");
     H5::H5File file(path, H5F_ACC_RDONLY);
     if (!file.nameExists("/meta"))
       throw std::runtime_error(path + ": not a plantwin result file (no /meta)");
@@ -271,65 +164,65 @@ ResultSummary read_result_summary(const std::string& path) {
       H5::Attribute a = meta.openAttribute(static_cast<unsigned>(i));
       out.meta.emplace_back(a.getName(), attr_as_text(a));
     }
-    if (file.nameExists("/meta/components")) {
-      H5::DataSet ds = file.openDataSet("/meta/components");
-      hsize_t n = 0;
-      ds.getSpace().getSimpleExtentDims(&n);
-      const H5::StrType str = vlen_string();
-      H5::CompType type(sizeof(ComponentRecord));
-      type.insertMember("name", HOFFSET(ComponentRecord, name), str);
-      type.insertMember("type", HOFFSET(ComponentRecord, type), str);
-      std::vector<ComponentRecord> rows(n);
-      if (n) {
-        ds.read(rows.data(), type);
-        for (const auto& r : rows) out.components.emplace_back(r.name, r.type);
-        H5::DataSpace space = ds.getSpace();
-        H5::DataSet::vlenReclaim(rows.data(), type, space);
-      }
+    const double nan = std::nan("");
+    if (file.nameExists("/meta/layout")) {
+      read_table<LayoutRow>(file.openDataSet("/meta/layout"), layout_type(),
+                            [&](const LayoutRow& r) {
+                              out.components.push_back({r.name, r.type, r.x, r.y, r.capacity});
+                            });
+    } else if (file.nameExists("/meta/components")) {
+      read_table<ComponentRow>(file.openDataSet("/meta/components"), component_type(),
+                               [&](const ComponentRow& r) {
+                                 out.components.push_back({r.name, r.type, nan, nan, nan});
+                               });
     }
+    if (file.nameExists("/meta/links"))
+      read_table<LinkRow>(file.openDataSet("/meta/links"), link_type(),
+                          [&](const LinkRow& r) { out.links.emplace_back(r.from, r.to); });
     if (file.nameExists("/signals")) {
       H5::Group sig = file.openGroup("/signals");
       for (hsize_t i = 0; i < sig.getNumObjs(); ++i) {
-        const std::string name = sig.getObjnameByIdx(i);
-        H5::Group g = sig.openGroup(name);
-        ResultSummary::Signal s;
-        s.name = name;
+        ResultContents::Signal s;
+        s.name = sig.getObjnameByIdx(i);
+        H5::Group g = sig.openGroup(s.name);
         if (g.attrExists("unit")) s.unit = attr_as_text(g.openAttribute("unit"));
         H5::DataSet t = g.openDataSet("time");
         hsize_t n = 0;
         t.getSpace().getSimpleExtentDims(&n);
         s.samples = n;
+        std::vector<double> time(n);
+        if (n) t.read(time.data(), H5::PredType::NATIVE_DOUBLE);
         if (n) {
-          std::vector<double> v(n);
-          t.read(v.data(), H5::PredType::NATIVE_DOUBLE);
-          s.t0 = v.front();
-          s.t1 = v.back();
+          s.t0 = time.front();
+          s.t1 = time.back();
         }
-        out.signals.push_back(s);
+        if (with_samples) {
+          s.time = std::move(time);
+          s.value.resize(n);
+          if (n) g.openDataSet("value").read(s.value.data(), H5::PredType::NATIVE_DOUBLE);
+        }
+        out.signals.push_back(std::move(s));
       }
     }
+    if (file.nameExists("/events"))
+      read_table<EventRow>(file.openDataSet("/events"), event_type(), [&](const EventRow& r) {
+        out.events.push_back({r.time, r.component, r.kind, r.detail ? r.detail : ""});
+      });
+    if (file.nameExists("/kpi")) out.kpis = kpi_list(file.openDataSet("/kpi"), false);
     if (file.nameExists("/cases")) {
       H5::Group g = file.openGroup("/cases");
-      for (hsize_t i = 0; i < g.getNumObjs(); ++i) out.cases.push_back(g.getObjnameByIdx(i));
-    }
-    if (file.nameExists("/events")) {
-      hsize_t n = 0;
-      file.openDataSet("/events").getSpace().getSimpleExtentDims(&n);
-      out.events = n;
-    }
-    if (file.nameExists("/kpi")) {
-      H5::DataSet ds = file.openDataSet("/kpi");
-      hsize_t n = 0;
-      ds.getSpace().getSimpleExtentDims(&n);
-      const H5::StrType str = vlen_string();
-      const H5::CompType type = kpi_type();
-      std::vector<KpiRecord> rows(n);
-      if (n) ds.read(rows.data(), type);
-      for (const auto& r : rows)
-        out.kpis.push_back({r.component, r.name, r.value, r.half_width, r.unit});
-      if (n) {
-        H5::DataSpace space = ds.getSpace();
-        H5::DataSet::vlenReclaim(rows.data(), type, space);
+      for (hsize_t i = 0; i < g.getNumObjs(); ++i) {
+        ResultContents::Case c;
+        c.name = g.getObjnameByIdx(i);
+        c.summary = kpi_list(file.openDataSet("/cases/" + c.name + "/summary"), true);
+        read_table<ReplicationRow>(
+            file.openDataSet("/cases/" + c.name + "/replications"), replication_type(),
+            [&](const ReplicationRow& r) {
+              const auto k = static_cast<std::size_t>(r.replication);
+              if (k >= c.replications.size()) c.replications.resize(k + 1);
+              c.replications[k].push_back({r.component, r.name, r.value, nan, ""});
+            });
+        out.cases.push_back(std::move(c));
       }
     }
   } catch (const H5::Exception& e) {

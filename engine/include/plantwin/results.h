@@ -34,23 +34,40 @@ const char* version();
 /// Writes one run to `path`. Throws std::runtime_error with the path on I/O failure.
 void write_result_file(const std::string& path, const Sim& sim, const RunInfo& info);
 
-/// Summary of a result file, for `plantwin info`.
-struct ResultSummary {
+/// What a result or experiment file holds, read back for `plantwin info` and the viewer.
+struct ResultContents {
   std::vector<std::pair<std::string, std::string>> meta;  ///< Attribute name, value as text.
+  struct Component {
+    std::string name, type;
+    double x = 0, y = 0;  ///< Scenario position; NaN when none was given.
+    double capacity = 0;  ///< Buffers and conveyors; NaN otherwise.
+  };
+  std::vector<Component> components;
+  std::vector<std::pair<std::string, std::string>> links;  ///< From, to.
   struct Signal {
     std::string name, unit;
     std::size_t samples = 0;
     double t0 = 0, t1 = 0;
+    std::vector<double> time, value;  ///< Empty unless read with samples.
   };
   std::vector<Signal> signals;
-  std::vector<std::pair<std::string, std::string>> components;  ///< Name, type.
-  std::vector<std::string> cases;  ///< Experiment files: the cases under /cases.
-  std::size_t events = 0;
+  struct EventEntry {
+    double time = 0;
+    std::string component, kind, detail;
+  };
+  std::vector<EventEntry> events;
   std::vector<KpiRow> kpis;
+  struct Case {
+    std::string name;
+    std::vector<KpiRow> summary;  ///< Mean (value) and half-width over replications.
+    std::vector<std::vector<KpiRow>> replications;
+  };
+  std::vector<Case> cases;  ///< Experiment files.
 };
 
-/// Reads what a result file holds. Throws std::runtime_error if it is not a plantwin file.
-ResultSummary read_result_summary(const std::string& path);
+/// Reads a result or experiment file; `with_samples` also loads every signal's samples. Throws
+/// std::runtime_error naming the file when it cannot be read or is not a plantwin file.
+ResultContents read_result_file(const std::string& path, bool with_samples = true);
 
 /// Writes KPI rows as JSON (an array of objects) to `path`.
 void write_kpi_json(const std::string& path, const Sim& sim, const RunInfo& info);
