@@ -118,7 +118,9 @@ int main(int argc, char** argv) {
   GLFWwindow* window = glfwCreateWindow(
       width, height, ("plantwin-viewer: " + app.data().title).c_str(), nullptr, nullptr);
   if (!window) {
-    fmt::print(stderr, "cannot create an OpenGL 3.0 window\n");
+    fmt::print(stderr,
+               "cannot create an OpenGL 3.0 window (no GL driver? under CI: xvfb-run with Mesa, "
+               "LIBGL_ALWAYS_SOFTWARE=1)\n");
     glfwTerminate();
     return 1;
   }

@@ -102,8 +102,7 @@ void register_sensor(Registry& registry) {
         sp.period = p.quantity("period", Dimension::kTime, std::nullopt, 0, HUGE_VAL, true);
         sp.noise_sd = p.real("noise_sd", 0.0, 0);
         sp.bias = p.real("bias", 0.0);
-        sp.drift_per_s = p.has("drift") ? p.quantity("drift", Dimension::kRate, 0.0) : 0.0;
-        if (!p.has("drift")) p.allow("drift");
+        sp.drift_per_s = p.quantity("drift", Dimension::kRate, 0.0);
         sp.resolution = p.real("resolution", 0.0, 0);
         sp.dropout = p.probability("dropout", 0.0);
         return std::unique_ptr<Component>(std::make_unique<Sensor>(ctx.name(), sp));
