@@ -437,15 +437,17 @@ class ModelBuilder {
 
   void parse_record(const Node& record) {
     if (!record.is_map()) {
-      diag_.error(
-          record.location, "record",
-          fmt::format("expected a map (period, signals, events), got {}", record.kind_phrase()));
+      diag_.error(record.location, "record",
+                  fmt::format("expected a map (period, signals, events, exits), got {}",
+                              record.kind_phrase()));
       return;
     }
     ParamReader r(record, "record", diag_);
     RecordPlan& plan = model_->record_;
     plan.period = r.quantity("period", Dimension::kTime, 0.0, 0);
     plan.events = r.boolean("events", true);
+    plan.exits = r.boolean("exits", false);
+    if (plan.exits && !plan.events) r.error("exits", "are logged as events: needs events: true");
     const Node* signals = r.raw("signals");
     r.finish();
     if (!diag_.empty() && model_->signals_.empty()) return;  // components failed; names unknown

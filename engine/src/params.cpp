@@ -60,6 +60,7 @@ const std::vector<DistSpec>& dist_specs() {
       {"empirical",
        {"values", "weights", "file", "column", "unit"},
        {false, true, true, true, true}},
+      {"trace", {"file", "column", "unit"}, {true, true, true}},
   };
   return specs;
 }
@@ -234,26 +235,48 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
 
   try {
     std::optional<Distribution> d;
-    if (name == "empirical") {
+    // Values from a data file, for empirical(file=...) and trace(file=...).
+    auto file_values = [&]() -> std::optional<std::vector<double>> {
+      std::string file = args["file"];
+      if (file.size() >= 2 && file.front() == '"' && file.back() == '"')
+        file = file.substr(1, file.size() - 2);
+      std::filesystem::path p(file);
+      if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+      int column = 0;
+      if (args.count("column")) {
+        auto c = number("column", true);
+        if (!c) return std::nullopt;
+        column = static_cast<int>(*c);
+      }
+      std::string unit = args.count("unit") ? args["unit"] : (dim == Dimension::kTime ? "s" : "");
+      return read_column_file(p.string(), column, dim, unit, why);
+    };
+    auto check_sign = [&](const std::vector<double>& values) {
+      if (time_like)
+        for (double v : values)
+          if (v < 0) {
+            *why =
+                fmt::format("{} values must not be negative for {}", name, dimension_phrase(dim));
+            return false;
+          }
+      return true;
+    };
+    if (name == "trace") {
+      if (!args.count("file")) {
+        *why = "trace needs file=\"...\" (one value per row)";
+        return std::nullopt;
+      }
+      auto vals = file_values();
+      if (!vals || !check_sign(*vals)) return std::nullopt;
+      d = Distribution::trace(std::move(*vals));
+    } else if (name == "empirical") {
       std::vector<double> values, weights;
       if (args.count("file")) {
         if (args.count("values")) {
           *why = "empirical takes either values or file, not both";
           return std::nullopt;
         }
-        std::string file = args["file"];
-        if (file.size() >= 2 && file.front() == '"' && file.back() == '"')
-          file = file.substr(1, file.size() - 2);
-        std::filesystem::path p(file);
-        if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
-        int column = 0;
-        if (args.count("column")) {
-          auto c = number("column", true);
-          if (!c) return std::nullopt;
-          column = static_cast<int>(*c);
-        }
-        std::string unit = args.count("unit") ? args["unit"] : (dim == Dimension::kTime ? "s" : "");
-        auto vals = read_column_file(p.string(), column, dim, unit, why);
+        auto vals = file_values();
         if (!vals) return std::nullopt;
         values = std::move(*vals);
       } else {
@@ -270,13 +293,7 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
           weights = std::move(*w);
         }
       }
-      if (time_like)
-        for (double v : values)
-          if (v < 0) {
-            *why =
-                fmt::format("empirical values must not be negative for {}", dimension_phrase(dim));
-            return std::nullopt;
-          }
+      if (!check_sign(values)) return std::nullopt;
       d = Distribution::empirical(std::move(values), std::move(weights));
     } else {
       std::vector<double> p;

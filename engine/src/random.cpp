@@ -184,6 +184,14 @@ Distribution Distribution::empirical(std::vector<double> values, std::vector<dou
   return d;
 }
 
+Distribution Distribution::trace(std::vector<double> values) {
+  require(!values.empty(), "trace needs at least one value");
+  Distribution d;
+  d.kind_ = Kind::kTrace;
+  d.values_ = std::move(values);
+  return d;
+}
+
 double Distribution::sample_gamma(Rng& rng, double shape) const {
   // Marsaglia and Tsang (2000); shape < 1 boosted by U^(1/shape).
   if (shape < 1.0) return sample_gamma(rng, shape + 1.0) * std::pow(rng.uniform_pos(), 1.0 / shape);
@@ -241,6 +249,8 @@ double Distribution::sample(Rng& rng) const {
                                            values_.size() - 1);
       return values_[i];
     }
+    case Kind::kTrace:
+      return values_[static_cast<std::size_t>(rng.next_trace_index() % values_.size())];
   }
   return 0;
 }
@@ -275,6 +285,11 @@ double Distribution::mean() const {
         prev = cumulative_[i];
       }
       return m;
+    }
+    case Kind::kTrace: {
+      double m = 0;
+      for (double v : values_) m += v;
+      return m / static_cast<double>(values_.size());
     }
   }
   return 0;
@@ -316,6 +331,12 @@ double Distribution::variance() const {
       }
       return v;
     }
+    case Kind::kTrace: {
+      const double m = mean();
+      double v = 0;
+      for (double x : values_) v += (x - m) * (x - m);
+      return v / static_cast<double>(values_.size());
+    }
   }
   return 0;
 }
@@ -331,6 +352,7 @@ double Distribution::lower_bound() const {
     case Kind::kNormal:
       return truncate_ ? 0.0 : -HUGE_VAL;
     case Kind::kEmpirical:
+    case Kind::kTrace:
       return *std::min_element(values_.begin(), values_.end());
     default:
       return 0.0;
@@ -359,6 +381,8 @@ std::string Distribution::describe() const {
       return fmt::format("erlang(k={}, mean={:g})", k_, a_);
     case Kind::kEmpirical:
       return fmt::format("empirical({} values)", values_.size());
+    case Kind::kTrace:
+      return fmt::format("trace({} values)", values_.size());
   }
   return "";
 }

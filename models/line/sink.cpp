@@ -1,12 +1,15 @@
 #include "sink.h"
 
+#include <fmt/format.h>
+
 #include "plantwin/sim.h"
 
 namespace plantwin::line {
 namespace {
 
 struct SinkState : ClonableState<SinkState> {
-  std::int64_t count = 0;
+  std::int64_t count = 0;  // since the statistics restarted (KPIs)
+  std::int64_t total = 0;  // since the start (the signal: never drops at the warm-up's end)
   Tally lead_time;
 };
 
@@ -20,14 +23,17 @@ class Sink final : public Component {
   void accept(Sim& sim, int, PartId part) const override {
     auto& s = sim.state_of<SinkState>(*this);
     ++s.count;
+    ++s.total;
     s.lead_time.add(sim.now() - sim.part(part).created);
+    if (sim.model().record().exits)
+      sim.log_event(*this, "exit", fmt::format("{:.17g}", sim.part(part).created));
     sim.part_exits(part);
   }
   std::vector<SignalSpec> signals() const override {
-    return {{"count", "parts", "parts received since the statistics restarted"}};
+    return {{"count", "parts", "parts received since the start of the run"}};
   }
   double signal(const Sim& sim, int) const override {
-    return static_cast<double>(sim.state_of<SinkState>(*this).count);
+    return static_cast<double>(sim.state_of<SinkState>(*this).total);
   }
   void reset_statistics(Sim& sim) const override {
     auto& s = sim.state_of<SinkState>(*this);

@@ -37,6 +37,7 @@ struct RecordPlan {
   double period = 0;         ///< Sampling period in seconds; 0 = no sampling.
   std::vector<int> signals;  ///< Indices into Model::signals().
   bool events = true;        ///< Keep the event log (failures, repairs, ...).
+  bool exits = false;        ///< Log every exit at a sink (kind "exit", detail: creation time).
 };
 
 class Model {

@@ -44,11 +44,15 @@ class Rng {
   /// a stream's state is the generator state alone).
   double normal();
 
+  /// Position in a trace (Distribution::trace): each stream reads its trace from the start.
+  std::uint64_t next_trace_index() { return trace_index_++; }
+
   bool operator==(const Rng& o) const = default;
 
  private:
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
+  std::uint64_t trace_index_ = 0;
 };
 
 /// 64-bit FNV-1a hash of a string; stable across platforms and runs.
@@ -69,7 +73,8 @@ class Distribution {
     kWeibull,
     kGamma,
     kErlang,
-    kEmpirical
+    kEmpirical,
+    kTrace
   };
 
   Distribution() = default;
@@ -87,6 +92,11 @@ class Distribution {
   static Distribution erlang(int k, double mean);
   /// Discrete empirical: `values[i]` with probability weights[i] / sum(weights).
   static Distribution empirical(std::vector<double> values, std::vector<double> weights);
+
+  /// Measured values taken in order, one per draw, starting again from the first when they
+  /// run out. The position is kept in the stream that samples it, so every stream (a machine's
+  /// process times, its times to failure ...) replays the trace from its first value.
+  static Distribution trace(std::vector<double> values);
 
   double sample(Rng& rng) const;
   Kind kind() const { return kind_; }
