@@ -231,6 +231,7 @@ bool Sim::advance_continuous(double t_target) {
           const int goff = model_->guard_offset(id);
           for (int k = 0; k < c.guards(); ++k)
             if (state_.g0[goff + k] < 0 && state_.g1[goff + k] >= 0) {
+              ++state_.events_executed;  // a state event is an event like any other
               c.on_guard(*this, k);
               settle();
             }

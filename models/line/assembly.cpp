@@ -12,7 +12,8 @@ struct AssemblyState : ClonableState<AssemblyState> {
   bool busy = false, holding = false;
   Rng process;
   PhaseClock clock;
-  std::int64_t completed = 0;
+  std::int64_t completed = 0;        // since the statistics restarted (KPIs)
+  std::int64_t completed_total = 0;  // since the start (the signal)
 };
 
 class Assembly final : public Component {
@@ -41,22 +42,15 @@ class Assembly final : public Component {
     touch(sim, s);
     s.busy = false;
     ++s.completed;
-    if (sim.try_push(*this, 0, s.part)) {
-      s.part = -1;
-      try_start(sim, s);
-    } else {
-      s.holding = true;
-    }
+    ++s.completed_total;
+    s.holding = true;
+    release(sim, s);
   }
   void on_space(Sim& sim, int) const override {
     auto& s = sim.state_of<AssemblyState>(*this);
     if (!s.holding) return;
-    if (sim.try_push(*this, 0, s.part)) {
-      touch(sim, s);
-      s.holding = false;
-      s.part = -1;
-      try_start(sim, s);
-    }
+    touch(sim, s);
+    release(sim, s);
   }
   double occupancy(const Sim& sim) const override {
     const auto& s = sim.state_of<AssemblyState>(*this);
@@ -67,11 +61,11 @@ class Assembly final : public Component {
 
   std::vector<SignalSpec> signals() const override {
     return {{"state", "", "0 working, 1 starved, 2 blocked"},
-            {"completed", "parts", "assemblies done"}};
+            {"completed", "parts", "assemblies done since the start of the run"}};
   }
   double signal(const Sim& sim, int index) const override {
     const auto& s = sim.state_of<AssemblyState>(*this);
-    if (index == 1) return static_cast<double>(s.completed);
+    if (index == 1) return static_cast<double>(s.completed_total);
     return s.busy ? kWorking : s.holding ? kBlocked : kStarved;
   }
   void reset_statistics(Sim& sim) const override {
@@ -96,6 +90,20 @@ class Assembly final : public Component {
   void touch(Sim& sim, AssemblyState& s) const {
     s.clock.advance(sim.now(), s.busy ? 1 : 0, s.holding ? 1 : 0, 1, false);
   }
+  // The finished part leaves before the next component takes it, and comes back if the push
+  // fails (a failed push changes nothing), so a loop back to this assembly sees it empty.
+  void release(Sim& sim, AssemblyState& s) const {
+    const PartId part = s.part;
+    s.part = -1;
+    s.holding = false;
+    if (!sim.try_push(*this, 0, part)) {
+      s.part = part;
+      s.holding = true;
+      return;
+    }
+    try_start(sim, s);
+  }
+
   void try_start(Sim& sim, AssemblyState& s) const {
     if (s.busy || s.holding) return;
     for (PartId p : s.slots)

@@ -96,8 +96,13 @@ class Buffer final : public Component {
   void drain(Sim& sim, BufferState& s) const {
     const bool was_full = s.queue.size() >= s.capacity;
     bool moved = false;
-    while (!s.queue.empty() && sim.try_push(*this, 0, s.queue.front())) {
-      s.queue.pop_front();
+    // The part leaves the queue before the next component takes it (see Machine::push_holding).
+    while (!s.queue.empty()) {
+      const PartId part = s.queue.pop_front();
+      if (!sim.try_push(*this, 0, part)) {
+        s.queue.push_front(part);
+        break;
+      }
       moved = true;
     }
     if (moved && was_full) sim.notify_space_all(*this);

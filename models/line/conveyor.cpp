@@ -19,7 +19,9 @@ struct Item {
 
 struct ConveyorState : ClonableState<ConveyorState> {
   std::deque<Item> items;
-  double last_entry = -HUGE_VAL;  // wall time (accumulating) or belt time
+  double last_entry = -HUGE_VAL;  // entry clock: wall time (accumulating) or belt time
+  double open_at = -HUGE_VAL;     // entry clock at which the next part may enter
+  bool entry_open = true;         // set by the entry event itself, so no rounding can lose it
   double last_leave = -HUGE_VAL;  // wall time
   bool head_waiting = false;      // head reached the end and the next station refused it
   double stopped_total = 0;       // non-accumulating: wall time the belt stood still
@@ -55,6 +57,10 @@ class Conveyor final : public Component {
     auto& s = sim.state_of<ConveyorState>(*this);
     s.transit = length_ / value;
     s.gap = spacing_ / value;
+    // The next entry keeps its distance from the last one, at the new speed.
+    s.open_at = s.last_entry + s.gap;
+    s.entry_open = entry_clock(sim, s) >= s.open_at;
+    schedule_entry(sim, s);
     sim.notify_space_all(*this);
   }
   void start(Sim& sim) const override { reset_statistics(sim); }
@@ -62,7 +68,7 @@ class Conveyor final : public Component {
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<ConveyorState>(*this);
     if (s.items.size() >= capacity_) return false;
-    return entry_clock(sim, s) - s.last_entry >= s.gap * (1 - 1e-12);
+    return s.entry_open || entry_clock(sim, s) >= s.open_at;
   }
 
   void accept(Sim& sim, int, PartId part) const override {
@@ -70,17 +76,17 @@ class Conveyor final : public Component {
     const double clock = entry_clock(sim, s);
     s.items.push_back(Item{part, clock + s.transit});
     s.last_entry = clock;
+    s.open_at = clock + s.gap;
+    s.entry_open = s.gap <= 0;
     record(sim, s);
     if (s.items.size() == 1 && !s.head_waiting) schedule_head(sim, s);
-    // Wake the upstream station once the entry spacing has passed.
-    if (s.items.size() < capacity_ && s.gap > 0 && !sim.pending(s.entry_event) &&
-        (accumulating_ || !s.head_waiting))
-      s.entry_event = sim.schedule_in(s.gap, *this, kEntryOpens);
+    schedule_entry(sim, s);
   }
 
   void on_event(Sim& sim, int kind, std::int64_t) const override {
     auto& s = sim.state_of<ConveyorState>(*this);
     if (kind == kEntryOpens) {
+      s.entry_open = true;
       sim.notify_space_all(*this);
       return;
     }
@@ -138,10 +144,15 @@ class Conveyor final : public Component {
 
   void try_release(Sim& sim, ConveyorState& s) const {
     if (s.items.empty()) return;
-    if (!sim.try_push(*this, 0, s.items.front().part)) {
+    // The head leaves before the next component takes it, and comes back if the push fails.
+    const Item head = s.items.front();
+    s.items.pop_front();
+    if (!sim.try_push(*this, 0, head.part)) {
+      s.items.push_front(head);
       if (!s.head_waiting) {
         s.head_waiting = true;
         s.stop_start = sim.now();
+        if (!accumulating_) sim.cancel(s.entry_event);  // the belt, and its entry clock, stop
         record(sim, s);
       }
       return;
@@ -150,15 +161,26 @@ class Conveyor final : public Component {
       s.head_waiting = false;
       if (!accumulating_) s.stopped_total += sim.now() - s.stop_start;
     }
-    s.items.pop_front();
     s.last_leave = sim.now();
     record(sim, s);
     sim.notify_space_all(*this);
     schedule_head(sim, s);
     // A restarted belt opens its entry once it has moved one spacing since the last entry.
-    const double wait = s.gap - (entry_clock(sim, s) - s.last_entry);
-    if (wait > 0 && !sim.pending(s.entry_event))
-      s.entry_event = sim.schedule_in(wait, *this, kEntryOpens);
+    if (!accumulating_) schedule_entry(sim, s);
+  }
+
+  // Keeps exactly one entry event pending, at the wall time the entry opens, while the entry
+  // is closed and the belt moves (a stopped non-accumulating belt's entry clock stands still).
+  void schedule_entry(Sim& sim, ConveyorState& s) const {
+    sim.cancel(s.entry_event);
+    if (s.entry_open) return;
+    if (entry_clock(sim, s) >= s.open_at) {
+      s.entry_open = true;
+      return;
+    }
+    if (!accumulating_ && s.head_waiting) return;  // opened when the belt restarts
+    const double wall = accumulating_ ? s.open_at : s.open_at + s.stopped_total;
+    s.entry_event = sim.schedule_at(std::max(wall, sim.now()), *this, kEntryOpens);
   }
 
   void record(Sim& sim, ConveyorState& s) const {

@@ -23,16 +23,20 @@ struct PhaseClock {
     for (double& a : acc) a = 0;
   }
   /// Accounts the time since the last call with the counts that held during it.
-  /// Idle servers count as starved on shift and as off (planned downtime) off shift.
+  /// On shift, idle servers count as starved; off shift, every server that is not finishing a
+  /// job counts as off (planned downtime), whether it is idle or holding a finished part.
   void advance(double t, int working, int blocked, int servers, bool down, bool off = false) {
     const double dt = t - last;
     if (dt > 0) {
       if (down) {
         acc[kDown] += servers * dt;
+      } else if (off) {
+        acc[kWorking] += working * dt;
+        acc[kOff] += (servers - working) * dt;
       } else {
         acc[kWorking] += working * dt;
         acc[kBlocked] += blocked * dt;
-        acc[off ? kOff : kStarved] += (servers - working - blocked) * dt;
+        acc[kStarved] += (servers - working - blocked) * dt;
       }
     }
     last = t;
@@ -57,6 +61,12 @@ class PartRing {
   void push_back(PartId p) {
     if (size_ == data_.size()) grow();
     data_[(head_ + size_) & (data_.size() - 1)] = p;
+    ++size_;
+  }
+  void push_front(PartId p) {
+    if (size_ == data_.size()) grow();
+    head_ = (head_ + data_.size() - 1) & (data_.size() - 1);
+    data_[head_] = p;
     ++size_;
   }
   PartId pop_front() {

@@ -37,6 +37,7 @@ struct MachineState : ClonableState<MachineState> {
   Rng process;
   PhaseClock clock;
   std::int64_t completed = 0, good = 0, parts_since_renewal = 0;
+  std::int64_t completed_total = 0;  // the signal: never drops at the warm-up's end
   double ideal_time = 0;
   double op_time = 0, op_last = 0;  // operating (busy) time since the last renewal
   EventHandle failure;
@@ -224,7 +225,7 @@ class Machine final : public Component {
             {"starved_share", "share", "share of server time starved"},
             {"blocked_share", "share", "share of server time blocked"},
             {"down_share", "share", "share of server time down"},
-            {"completed", "parts", "parts completed since the statistics restart"},
+            {"completed", "parts", "parts completed since the start of the run"},
             {"power", "kW", "electric power drawn now (0 without a power map)"},
             {"energy", "kWh", "energy drawn since the statistics restart"},
             {"wear", "", "wear since the last renewal (failure at the wear limit)"},
@@ -235,12 +236,12 @@ class Machine final : public Component {
     if (index == 0) {
       if (s.down) return kDown;
       if (s.busy > 0) return kWorking;
-      if (s.holding > 0) return kBlocked;
-      return sim.on_shift() ? kStarved : kOff;
+      if (!sim.on_shift()) return kOff;
+      return s.holding > 0 ? kBlocked : kStarved;
     }
     if (index == 1) return s.busy;
     if (index >= 2 && index <= 5) return share(sim, s, index - 2);
-    if (index == 6) return static_cast<double>(s.completed);
+    if (index == 6) return static_cast<double>(s.completed_total);
     if (index == 7) return power_now(sim, s);
     if (index == 8) return metered_ ? energy_kwh(sim, s) : 0.0;
     const double w = p_.wear_rate ? sim.continuous(*this)[0] : 0.0;
@@ -339,9 +340,12 @@ class Machine final : public Component {
   }
   double power_now(const Sim& sim, const MachineState& s) const {
     if (s.down) return p_.power_kw[kDown];
+    if (!sim.on_shift())  // off shift a server not finishing a job is off (see PhaseClock)
+      return (s.busy * p_.power_kw[kWorking] + (p_.servers - s.busy) * p_.power_kw[kOff]) /
+             p_.servers;
     const int idle = p_.servers - s.busy - s.holding;
     return (s.busy * p_.power_kw[kWorking] + s.holding * p_.power_kw[kBlocked] +
-            idle * p_.power_kw[sim.on_shift() ? kStarved : kOff]) /
+            idle * p_.power_kw[kStarved]) /
            p_.servers;
   }
   /// Energy in kWh since the statistics restart: time in each phase times its power.
@@ -357,6 +361,7 @@ class Machine final : public Component {
     srv.done = EventHandle{};
     --s.busy;
     ++s.completed;
+    ++s.completed_total;
     const PartId part = srv.part;
     s.ideal_time += typed_ ? p_.ideal[static_cast<std::size_t>(sim.part(part).type)] : ideal0_;
     if (p_.scrap > 0 && s.scrap.uniform() < p_.scrap) {
@@ -365,13 +370,10 @@ class Machine final : public Component {
       free_server(sim, s, srv);
     } else {
       ++s.good;
-      if (s.holding == 0 && sim.try_push(*this, 0, part)) {
-        free_server(sim, s, srv);
-      } else {
-        srv.mode = kHolding;
-        ++s.holding;
-        s.holding_order.push_back(i);
-      }
+      srv.mode = kHolding;
+      ++s.holding;
+      s.holding_order.push_back(i);
+      if (s.holding == 1) push_holding(sim, s);  // else it waits behind the older ones
     }
     ++s.parts_since_renewal;
     update_failure_clock(sim, s);
@@ -387,17 +389,27 @@ class Machine final : public Component {
     sim.notify_space_all(*this);
   }
 
+  // Hands finished parts on, oldest first. A part leaves before the next component takes it:
+  // the server is freed first and taken back if the push fails (a failed push changes
+  // nothing), so a part routed straight back to this machine finds a consistent state.
   void push_holding(Sim& sim, MachineState& s) const {
-    std::size_t moved = 0;
-    while (moved < s.holding_order.size()) {
-      Server& srv = s.servers[static_cast<std::size_t>(s.holding_order[moved])];
-      if (!sim.try_push(*this, 0, srv.part)) break;
+    while (!s.holding_order.empty()) {
+      const int i = s.holding_order.front();
+      Server& srv = s.servers[static_cast<std::size_t>(i)];
+      const PartId part = srv.part;
+      s.holding_order.erase(s.holding_order.begin());
       --s.holding;
-      free_server(sim, s, srv);
-      ++moved;
+      srv.mode = kIdle;
+      srv.part = -1;
+      if (!sim.try_push(*this, 0, part)) {
+        srv.mode = kHolding;
+        srv.part = part;
+        ++s.holding;
+        s.holding_order.insert(s.holding_order.begin(), i);
+        return;
+      }
+      sim.notify_space_all(*this);
     }
-    s.holding_order.erase(s.holding_order.begin(),
-                          s.holding_order.begin() + static_cast<std::ptrdiff_t>(moved));
   }
 
   // Operating-time failures: the clock to failure runs only while a server processes a part.

@@ -11,7 +11,8 @@ namespace {
 struct SourceState : ClonableState<SourceState> {
   Rng arrivals, types;
   PartId held = -1;
-  std::int64_t created = 0, lost = 0;
+  std::int64_t created = 0, lost = 0;              // since the statistics restarted (KPIs)
+  std::int64_t created_total = 0, lost_total = 0;  // since the start (signals)
 };
 
 class Source final : public Component {
@@ -43,6 +44,7 @@ class Source final : public Component {
     if (!sim.can_push(*this, 0)) {
       if (drop_) {
         ++s.lost;
+        ++s.lost_total;
         sim.log_event(*this, "lost");
         schedule_next(sim, s);
         return;
@@ -77,7 +79,7 @@ class Source final : public Component {
   }
 
   std::vector<SignalSpec> signals() const override {
-    return {{"created", "parts", "parts created since the statistics restarted"},
+    return {{"created", "parts", "parts created since the start of the run"},
             {"lost", "parts", "arrivals lost because there was no room"},
             {"blocked", "", "1 while an arrival waits for room"}};
   }
@@ -85,9 +87,9 @@ class Source final : public Component {
     const auto& s = sim.state_of<SourceState>(*this);
     switch (index) {
       case 0:
-        return static_cast<double>(s.created);
+        return static_cast<double>(s.created_total);
       case 1:
-        return static_cast<double>(s.lost);
+        return static_cast<double>(s.lost_total);
       default:
         return s.held >= 0 ? 1.0 : 0.0;
     }
@@ -112,6 +114,7 @@ class Source final : public Component {
     int type = type_index_.empty() ? 0 : type_index_[0];
     if (type_mix_) type = type_index_[static_cast<std::size_t>(type_mix_->sample(s.types))];
     ++s.created;
+    ++s.created_total;
     return sim.create_part(type);
   }
   void schedule_next(Sim& sim, SourceState& s) const {

@@ -162,6 +162,8 @@ TEST_CASE("a state event fires within tolerance of the analytic crossing time") 
     auto k = kpi_map(sim);
     CHECK(k["winding.alarms"] == 1);
     CHECK(k["winding.time_above_alarm"] == doctest::Approx(60 - exact).epsilon(1e-5));
+    // The crossing is the run's only event, and it is counted like any other.
+    CHECK(sim.state().events_executed == 1);
   }
   // With a smaller step the RK4 event time converges on the analytic one.
   Sim fine(compile_physics(thermal_step("rk4", 0.25, ", alarm: 25 C")));

@@ -98,12 +98,17 @@ class Sim {
   /// Whether the component downstream of `from`'s output `port` would take a part now.
   bool can_push(const Component& from, int port) const {
     const Link& l = from.output(port);
+    DepthGuard guard(*this, from);
     return model_->component(l.component).can_accept(*this, l.port);
   }
-  /// Offers `part` downstream of `from`'s output `port`; true if it was taken.
+  /// Offers `part` downstream of `from`'s output `port`; true if it was taken. A failed push
+  /// changes nothing. A successful one may come back into `from` (a split routing the part
+  /// back), so `from` must have finished its own state change before it pushes: the part
+  /// leaves first, and is taken back if the push fails.
   bool try_push(const Component& from, int port, PartId part) {
     const Link& l = from.output(port);
     const Component& to = model_->component(l.component);
+    DepthGuard guard(*this, from);
     if (!to.can_accept(*this, l.port)) return false;
     to.accept(*this, l.port, part);
     return true;
@@ -171,6 +176,23 @@ class Sim {
   double next_kernel_time() const;
   void release_part(PartId id);
   void snapshot_batch();
+
+  // Counts nested pushes: a loop of components that hold no part (splits, buffers of capacity
+  // 0) would otherwise ask itself for room without end.
+  struct DepthGuard {
+    DepthGuard(const Sim& sim, const Component& from) : sim_(sim) {
+      if (++sim_.push_depth_ > static_cast<int>(sim_.model_->size()) + 1) {
+        --sim_.push_depth_;
+        sim_.too_deep(from);
+      }
+    }
+    ~DepthGuard() { --sim_.push_depth_; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    const Sim& sim_;
+  };
+  [[noreturn]] void too_deep(const Component& from) const;
+  mutable int push_depth_ = 0;
 
   struct ScanTask {
     double period;
