@@ -41,18 +41,28 @@ extern "C" void on_signal(int) {
   g_stop.store(true);
 }
 
-std::string fmt_value(double v, const std::string& unit) {
+// Decimals that show a value to the precision of its interval: the half-width's first two
+// significant digits, the value to the same decimal place.
+int decimals_for(double half_width) {
+  if (!(half_width > 0) || !std::isfinite(half_width)) return -1;
+  return std::clamp(1 - static_cast<int>(std::floor(std::log10(half_width))), 0, 6);
+}
+
+std::string fmt_value(double v, const std::string& unit, double half_width = std::nan("")) {
   if (std::isnan(v)) return "-";
   if (unit == "share") return fmt::format("{:.1f}%", 100 * v);
-  if (unit == "parts" || unit == "count") return fmt::format("{:.0f}", v);
   if (unit == "s") return format_duration(v);
+  if (const int d = decimals_for(half_width); d >= 0) return fmt::format("{:.{}f}", v, d);
+  // Counts print whole; means of counts (WIP, a mean level) keep their decimals.
+  if ((unit == "parts" || unit == "count") && v == std::floor(v)) return fmt::format("{:.0f}", v);
   return fmt::format("{:.4g}", v);
 }
 
 std::string fmt_hw(double hw, const std::string& unit) {
   if (std::isnan(hw)) return "";
   if (unit == "s") return "± " + format_duration(hw);
-  return fmt::format("± {:.3g}", hw);
+  const int d = decimals_for(hw);
+  return d < 0 ? fmt::format("± {:.3g}", hw) : fmt::format("± {:.{}f}", hw, d);
 }
 
 void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std::string>& types,
@@ -67,7 +77,7 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
   for (const char* k : {"throughput", "wip", "lead_time", "exits", "scrapped"}) {
     if (!by["line"].count(k)) continue;
     const auto& r = by["line"][k];
-    fmt::print(out, "  {:<12} {:>12} {:<14} {}\n", k, fmt_value(r.value, r.unit),
+    fmt::print(out, "  {:<12} {:>12} {:<14} {}\n", k, fmt_value(r.value, r.unit, r.half_width),
                fmt_hw(r.half_width, r.unit), r.unit == "s" ? "" : r.unit);
   }
   std::size_t w = 10;
@@ -81,15 +91,16 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
     if (type_of(c) != "machine") continue;
     if (!header) {
       fmt::print(out,
-                 "\n{:<{}}working starved blocked    down  avail   perf   qual    OEE  "
+                 "\n{:<{}}working starved blocked    down     off  avail   perf   qual    OEE  "
                  "parts/h  failures\n",
                  "Machines", w + 4);
       header = true;
     }
     auto& m = by[c];
     auto pct = [&](const char* k) { return fmt_value(m[k].value, "share"); };
-    fmt::print(out, "  {:<{}} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8.2f} {:>9.0f}\n",
-               c, w, pct("working"), pct("starved"), pct("blocked"), pct("down"),
+    fmt::print(out,
+               "  {:<{}} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8.2f} {:>9.0f}\n",
+               c, w, pct("working"), pct("starved"), pct("blocked"), pct("down"), pct("off"),
                pct("availability"), pct("performance"), pct("quality"), pct("oee"),
                m["throughput"].value, m["failures"].value);
   }

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "plantwin/units.h"
+
 namespace plantwin {
 
 State::State(const Model& model, std::uint64_t rep) : replication(rep) {
@@ -202,6 +204,13 @@ double Sim::value(const std::string& name) const {
   return signal(idx);
 }
 
+void Sim::too_deep(const Component& from) const {
+  throw std::runtime_error(fmt::format(
+      "at {}: parts loop through components that hold none (splits, buffers of capacity 0) "
+      "around {}; give a buffer on the loop a capacity of at least 1",
+      format_duration(state_.time), from.name()));
+}
+
 void Sim::add_controller(double period, Controller fn) {
   if (!(period > 0) || !std::isfinite(period))
     throw std::invalid_argument(
@@ -267,9 +276,7 @@ std::vector<KpiRow> Sim::kpis() const {
     const double n = b[i].lead_time_count - b[i - 1].lead_time_count;
     lt.push_back(n > 0 ? (b[i].lead_time_sum - b[i - 1].lead_time_sum) / n : std::nan(""));
   }
-  const auto hw = [](const std::vector<double>& v) {
-    return v.size() >= 2 ? t_interval(v).half_width : std::nan("");
-  };
+  const auto hw = [](const std::vector<double>& v) { return batch_means_interval(v).half_width; };
   if (!state_.warmup_done) {
     rows.push_back({"line", "throughput", std::nan(""), std::nan(""), "parts/h"});
     return rows;

@@ -1,7 +1,9 @@
 #include "plantwin/stats.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
+#include <vector>
 
 namespace plantwin {
 namespace {
@@ -120,6 +122,46 @@ Estimate t_interval(std::span<const double> values, double confidence) {
   if (t.count() < 2) return e;
   const double q = student_t_quantile(0.5 + 0.5 * confidence, static_cast<double>(t.count() - 1));
   e.half_width = q * std::sqrt(t.variance() / static_cast<double>(t.count()));
+  return e;
+}
+
+Estimate batch_means_interval(std::span<const double> batch_means, double confidence) {
+  std::vector<double> m;
+  for (double v : batch_means)
+    if (!std::isnan(v)) m.push_back(v);
+  Estimate e;
+  e.samples = static_cast<int>(m.size());
+  if (m.empty()) return e;
+  const double k = static_cast<double>(m.size());
+  double mean = 0;
+  for (double v : m) mean += v;
+  mean /= k;
+  e.mean = mean;
+  if (m.size() < 3) return e;
+  double s2 = 0, s3 = 0, lag = 0;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const double d = m[i] - mean;
+    s2 += d * d;
+    s3 += d * d * d;
+    if (i > 0) lag += d * (m[i - 1] - mean);
+  }
+  if (s2 <= 0) {
+    e.half_width = 0;
+    return e;
+  }
+  const double phi = std::clamp(lag / s2, 0.0, 0.9);
+  const double var = s2 / (k - 1);
+  const double se = std::sqrt((1 + phi) / (1 - phi) * var / k);
+  const double skew = k / ((k - 1) * (k - 2)) * s3 / std::pow(var, 1.5);
+  const double beta = skew / (6 * std::sqrt(k));
+  // Willink's G(z) = ((1 + 6 beta (z - beta))^(1/3) - 1) / (2 beta); G(z) -> z as beta -> 0.
+  const auto g = [beta](double z) {
+    if (std::abs(beta) < 1e-9) return z;
+    return (std::cbrt(1 + 6 * beta * (z - beta)) - 1) / (2 * beta);
+  };
+  const double t = student_t_quantile(0.5 + 0.5 * confidence, k - 1);
+  const double lower = mean - g(t) * se, upper = mean - g(-t) * se;
+  e.half_width = std::max(upper - mean, mean - lower);
   return e;
 }
 

@@ -100,4 +100,15 @@ double chi_square_cdf(double x, double df);
 /// means of a long run, or one value per replication). NaN entries are skipped.
 Estimate t_interval(std::span<const double> values, double confidence = 0.95);
 
+/// Confidence interval for the steady-state mean from the batch means of one long run.
+/// Batch means of a queue are neither independent nor symmetric (a long queue makes a high
+/// mean and a high variance together), and a plain t interval on 20 batches of an M/M/1 queue
+/// at 80 % load covers the truth only about 90 % of the time. Following N-Skart (Tafazzoli,
+/// Steiger and Wilson, IEEE Trans. Automatic Control 56(2), 2011), the variance is inflated by
+/// (1 + phi) / (1 - phi), phi the lag-1 autocorrelation of the batch means (clipped to
+/// [0, 0.9]), and the t quantiles are adjusted for the batch means' skewness with Willink's
+/// (2005) Cornish-Fisher transform. half_width is the wider side of that asymmetric interval,
+/// so the reported "mean +- half_width" contains it. NaN entries are skipped.
+Estimate batch_means_interval(std::span<const double> batch_means, double confidence = 0.95);
+
 }  // namespace plantwin
