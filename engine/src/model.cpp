@@ -16,19 +16,65 @@ void Component::accept(Sim&, int port, PartId) const {
   throw std::logic_error(fmt::format("{} ({}) cannot accept parts on port {}", name_, type_, port));
 }
 
+namespace {
+std::string article(std::string_view word) {
+  return !word.empty() && std::string_view("aeiou").find(word.front()) != std::string_view::npos
+             ? "an"
+             : "a";
+}
+}  // namespace
+
 int BuildContext::part_type_index(const std::string& type) const {
   const auto it = std::find(part_types_.begin(), part_types_.end(), type);
   return it == part_types_.end() ? -1 : static_cast<int>(it - part_types_.begin());
 }
 
-bool BuildContext::check_component(ParamReader& params, std::string_view key,
-                                   const std::string& name) {
+const std::string& BuildContext::component_type(const std::string& name) const {
+  static const std::string kNone;
   const auto& names = component_names();
-  if (std::find(names.begin(), names.end(), name) != names.end()) return true;
-  const std::string hint = closest_match(name, names);
-  params.error(key, fmt::format("no component \"{}\"{}", name,
-                                hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+  const auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end() || !component_types_) return kNone;
+  return (*component_types_)[static_cast<std::size_t>(it - names.begin())];
+}
+
+bool BuildContext::check_component(ParamReader& params, std::string_view key,
+                                   const std::string& name, std::string_view kind) {
+  const Node* n = params.node().find(key);
+  return check_component_at(params.diagnostics(), n ? n->location : params.node().location,
+                            params.key_path(key), name, kind);
+}
+
+bool BuildContext::check_component_at(Diagnostics& diag, const SourceLocation& location,
+                                      const std::string& path, const std::string& name,
+                                      std::string_view kind) {
+  const auto& names = component_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    const std::string hint = closest_match(name, names);
+    diag.error(location, path,
+               fmt::format("no component \"{}\"{}", name,
+                           hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+    return false;
+  }
+  const std::string& type = component_type(name);
+  if (kind.empty() || type == kind) return true;
+  std::vector<std::string> of_kind;
+  for (const auto& other : names)
+    if (component_type(other) == kind) of_kind.push_back(other);
+  diag.error(
+      location, path,
+      fmt::format("\"{}\" is {} {}; expected {} {} ({})", name, article(type), type, article(kind),
+                  kind,
+                  of_kind.empty() ? fmt::format("there is no {} in this scenario", kind)
+                                  : fmt::format("{}s here: {}", kind, fmt::join(of_kind, ", "))));
   return false;
+}
+
+void BuildContext::check_signal(ParamReader& params, std::string_view key,
+                                const std::string& signal) {
+  const Node* n = params.node().find(key);
+  if (signal_checks_)
+    signal_checks_->push_back(
+        {n ? n->location : params.node().location, params.key_path(key), signal});
 }
 
 void BuildContext::error(std::string message) {
@@ -317,6 +363,15 @@ class ModelBuilder {
   void build_components(const Node& components) {
     const auto types = registry_.types();
     std::vector<std::unique_ptr<Component>> built(names_.size());
+    // Every component's type as written, so that references can be checked for their kind
+    // whatever the order components are built in.
+    std::vector<std::string> written_types(names_.size());
+    for (std::size_t i = 0; i < components.entries.size() && i < names_.size(); ++i) {
+      const Node& node = components.entries[i].second;
+      if (!node.is_map()) continue;
+      if (const Node* t = node.find("type"); t && t->is_scalar()) written_types[i] = t->scalar;
+    }
+    std::vector<BuildContext::SignalCheck> signal_checks;
     bool all_built = true;
     for (std::size_t i = 0; i < components.entries.size(); ++i) {
       const auto& [name, node] = components.entries[i];
@@ -363,7 +418,8 @@ class ModelBuilder {
       for (int u : inputs_[i]) in_names.push_back(names_[static_cast<std::size_t>(u)]);
       for (int d : outputs_[i]) out_names.push_back(names_[static_cast<std::size_t>(d)]);
       BuildContext ctx(name, params, in_names, out_names, part_types_, components.key_locations[i]);
-      ctx.set_component_names(&names_);
+      ctx.set_components(&names_, &written_types);
+      ctx.set_signal_checks(&signal_checks);
       const std::size_t errors_before = diag_.size();
       std::unique_ptr<Component> c = (*factory)(ctx);
       params.finish();
@@ -419,6 +475,15 @@ class ModelBuilder {
         model_->actuators_.push_back(std::move(ref));
       }
       model_->components_.push_back(std::move(c));
+    }
+    for (const auto& check : signal_checks) {
+      if (model_->find_signal(check.signal) >= 0) continue;
+      std::vector<std::string> names;
+      for (const auto& r : model_->signals_) names.push_back(r.name);
+      const std::string hint = closest_match(check.signal, names);
+      diag_.error(check.location, check.path,
+                  fmt::format("no signal \"{}\"{}", check.signal,
+                              hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
     }
     model_->part_types_ = part_types_;
     model_->positions_.assign(model_->components_.size(), {std::nan(""), std::nan("")});

@@ -90,34 +90,29 @@ class EnergyMeter final : public Component {
 }  // namespace
 
 void register_energy_meter(Registry& registry) {
-  registry.add(
-      "energy_meter", "meters machines' energy and peak demand over a window",
-      [](BuildContext& ctx) {
-        ParamReader& p = ctx.params();
-        ctx.require_ports(0, 0, 0, 0);
-        std::vector<std::string> machines;
-        if (const Node* list = p.raw("machines")) {
-          if (!list->is_seq()) {
-            p.error("machines", "expected a list of machine names");
-          } else {
-            const auto& names = ctx.component_names();
-            for (std::size_t i = 0; i < list->items.size(); ++i) {
-              const std::string& n = list->items[i].scalar;
-              if (std::find(names.begin(), names.end(), n) == names.end()) {
-                const std::string hint = closest_match(n, names);
-                p.diagnostics().error(
-                    list->items[i].location, fmt::format("{}[{}]", p.key_path("machines"), i),
-                    fmt::format("no component \"{}\"{}", n,
-                                hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
-              }
-              machines.push_back(n);
-            }
-          }
-        }
-        const double window = p.quantity("window", Dimension::kTime, 900.0, 0, HUGE_VAL, true);
-        return std::unique_ptr<Component>(
-            std::make_unique<EnergyMeter>(ctx.name(), machines, window));
-      });
+  registry.add("energy_meter", "meters machines' energy and peak demand over a window",
+               [](BuildContext& ctx) {
+                 ParamReader& p = ctx.params();
+                 ctx.require_ports(0, 0, 0, 0);
+                 std::vector<std::string> machines;
+                 if (const Node* list = p.raw("machines")) {
+                   if (!list->is_seq()) {
+                     p.error("machines", "expected a list of machine names");
+                   } else {
+                     for (std::size_t i = 0; i < list->items.size(); ++i) {
+                       const std::string& n = list->items[i].scalar;
+                       ctx.check_component_at(p.diagnostics(), list->items[i].location,
+                                              fmt::format("{}[{}]", p.key_path("machines"), i), n,
+                                              "machine");
+                       machines.push_back(n);
+                     }
+                   }
+                 }
+                 const double window =
+                     p.quantity("window", Dimension::kTime, 900.0, 0, HUGE_VAL, true);
+                 return std::unique_ptr<Component>(
+                     std::make_unique<EnergyMeter>(ctx.name(), machines, window));
+               });
 }
 
 }  // namespace plantwin::energy

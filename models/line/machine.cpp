@@ -123,7 +123,12 @@ class Machine final : public Component {
     s.clock.reset(sim.now());
     if (p_.ttf && p_.calendar_failures) s.failure = sim.schedule_in(s.ttf_left, *this, kFail);
     const Model& m = sim.model();
-    if (!p_.crew.empty()) s.crew = m.find_component(p_.crew);
+    if (!p_.crew.empty()) {
+      // compile() checked the kind; a demand, not an assert, keeps the cast below safe.
+      s.crew = m.find_component(p_.crew);
+      if (s.crew < 0 || !dynamic_cast<const Crew*>(&m.component(s.crew)))
+        throw std::logic_error(fmt::format("{}: crew \"{}\" is not a crew", name(), p_.crew));
+    }
     if (!p_.sensor.empty()) s.sensor_signal = m.find_signal(p_.sensor + ".value");
     if (p_.policy == Params::Policy::kCondition || p_.policy == Params::Policy::kPredictive)
       sim.schedule_in(p_.check_every, *this, kCheck, 0, 1);
@@ -668,7 +673,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   if (mp.wear_repair_cost < 0) mp.wear_repair_cost = mp.repair_cost;  // default: the machine's
   if (const Node* crew = p.raw("crew")) {
     mp.crew = crew->scalar;
-    ctx.check_component(p, "crew", mp.crew);
+    ctx.check_component(p, "crew", mp.crew, "crew");
   }
   if (const Node* m = p.raw("maintenance")) {
     ParamReader r(*m, p.key_path("maintenance"), p.diagnostics(), p.base_dir());
@@ -697,7 +702,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
         r.error("sensor",
                 fmt::format("{} maintenance needs the sensor that watches this machine", policy));
       } else {
-        ctx.check_component(r, "sensor", mp.sensor);
+        ctx.check_component(r, "sensor", mp.sensor, "sensor");
       }
       if (!mp.wear_rate)
         r.error("policy", fmt::format("{} maintenance needs a wear model (wear:)", policy));

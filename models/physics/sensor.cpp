@@ -97,6 +97,8 @@ void register_sensor(Registry& registry) {
                                 "scenario, got \"{}\"{}",
                                 sp.signal,
                                 hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+          } else {
+            ctx.check_signal(p, "signal", sp.signal);  // once every signal is declared
           }
         }
         sp.period = p.quantity("period", Dimension::kTime, std::nullopt, 0, HUGE_VAL, true);

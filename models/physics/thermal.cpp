@@ -148,7 +148,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   if (const Node* hf = p.raw("heat_from")) {
     ParamReader h(*hf, p.key_path("heat_from"), p.diagnostics());
     tp.machine = h.text("machine", std::nullopt);
-    if (!tp.machine.empty()) ctx.check_component(h, "machine", tp.machine);
+    if (!tp.machine.empty()) ctx.check_component(h, "machine", tp.machine, "machine");
     const char* keys[5] = {"working", "idle", "blocked", "down", "off"};
     for (int k = 0; k < 5; ++k)
       tp.heat_by_state_w[k] = h.quantity(keys[k], Dimension::kPower, 0.0, 0) * 1000.0;

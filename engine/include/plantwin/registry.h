@@ -40,10 +40,34 @@ class BuildContext {
   int part_type_index(const std::string& type) const;
   /// Names of every component in the scenario (to check references such as `machine: press1`).
   const std::vector<std::string>& component_names() const { return *component_names_; }
-  void set_component_names(const std::vector<std::string>* names) { component_names_ = names; }
-  /// Checks that `name`, given under `key` of `params`, names a component of the scenario;
-  /// reports "no component ... (did you mean ...?)" otherwise. Returns whether it does.
-  bool check_component(ParamReader& params, std::string_view key, const std::string& name);
+  /// Type of component `name` as the scenario writes it ("machine" ...), or "" if unknown.
+  const std::string& component_type(const std::string& name) const;
+  void set_components(const std::vector<std::string>* names,
+                      const std::vector<std::string>* types) {
+    component_names_ = names;
+    component_types_ = types;
+  }
+  /// Checks that `name`, given under `key` of `params`, names a component of the scenario and,
+  /// when `kind` is given, one of that type. Reports "no component ... (did you mean ...?)" or
+  /// "\"press2\" is a machine; expected a crew (crews here: mechanics)". Returns whether it
+  /// does.
+  bool check_component(ParamReader& params, std::string_view key, const std::string& name,
+                       std::string_view kind = {});
+  /// The same for a reference written at `location` (an item of a list), under `path`.
+  bool check_component_at(Diagnostics& diag, const SourceLocation& location,
+                          const std::string& path, const std::string& name,
+                          std::string_view kind = {});
+  /// A signal reference ("press1.vibration") given under `key`: checked once every component
+  /// has declared its signals, before the model is handed out.
+  void check_signal(ParamReader& params, std::string_view key, const std::string& signal);
+
+  /// A signal reference waiting for its check.
+  struct SignalCheck {
+    SourceLocation location;
+    std::string path, signal;
+  };
+  void set_signal_checks(std::vector<SignalCheck>* checks) { signal_checks_ = checks; }
+
   /// Reports an error about the component as a whole (located at its definition).
   void error(std::string message);
   /// Checks the number of flow links; reports a readable error when out of range.
@@ -56,6 +80,8 @@ class BuildContext {
   const std::vector<std::string>& part_types_;
   SourceLocation location_;
   const std::vector<std::string>* component_names_ = nullptr;
+  const std::vector<std::string>* component_types_ = nullptr;
+  std::vector<SignalCheck>* signal_checks_ = nullptr;
 };
 
 using ComponentFactory = std::function<std::unique_ptr<Component>(BuildContext&)>;
