@@ -24,6 +24,7 @@
 #include "plantwin/experiment.h"
 #include "plantwin/models/register.h"
 #include "plantwin/results.h"
+#include "plantwin/runner.h"
 #include "plantwin/sim.h"
 #include "plantwin/units.h"
 
@@ -176,6 +177,41 @@ void publish(cli::LiveServer& server, const Sim& sim, cli::LiveSnapshot& snap, b
   server.publish(snap);
 }
 
+// One progress bar for runs (simulated time) and experiments (runs done), shown on a terminal
+// after the first second.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled), t0_(std::chrono::steady_clock::now()) {}
+  ~ProgressBar() { done(); }
+  /// Experiments: `done` of `total` runs.
+  void update(int done, int total) {
+    if (total > 0) draw(static_cast<double>(done) / total, fmt::format("{}/{} runs", done, total));
+  }
+  /// A run: simulated time `t` of `t_end`.
+  void update_time(double t, double t_end, const std::string& label) {
+    if (t_end > 0) draw(t / t_end, "sim " + label);
+  }
+  /// Ends the bar's line, if one was drawn.
+  void done() {
+    if (shown_) fmt::print(stderr, "\n");
+    shown_ = false;
+  }
+
+ private:
+  void draw(double fraction, const std::string& label) {
+    if (!enabled_) return;
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    if (el < 1.0) return;
+    const int width = 40, filled = static_cast<int>(width * std::clamp(fraction, 0.0, 1.0));
+    fmt::print(stderr, "\r[{}{}] {:3.0f}%  {}  ETA {:.0f} s ", std::string(filled, '#'),
+               std::string(width - filled, '.'), 100 * fraction, label,
+               fraction > 0 ? el * (1 - fraction) / fraction : 0.0);
+    shown_ = true;
+  }
+  bool enabled_, shown_ = false;
+  std::chrono::steady_clock::time_point t0_;
+};
+
 int cmd_run(const std::string& file, const std::vector<std::string>& sets,
             std::optional<std::uint64_t> seed, const std::string& until, const std::string& output,
             const std::string& json, bool quiet, int serve_port, double pace) {
@@ -222,38 +258,31 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
   }
   const bool tty = isatty(STDERR_FILENO) && !quiet;
   bool complete = true;
-  bool progress_shown = false;
+  // Served runs go in small steps so that a viewer sees them move; paced ones sleep so that
+  // simulated time runs `pace` times faster than the wall clock.
+  std::unique_ptr<Runner> runner_ptr;
   try {
-    // Served runs go in small steps so that a viewer sees them move; paced ones sleep so that
-    // simulated time runs `pace` times faster than the wall clock.
-    const int kChunks = server ? 2000 : 200;
-    for (int i = 1; i <= kChunks; ++i) {
-      if (!sim.run_until(t_end * i / kChunks, &g_stop)) {
-        complete = false;
-        break;
-      }
-      if (server) publish(*server, sim, snapshot, false);
-      if (pace > 0) {
-        const double ahead = sim.now() / pace - elapsed();
-        if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
-      }
-      if (tty && elapsed() > 1.0) {
-        const int width = 40;
-        const int filled = width * i / kChunks;
-        const double eta = elapsed() * (kChunks - i) / i;
-        fmt::print(stderr, "\r[{}{}] {:3d}%  sim {}  ETA {:.0f} s ", std::string(filled, '#'),
-                   std::string(width - filled, '.'), 100 * i / kChunks, format_duration(sim.now()),
-                   eta);
-        progress_shown = true;
-      }
-    }
+    runner_ptr = std::make_unique<Runner>(sim, Runner::Options{server ? 2000 : 200, pace});
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "--pace: {}\n", e.what());
+    return kExitBadInput;
+  }
+  Runner& runner = *runner_ptr;
+  runner.watch_stop_flag(g_stop);
+  if (server)
+    runner.add_observer([&](const Sim& s, bool final) { publish(*server, s, snapshot, final); });
+  ProgressBar progress(tty);
+  runner.add_observer(
+      [&](const Sim& s, bool) { progress.update_time(s.now(), t_end, format_duration(s.now())); });
+  try {
+    complete = runner.run_until(t_end);
   } catch (const std::exception& e) {
-    if (progress_shown) fmt::print(stderr, "\n");
+    progress.done();
     fmt::print(stderr, "run failed at t = {}: {}\n", format_duration(sim.now()), e.what());
     complete = false;
     info.status = "failed";
   }
-  if (progress_shown) fmt::print(stderr, "\n");
+  progress.done();
   info.wall_time_s = elapsed();
   if (!complete && info.status != "failed") {
     info.status = "partial";
@@ -263,7 +292,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
 
   if (server) {
     // Let viewers fetch the final state before the server goes away.
-    publish(*server, sim, snapshot, true);
+    runner.finish();
     for (int i = 0; i < 20 && !g_stop.load(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     server->stop();
@@ -302,28 +331,6 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
   }
   return rc;
 }
-
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled), t0_(std::chrono::steady_clock::now()) {}
-  ~ProgressBar() {
-    if (shown_) fmt::print(stderr, "\n");
-  }
-  void update(int done, int total) {
-    if (!enabled_ || total <= 0) return;
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    if (el < 1.0) return;
-    const int width = 40, filled = width * done / total;
-    fmt::print(stderr, "\r[{}{}] {}/{} runs  ETA {:.0f} s ", std::string(filled, '#'),
-               std::string(width - filled, '.'), done, total,
-               done > 0 ? el * (total - done) / done : 0.0);
-    shown_ = true;
-  }
-
- private:
-  bool enabled_, shown_ = false;
-  std::chrono::steady_clock::time_point t0_;
-};
 
 std::string most_common(const std::vector<std::string>& v, int* count) {
   std::map<std::string, int> n;

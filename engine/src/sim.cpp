@@ -196,6 +196,11 @@ void Sim::set(const std::string& name, double v) {
   settle();
 }
 
+void Sim::apply_input(const std::string& name, double value, const std::string& origin) {
+  set(name, value);
+  state_.trace.inputs.push_back(AppliedInput{state_.time, name, value, origin});
+}
+
 double Sim::value(const std::string& name) const {
   const int idx = model_->find_signal(name);
   if (idx < 0)

@@ -41,10 +41,20 @@ struct BatchSnapshot {
 };
 
 /// Recorded samples: one time column and one value column per recorded signal.
+/// An input from outside (an actuator set by a person, a feed, Python, a replay) as it took
+/// effect: replaying these at the same times reproduces the run.
+struct AppliedInput {
+  double time = 0;
+  std::string target;
+  double value = 0;
+  std::string origin;
+};
+
 struct Trace {
   std::vector<double> times;
   std::vector<std::vector<double>> values;  ///< values[k][i]: signal k at times[i].
   std::vector<LoggedEvent> events;
+  std::vector<AppliedInput> inputs;  ///< In the order they were applied.
 };
 
 /// Every component's state, deep-copied when the State is copied (forks, replications), so

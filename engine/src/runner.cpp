@@ -1,0 +1,128 @@
+#include "plantwin/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "plantwin/units.h"
+
+namespace plantwin {
+namespace {
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Runner::Runner(Sim& sim, Options options) : sim_(sim), options_(options) {
+  if (options_.chunks < 1)
+    throw std::invalid_argument(
+        fmt::format("the runner needs at least one chunk, got {}", options_.chunks));
+  if (!(options_.pace >= 0))
+    throw std::invalid_argument(fmt::format(
+        "pace must be a positive number of simulated seconds per wall second (0: as fast as "
+        "possible), got {}",
+        options_.pace));
+  if (std::isinf(options_.pace)) options_.pace = 0;
+}
+
+void Runner::push(Input input) {
+  if (!std::isnan(input.time) && !std::isfinite(input.time))
+    throw std::invalid_argument(fmt::format("an input's time must be finite, got {}", input.time));
+  std::lock_guard lock(mutex_);
+  queue_.push_back(Queued{std::move(input), sequence_++});
+}
+
+double Runner::next_grid_point(double t) const {
+  const double horizon = sim_.model().horizon();
+  const int n = options_.chunks;
+  // The grid point k is horizon * k / n, computed that way (not by accumulation) so that every
+  // front end and a replay stop at the same floating-point times.
+  const double guess = std::floor(t / horizon * n);
+  long long k = std::max(1LL, static_cast<long long>(guess));
+  while (k > 1 && horizon * static_cast<double>(k - 1) / n > t) --k;
+  while (k < n && horizon * static_cast<double>(k) / n <= t) ++k;
+  return std::min(horizon * static_cast<double>(k) / n, horizon);
+}
+
+bool Runner::next_input_time(double* t) {
+  std::lock_guard lock(mutex_);
+  bool any = false;
+  for (const auto& q : queue_)
+    if (!std::isnan(q.input.time) && (!any || q.input.time < *t)) {
+      *t = q.input.time;
+      any = true;
+    }
+  return any;
+}
+
+void Runner::apply_due_inputs() {
+  std::vector<Queued> due;
+  {
+    std::lock_guard lock(mutex_);
+    const double now = sim_.now();
+    auto split = std::stable_partition(queue_.begin(), queue_.end(), [now](const Queued& q) {
+      return !(std::isnan(q.input.time) || q.input.time <= now);
+    });
+    due.assign(std::make_move_iterator(split), std::make_move_iterator(queue_.end()));
+    queue_.erase(split, queue_.end());
+  }
+  // Timed inputs in time order (those of one time in push order), then the untimed ones.
+  std::stable_sort(due.begin(), due.end(), [](const Queued& a, const Queued& b) {
+    const double ta = std::isnan(a.input.time) ? HUGE_VAL : a.input.time;
+    const double tb = std::isnan(b.input.time) ? HUGE_VAL : b.input.time;
+    return ta != tb ? ta < tb : a.sequence < b.sequence;
+  });
+  for (const auto& q : due) {
+    try {
+      sim_.apply_input(q.input.target, q.input.value, q.input.origin);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("input from {} at {}: {}",
+                                              q.input.origin.empty() ? "outside" : q.input.origin,
+                                              format_duration(sim_.now()), e.what()));
+    }
+  }
+}
+
+void Runner::notify(bool final) {
+  for (const auto& o : observers_) o(sim_, final);
+}
+
+bool Runner::run_until(double t_end) {
+  t_end = std::min(t_end, sim_.model().horizon());
+  wall_origin_sim_ = sim_.now();
+  wall_origin_s_ = wall_seconds();
+  apply_due_inputs();
+  while (sim_.now() < t_end) {
+    if (stop_->load()) return false;
+    const double grid = next_grid_point(sim_.now());
+    double target = std::min(grid, t_end);
+    double t_input = 0;
+    if (next_input_time(&t_input) && t_input > sim_.now() && t_input < target) target = t_input;
+    if (!sim_.run_until(target, stop_)) return false;
+    apply_due_inputs();
+    if (sim_.now() != grid) continue;
+    notify(false);
+    if (options_.pace > 0) {
+      // Sleep in short slices so that a stop, or the end of a pause, is seen promptly.
+      for (;;) {
+        const double ahead =
+            (sim_.now() - wall_origin_sim_) / options_.pace - (wall_seconds() - wall_origin_s_);
+        if (ahead <= 0 || stop_->load()) break;
+        std::this_thread::sleep_for(std::chrono::duration<double>(std::min(ahead, 0.05)));
+      }
+      apply_due_inputs();  // what arrived while it slept takes effect at this same time point
+    }
+  }
+  return true;
+}
+
+void Runner::finish() {
+  notify(true);
+}
+
+}  // namespace plantwin
