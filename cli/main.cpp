@@ -214,7 +214,7 @@ class ProgressBar {
 
 int cmd_run(const std::string& file, const std::vector<std::string>& sets,
             std::optional<std::uint64_t> seed, const std::string& until, const std::string& output,
-            const std::string& json, bool quiet, int serve_port, double pace) {
+            const std::string& json, bool quiet, int serve_port, double pace, bool strict) {
   std::shared_ptr<const Model> model;
   try {
     model = load_model(file, sets, seed);
@@ -298,6 +298,15 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     server->stop();
   }
   int rc = complete ? kExitOk : kExitRunFailure;
+  // Warnings go to stderr even with --quiet: they say the results may mean less than they seem.
+  for (const auto& w : sim.state().trace.warnings)
+    fmt::print(stderr, "warning: {}: {} (first at {}{})\n", w.source, w.message,
+               format_duration(w.time), w.count > 1 ? fmt::format(", {} times", w.count) : "");
+  if (strict && !sim.state().trace.warnings.empty() && rc == kExitOk) {
+    fmt::print(stderr, "--strict: {} warning(s) make this run a failure\n",
+               sim.state().trace.warnings.size());
+    rc = kExitRunFailure;
+  }
   if (!quiet) {
     fmt::print("plantwin {}: {} (seed {}, until {}, warm-up {})\n", version(), model->name(),
                model->seed(), format_duration(sim.now()), format_duration(model->warmup()));
@@ -601,14 +610,15 @@ int main(int argc, char** argv) {
   std::string file, until, output, json;
   std::vector<std::string> sets;
   std::optional<std::uint64_t> seed;
-  bool quiet = false;
+  bool quiet = false, strict = false;
   run->add_option("FILE", file, "scenario file (YAML)")->required();
   run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
   run->add_option("--seed", seed, "random seed (overrides the scenario's)");
   run->add_option("--until", until, "stop at this simulated time (e.g. \"8 h\")");
   run->add_option("--output,-o", output, "write results to this HDF5 file");
   run->add_option("--json", json, "write the KPI table to this JSON file");
-  run->add_flag("--quiet,-q", quiet, "print nothing but errors");
+  run->add_flag("--quiet,-q", quiet, "print nothing but errors and warnings");
+  run->add_flag("--strict", strict, "treat warnings as errors (exit 1)");
   int serve_port = 0;
   double pace = 0;
   run->add_option("--serve", serve_port, "let plantwin-viewer watch the run on 127.0.0.1:PORT")
@@ -659,7 +669,7 @@ int main(int argc, char** argv) {
     }
     return cmd_experiment(file, sets, seed, replications, true, output, "", quiet);
   }
-  if (*run) return cmd_run(file, sets, seed, until, output, json, quiet, serve_port, pace);
+  if (*run) return cmd_run(file, sets, seed, until, output, json, quiet, serve_port, pace, strict);
   if (*sweep) return cmd_experiment(file, sets, seed, replications, false, output, csv, quiet);
   if (*validate) return cmd_validate(files, sets);
   if (*info) return cmd_info(result);

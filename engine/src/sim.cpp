@@ -196,6 +196,15 @@ void Sim::set(const std::string& name, double v) {
   settle();
 }
 
+void Sim::warn(const Component& c, std::string message) {
+  for (auto& w : state_.trace.warnings)
+    if (w.source == c.name() && w.message == message) {
+      ++w.count;
+      return;
+    }
+  state_.trace.warnings.push_back(RunWarning{state_.time, c.name(), std::move(message), 1});
+}
+
 void Sim::apply_input(const std::string& name, double value, const std::string& origin) {
   set(name, value);
   state_.trace.inputs.push_back(AppliedInput{state_.time, name, value, origin});

@@ -53,6 +53,7 @@ struct MachineState : ClonableState<MachineState> {
   double wear_rate = 0;  // per second of full load, drawn each life
   Rng wear, service_rng;
   int crew = -1, sensor_signal = -1;
+  int checks_without_reading = 0;
   std::vector<std::pair<double, double>> trend;  // (time, wear estimate) for predictive policy
 };
 
@@ -524,7 +525,16 @@ class Machine final : public Component {
   void check_condition(Sim& sim, MachineState& s) const {
     if (s.down || s.service_pending || s.sensor_signal < 0) return;
     const double v = sim.signal(s.sensor_signal);
-    if (std::isnan(v)) return;  // a dropped reading
+    if (std::isnan(v)) {  // a dropped reading, or none yet
+      if (++s.checks_without_reading == 10)
+        sim.warn(*this,
+                 fmt::format("maintenance sensor {} gave no reading at 10 checks in a row: "
+                             "the {} policy cannot act (check its period and dropout)",
+                             p_.sensor,
+                             p_.policy == Params::Policy::kCondition ? "condition" : "predictive"));
+      return;
+    }
+    s.checks_without_reading = 0;
     if (p_.policy == Params::Policy::kCondition) {
       if (v >= p_.threshold) request_service(sim, s, "condition");
       return;

@@ -246,3 +246,36 @@ flow: ["src -> out"]
 )Y")
             .find("trace needs file=") != std::string::npos);
 }
+
+TEST_CASE("a maintenance policy whose sensor never reads raises a warning, once") {
+  auto m = compile_text(R"Y(horizon: 3 d
+components:
+  src: {type: source, interarrival: 1 min}
+  press: {type: machine, process_time: 50 s, wear: {rate: 0.02 /h, ttr: 1 h},
+          maintenance: {policy: condition, sensor: vib, threshold: 5 mm/s, duration: 1 h}}
+  vib: {type: sensor, signal: press.vibration, period: 10 min, dropout: 1}
+  out: {type: sink}
+flow: ["src -> press -> out"]
+)Y");
+  Sim sim(m);
+  sim.run();
+  const auto& w = sim.state().trace.warnings;
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].source == "press");
+  CHECK(w[0].message ==
+        "maintenance sensor vib gave no reading at 10 checks in a row: the condition policy "
+        "cannot act (check its period and dropout)");
+  CHECK(w[0].time == doctest::Approx(100 * 60.0));  // the 10th check, every 10 min
+  // A healthy sensor gives no warning.
+  Sim ok(compile_text(R"Y(horizon: 3 d
+components:
+  src: {type: source, interarrival: 1 min}
+  press: {type: machine, process_time: 50 s, wear: {rate: 0.02 /h, ttr: 1 h},
+          maintenance: {policy: condition, sensor: vib, threshold: 5 mm/s, duration: 1 h}}
+  vib: {type: sensor, signal: press.vibration, period: 10 min}
+  out: {type: sink}
+flow: ["src -> press -> out"]
+)Y"));
+  ok.run();
+  CHECK(ok.state().trace.warnings.empty());
+}

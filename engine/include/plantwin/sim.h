@@ -154,6 +154,10 @@ class Sim {
     if (model_->record().events)
       state_.trace.events.push_back(LoggedEvent{state_.time, c.id(), kind, std::move(detail)});
   }
+  /// Records a warning from component `c` (kept once per source and message, with a count):
+  /// front ends print it, result files keep it, Python raises it as a warning, and --strict
+  /// makes it an error.
+  void warn(const Component& c, std::string message);
   /// Whether the plant is on shift now (always true without a shift calendar).
   bool on_shift() const { return state_.on_shift; }
   /// Start of the statistics period (end of warm-up, or 0).

@@ -50,11 +50,22 @@ struct AppliedInput {
   std::string origin;
 };
 
+/// Something a run noticed that may make its results mean less than they seem (a maintenance
+/// policy whose sensor never gave a reading ...). The same warning from the same source is
+/// kept once, with a count and the time it was first seen.
+struct RunWarning {
+  double time = 0;
+  std::string source;  ///< the component's name
+  std::string message;
+  std::uint64_t count = 1;
+};
+
 struct Trace {
   std::vector<double> times;
   std::vector<std::vector<double>> values;  ///< values[k][i]: signal k at times[i].
   std::vector<LoggedEvent> events;
   std::vector<AppliedInput> inputs;  ///< In the order they were applied.
+  std::vector<RunWarning> warnings;  ///< In the order first seen.
 };
 
 /// Every component's state, deep-copied when the State is copied (forks, replications), so
