@@ -207,13 +207,14 @@ Scenario load_experiment_file(const std::string& path) {
 
 Bottleneck find_bottleneck(const Model& model, const std::vector<KpiRow>& kpis) {
   std::map<std::string, double> active;
+  std::map<int, std::vector<std::string>> active_kpis;  // asked once per component
   for (const auto& k : kpis) {
-    if (k.component == "line") continue;
     const int id = model.find_component(k.component);
     if (id < 0) continue;
-    const std::string& type = model.component(id).type();
-    if (type != "machine" && type != "assembly") continue;
-    if (k.name == "working" || k.name == "down")
+    auto it = active_kpis.find(id);
+    if (it == active_kpis.end())
+      it = active_kpis.emplace(id, model.component(id).active_kpis()).first;
+    if (std::find(it->second.begin(), it->second.end(), k.name) != it->second.end())
       active[k.component] += std::isnan(k.value) ? 0 : k.value;
   }
   Bottleneck b;

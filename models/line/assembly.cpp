@@ -68,6 +68,7 @@ class Assembly final : public Component {
     if (index == 1) return static_cast<double>(s.completed_total);
     return s.busy ? kWorking : s.holding ? kBlocked : kStarved;
   }
+  std::vector<std::string> active_kpis() const override { return {"working"}; }
   void reset_statistics(Sim& sim) const override {
     auto& s = sim.state_of<AssemblyState>(*this);
     s.clock.reset(sim.now());

@@ -273,6 +273,8 @@ class Machine final : public Component {
     if (s.enabled && !s.down && s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
   }
 
+  std::vector<std::string> active_kpis() const override { return {"working", "down"}; }
+
   void reset_statistics(Sim& sim) const override {
     auto& s = sim.state_of<MachineState>(*this);
     s.clock.reset(sim.now());

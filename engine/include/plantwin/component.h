@@ -132,6 +132,10 @@ class Component {
   virtual void set_actuator(Sim&, int /*index*/, double /*value*/) const {}
   /// Restarts statistics at the current time (end of warm-up).
   virtual void reset_statistics(Sim&) const {}
+  /// Names of this component's KPI rows whose sum is the share of time it is active (working,
+  /// or down and under repair), for bottleneck analysis by the active-period method. Empty for
+  /// components that cannot be a bottleneck.
+  virtual std::vector<std::string> active_kpis() const { return {}; }
   /// Appends this component's KPIs over the statistics period so far.
   virtual void report(const Sim&, std::vector<KpiRow>&) const {}
 
