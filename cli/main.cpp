@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -224,7 +225,9 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
       if (server) publish(*server, sim, snapshot, false);
       if (pace > 0) {
         const double ahead = sim.now() / pace - elapsed();
-        if (ahead > 0) std::this_thread::sleep_for(std::chrono::duration<double>(ahead));
+        // In slices, so that Ctrl-C ends a slow-paced run at once.
+        for (double left = ahead; left > 0 && !g_stop.load(); left = sim.now() / pace - elapsed())
+          std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.05)));
       }
       if (tty && elapsed() > 1.0) {
         const int width = 40;
@@ -256,6 +259,8 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     for (int i = 0; i < 20 && !g_stop.load(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     server->stop();
+    if (const std::string what = server->incidents(); !what.empty() && !quiet)
+      fmt::print(stderr, "live server: {}\n", what);
   }
   int rc = complete ? kExitOk : kExitRunFailure;
   if (!quiet) {
