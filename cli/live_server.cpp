@@ -1,12 +1,15 @@
 #include "live_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -15,8 +18,9 @@
 
 namespace plantwin::cli {
 
-LiveServer::LiveServer(int port, std::string hello) : hello_(std::move(hello)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+LiveServer::LiveServer(int port, std::string hello, LiveServerLimits limits)
+    : hello_(std::move(hello)), limits_(limits) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0)
     throw std::runtime_error(
         fmt::format("--serve: cannot open a socket: {}", std::strerror(errno)));
@@ -27,7 +31,7 @@ LiveServer::LiveServer(int port, std::string hello) : hello_(std::move(hello)) {
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 8) != 0) {
+      ::listen(listen_fd_, 64) != 0 || ::pipe2(wake_, O_NONBLOCK | O_CLOEXEC) != 0) {
     const std::string why = std::strerror(errno);
     ::close(listen_fd_);
     throw std::runtime_error(
@@ -53,76 +57,154 @@ void LiveServer::publish(const LiveSnapshot& s) {
 
 void LiveServer::stop() {
   if (stop_.exchange(true)) return;
+  if (wake_[1] >= 0) (void)!::write(wake_[1], "x", 1);
   if (thread_.joinable()) thread_.join();
-  if (listen_fd_ >= 0) ::close(listen_fd_);
+  for (int fd : {listen_fd_, wake_[0], wake_[1]})
+    if (fd >= 0) ::close(fd);
+}
+
+std::string LiveServer::incidents() const {
+  std::vector<std::string> parts;
+  if (const auto n = dropped_slow_.load())
+    parts.push_back(fmt::format("dropped {} client(s) that did not read their replies", n));
+  if (const auto n = dropped_long_line_.load())
+    parts.push_back(
+        fmt::format("dropped {} client(s) sending lines over {} bytes", n, limits_.max_line_bytes));
+  if (const auto n = evicted_idle_.load())
+    parts.push_back(fmt::format("closed {} silent client(s) to make room", n));
+  if (const auto n = refused_.load())
+    parts.push_back(
+        fmt::format("refused {} connection(s) over the limit of {} viewers or of file descriptors",
+                    n, limits_.max_clients));
+  return fmt::format("{}", fmt::join(parts, "; "));
 }
 
 namespace {
-bool send_all(int fd, const std::string& data) {
-  std::size_t sent = 0;
-  while (sent < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<std::size_t>(n);
-  }
-  return true;
-}
+
+using Clock = std::chrono::steady_clock;
+
 std::string number(double v) {
   return std::isfinite(v) ? fmt::format("{:.17g}", v) : "nan";
 }
+
+double seconds_since(Clock::time_point t, Clock::time_point now) {
+  return std::chrono::duration<double>(now - t).count();
+}
+
+struct Client {
+  int fd = -1;
+  std::string in;   // bytes received after the last complete line
+  std::string out;  // queued for sending, from out_pos on
+  std::size_t out_pos = 0;
+  std::size_t events_sent = 0;
+  Clock::time_point last_request, last_progress;
+  std::size_t pending() const { return out.size() - out_pos; }
+};
+
+// Sends what the socket takes now; false when the peer is gone.
+bool flush(Client& c, Clock::time_point now) {
+  while (c.pending() > 0) {
+    const ssize_t n =
+        ::send(c.fd, c.out.data() + c.out_pos, c.pending(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      c.out_pos += static_cast<std::size_t>(n);
+      c.last_progress = now;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+  c.out.clear();
+  c.out_pos = 0;
+  return true;
+}
+
 }  // namespace
 
 void LiveServer::serve() {
-  struct Client {
-    int fd;
-    std::string buffer;
-    std::size_t events_sent = 0;
-  };
   std::vector<Client> clients;
+  Clock::time_point accept_paused_until{};
+  std::vector<pollfd> fds;
+  // Held back so that, out of descriptors, a waiting connection can still be accepted and
+  // answered (or make an idle client give way) instead of waiting in the queue unseen.
+  int reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   while (!stop_.load()) {
-    std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
-    for (const auto& c : clients) fds.push_back({c.fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
-    const std::size_t polled = clients.size();  // a client accepted below was not polled
-    if (fds[0].revents & POLLIN) {
-      const int fd = ::accept(listen_fd_, nullptr, nullptr);
-      if (fd >= 0) {
-        if (send_all(fd, hello_))
-          clients.push_back({fd, "", 0});
-        else
-          ::close(fd);
-      }
+    // Another thread may have taken the descriptor the reserve gave up: take one back.
+    if (reserve_fd < 0) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    auto now = Clock::now();
+    const bool listening = now >= accept_paused_until;
+    fds.assign({{wake_[0], POLLIN, 0}, {listening ? listen_fd_ : -1, POLLIN, 0}});
+    for (const auto& c : clients)
+      fds.push_back({c.fd, static_cast<short>(POLLIN | (c.pending() > 0 ? POLLOUT : 0)), 0});
+    if (::poll(fds.data(), fds.size(), 100) < 0) {
+      if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
     }
-    for (std::size_t i = 0; i < polled; ++i) {
-      if (!(fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    if (stop_.load()) break;
+    now = Clock::now();
+
+    for (std::size_t i = 0; i < clients.size(); ++i) {
       Client& c = clients[i];
-      char buf[256];
-      const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
-      bool alive = n > 0;
-      if (alive) c.buffer.append(buf, static_cast<std::size_t>(n));
-      std::size_t nl;
-      while (alive && (nl = c.buffer.find('\n')) != std::string::npos) {
-        const std::string line = c.buffer.substr(0, nl);
-        c.buffer.erase(0, nl + 1);
-        if (line != "poll") continue;
-        std::string out;
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          out = fmt::format("time {}\nstatus {}\nvalues", number(snapshot_.time),
-                            snapshot_.complete ? "complete" : "running");
-          for (double v : snapshot_.values) {
-            out += ' ';
-            out += number(v);
+      const short ev = fds[i + 2].revents;
+      bool alive = !(ev & POLLNVAL);
+      if (alive && (ev & (POLLIN | POLLHUP | POLLERR))) {
+        // Read what is there, but at most a few chunks per round so that others get a turn.
+        for (int round = 0; round < 16 && alive; ++round) {
+          char buf[4096];
+          const ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) {
+            alive = false;
+            break;
           }
-          out += "\n";
-          for (; c.events_sent < snapshot_.events.size(); ++c.events_sent) {
-            out += "event ";
-            out += snapshot_.events[c.events_sent];
-            out += '\n';
+          std::size_t start = 0;
+          for (std::size_t k = 0; k < static_cast<std::size_t>(n); ++k) {
+            if (buf[k] != '\n') continue;
+            c.in.append(buf + start, k - start);
+            start = k + 1;
+            const bool poll_request = c.in == "poll" || c.in == "poll\r";
+            c.in.clear();
+            c.last_request = now;
+            if (!poll_request) continue;
+            if (c.pending() > limits_.max_pending_bytes) {
+              ++dropped_slow_;
+              alive = false;
+              break;
+            }
+            std::lock_guard<std::mutex> lock(mutex_);
+            c.out += fmt::format("time {}\nstatus {}\nvalues", number(snapshot_.time),
+                                 snapshot_.complete ? "complete" : "running");
+            for (double v : snapshot_.values) {
+              c.out += ' ';
+              c.out += number(v);
+            }
+            c.out += '\n';
+            const std::size_t last =
+                std::min(snapshot_.events.size(), c.events_sent + limits_.max_events_per_reply);
+            for (; c.events_sent < last; ++c.events_sent) {
+              c.out += "event ";
+              c.out += snapshot_.events[c.events_sent];
+              c.out += '\n';
+            }
+            c.out += "end\n";
+          }
+          if (!alive) break;
+          // Only the new bytes are scanned: a line without a newline costs nothing twice.
+          c.in.append(buf + start, static_cast<std::size_t>(n) - start);
+          if (c.in.size() > limits_.max_line_bytes) {
+            ++dropped_long_line_;
+            alive = false;
           }
         }
-        out += "end\n";
-        alive = send_all(c.fd, out);
+      }
+      if (alive && c.pending() > 0) {
+        alive = flush(c, now);
+        if (alive && c.pending() > 0 &&
+            seconds_since(c.last_progress, now) > limits_.stall_timeout_s) {
+          ++dropped_slow_;
+          alive = false;
+        }
       }
       if (!alive) {
         ::close(c.fd);
@@ -130,7 +212,63 @@ void LiveServer::serve() {
       }
     }
     std::erase_if(clients, [](const Client& c) { return c.fd < 0; });
+
+    auto evict_idle = [&] {
+      auto idle = std::min_element(
+          clients.begin(), clients.end(),
+          [](const Client& a, const Client& b) { return a.last_request < b.last_request; });
+      if (idle == clients.end() || seconds_since(idle->last_request, now) <= limits_.idle_evict_s)
+        return false;
+      ::close(idle->fd);
+      clients.erase(idle);
+      ++evicted_idle_;
+      return true;
+    };
+    if (listening && (fds[1].revents & POLLIN)) {
+      // Accept what is waiting, a bounded number per round.
+      for (int k = 0; k < 64; ++k) {
+        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        bool squeezed = false;  // accepted on the reserve descriptor: there is no room
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE) && reserve_fd >= 0) {
+          ::close(reserve_fd);
+          reserve_fd = -1;
+          fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          squeezed = fd >= 0;
+        }
+        if (fd < 0) {
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            // The connection stays queued and poll() would report it at once, forever: free a
+            // descriptor from a silent client, or look again later instead of spinning.
+            if (!evict_idle()) accept_paused_until = now + std::chrono::milliseconds(250);
+          }
+          break;
+        }
+        if (squeezed || clients.size() >= limits_.max_clients) {
+          // Full: a client that has not asked for anything lately makes room, else refuse.
+          if (!evict_idle()) {
+            const std::string msg =
+                fmt::format("error the simulation has no room for another viewer (at most {})\n",
+                            limits_.max_clients);
+            (void)!::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            ::close(fd);
+            ++refused_;
+            fd = -1;
+          }
+        }
+        if (reserve_fd < 0) reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        Client c;
+        c.fd = fd;
+        c.out = hello_;
+        c.last_request = c.last_progress = now;
+        if (flush(c, now))
+          clients.push_back(std::move(c));
+        else
+          ::close(fd);
+      }
+    }
   }
+  if (reserve_fd >= 0) ::close(reserve_fd);
   for (const auto& c : clients) ::close(c.fd);
 }
 

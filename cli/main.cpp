@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -296,6 +297,8 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     for (int i = 0; i < 20 && !g_stop.load(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     server->stop();
+    if (const std::string what = server->incidents(); !what.empty() && !quiet)
+      fmt::print(stderr, "live server: {}\n", what);
   }
   int rc = complete ? kExitOk : kExitRunFailure;
   // Warnings go to stderr even with --quiet: they say the results may mean less than they seem.

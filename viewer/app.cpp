@@ -17,6 +17,8 @@ ImU32 rgb(Rgb c, int alpha = 255) {
 
 std::string fmt_time(double s) {
   if (!std::isfinite(s)) return "-";
+  // Beyond a million years days and hours mean nothing (and would overflow the integer).
+  if (std::abs(s) >= 3.15e13) return fmt::format("{:.6g} s", s);
   const long long t = static_cast<long long>(std::floor(s));
   return fmt::format("{}d {:02}:{:02}:{:02}", t / 86400, (t / 3600) % 24, (t / 60) % 60, t % 60);
 }
@@ -39,6 +41,18 @@ Rgb state_colour(double state) {
   }
 }
 
+/// ImGui's float widgets assert on ranges beyond FLT_MAX / 2: times that far are clamped there.
+float widget_float(double v) {
+  constexpr double kLimit = 1e37;
+  return static_cast<float>(std::isnan(v) ? 0.0 : std::clamp(v, -kLimit, kLimit));
+}
+
+/// Where `t` lies between t0 and t1 as a fraction, without overflow for any finite times.
+double fraction(double t, double t0, double t1) {
+  const double span = t1 * 0.5 - t0 * 0.5;
+  return span > 0 ? std::clamp((t * 0.5 - t0 * 0.5) / span, 0.0, 1.0) : 0.0;
+}
+
 const char* state_name(double state) {
   if (std::isnan(state)) return "?";
   static const char* names[] = {"working", "starved", "blocked", "down", "off"};
@@ -54,7 +68,7 @@ App::App(std::unique_ptr<DataSource> data) : data_(std::move(data)) {
   time_ = data_->t0;
   view_t0_ = data_->t0;
   view_t1_ = data_->t1 > data_->t0 ? data_->t1 : data_->t0 + 1;
-  event_to_ = static_cast<float>(data_->t1);
+  event_to_ = widget_float(data_->t1);
   // Start with the plant's buffer levels plotted: what engineers look at first.
   for (const auto& s : data_->series)
     if (plotted_.size() < 3 && s.name.size() > 6 && s.name.substr(s.name.size() - 6) == ".level")
@@ -83,7 +97,7 @@ void App::frame(float dt, float width, float height) {
   if (data_->refresh()) {  // a live source received data (perhaps its last: status ended)
     if (follow_live_) time_ = data_->t1;
     view_t1_ = std::max(view_t1_, data_->t1);
-    event_to_ = static_cast<float>(data_->t1);
+    event_to_ = widget_float(data_->t1);
   }
   if (playing_) {
     time_ += speed_ * dt;
@@ -109,6 +123,14 @@ void App::plant_window() {
               status == "lost"    ? "simulation disappeared: showing the data received"
               : status == "ended" ? "simulation ended"
                                   : status.c_str());
+  if (!data_->status_detail.empty() || data_->rejected_lines > 0) {
+    ImGui::TextDisabled(
+        "%s%s%s", data_->status_detail.c_str(),
+        !data_->status_detail.empty() && data_->rejected_lines > 0 ? "; " : "",
+        data_->rejected_lines > 0
+            ? fmt::format("{} malformed lines skipped", data_->rejected_lines).c_str()
+            : "");
+  }
   // Legend.
   const Rgb legend[] = {kWorking, kStarved, kBlocked, kDown, kOff};
   const char* names[] = {"working", "starved", "blocked", "down", "off"};
@@ -246,12 +268,12 @@ void App::timeline_window() {
     ImGui::SameLine();
     ImGui::Checkbox("follow", &follow_live_);
   }
-  float t = static_cast<float>(time_);
+  // The slider moves a fraction of the run, so that any finite times fit a float widget.
+  const double t0 = data_->t0, t1 = std::max(data_->t1, data_->t0);
+  float f = static_cast<float>(fraction(time_, t0, t1));
   ImGui::SetNextItemWidth(-1);
-  if (ImGui::SliderFloat("##time", &t, static_cast<float>(data_->t0),
-                         static_cast<float>(std::max(data_->t1, data_->t0 + 1)),
-                         fmt_time(time_).c_str())) {
-    time_ = t;
+  if (ImGui::SliderFloat("##time", &f, 0.0f, 1.0f, fmt_time(time_).c_str()) && t1 > t0) {
+    time_ = 2 * (t0 * 0.5 + static_cast<double>(f) * (t1 * 0.5 - t0 * 0.5));
     follow_live_ = false;
   }
   ImGui::End();
@@ -280,7 +302,7 @@ void App::plot(const Series& s, float height) {
       view_t0_ += shift;
       view_t1_ += shift;
     }
-    if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
+    if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) || !std::isfinite(view_t1_ - view_t0_)) {
       view_t0_ = data_->t0;
       view_t1_ = std::max(data_->t1, data_->t0 + 1);
     }
@@ -334,7 +356,7 @@ void App::plot(const Series& s, float height) {
   if (line.size() >= 2)
     dl->AddPolyline(line.data(), static_cast<int>(line.size()), IM_COL32(120, 200, 255, 255), 0,
                     1.5f);
-  const float now_x = px(time_);
+  const float now_x = std::clamp(px(time_), a.x - 2, b.x + 2);
   dl->AddLine(ImVec2(now_x, a.y), ImVec2(now_x, b.y), IM_COL32(255, 120, 80, 200), 1);
   dl->AddText(
       ImVec2(a.x + 4, a.y + 2), IM_COL32(220, 220, 220, 255),
@@ -456,8 +478,8 @@ void App::events_window() {
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
   ImGui::DragFloatRange2(
-      "##range", &event_from_, &event_to_, static_cast<float>((data_->t1 - data_->t0) / 500 + 1e-3),
-      static_cast<float>(data_->t0), static_cast<float>(data_->t1), "from %.0f s", "to %.0f s");
+      "##range", &event_from_, &event_to_, widget_float(data_->t1 / 500 - data_->t0 / 500 + 1e-3),
+      widget_float(data_->t0), widget_float(data_->t1), "from %.0f s", "to %.0f s");
   if (ImGui::BeginTable("events", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("time");

@@ -46,6 +46,10 @@ class DataSource {
   int replications = 0;  ///< Replications of the selected case (experiment files).
   int selected_replication = -1;
 
+  /// Lines a live source rejected as malformed (and skipped), and why it was lost, if it was.
+  std::size_t rejected_lines = 0;
+  std::string status_detail;
+
   std::string title;
   std::vector<ComponentInfo> components;
   std::vector<std::pair<int, int>> links;  // component indices

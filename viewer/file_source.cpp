@@ -43,7 +43,8 @@ class FileSource final : public DataSource {
     ResultContents r = read_result_file(path);
     for (const auto& [k, v] : r.meta) {
       if (k == "scenario_name") title = v;
-      if (k == "end_time_s") t1 = std::max(t1, std::strtod(v.c_str(), nullptr));
+      if (k == "end_time_s" && std::isfinite(std::strtod(v.c_str(), nullptr)))
+        t1 = std::max(t1, std::strtod(v.c_str(), nullptr));
     }
     if (title.empty())
       for (const auto& [k, v] : r.meta)

@@ -16,7 +16,9 @@ results either way.
 
 from __future__ import annotations
 
+import difflib
 import json
+import numbers
 import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
@@ -68,6 +70,12 @@ class Simulation:
     """One simulation run of a scenario: step it, read its signals and KPIs, change it, fork it.
 
     Create it with :func:`load`. Times are in seconds of simulated time.
+
+    A Simulation may be shared between threads. Its calls take turns: a call made while another
+    thread's call is in progress waits for it (``kpis()`` during another thread's ``run()``
+    returns the KPIs at the end of that run), and the waiting thread does not hold the GIL. A
+    controller callback must not call methods of the simulation it controls: that raises
+    RuntimeError (it would otherwise wait for itself).
     """
 
     def __init__(self, core: "_core.Simulation"):
@@ -187,6 +195,19 @@ def _run_case_replication(text: str, label: str, base_dir: str, overrides: list[
     return core.run_one(text, label, base_dir, overrides, seed, replication)
 
 
+def _replications(value: Any, name: str) -> int:
+    """A count of replications: a whole number >= 1, else ValueError naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a whole number of replications >= 1, got {value!r}")
+    return int(value)
+
+
+def _confidence(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise ValueError(f"confidence must lie between 0 and 1 (e.g. 0.95), got {value!r}")
+    return float(value)
+
+
 def _run(src: _Source, base: list[str], seed, cases: list[tuple[str, list[str]]], replications: int,
          confidence: float, client):
     """(name, summary rows, paired-difference rows, bottlenecks) per case."""
@@ -231,7 +252,11 @@ def _run(src: _Source, base: list[str], seed, cases: list[tuple[str, list[str]]]
 def replicate(scenario: Any, n: int, overrides: Optional[Mapping[str, Any]] = None,
               seed: Optional[int] = None, confidence: float = 0.95, client=None) -> pd.DataFrame:
     """Runs ``n`` independent replications; one row per KPI with its mean and t-interval
-    half-width (columns component, name, mean, half_width, n, unit)."""
+    half-width (columns component, name, mean, half_width, n, unit).
+
+    Raises ValueError when ``n`` is not a whole number >= 1."""
+    n = _replications(n, "n")
+    confidence = _confidence(confidence)
     src = _Source(scenario)
     [(_, summary, _, _)] = _run(src, _overrides(overrides), seed, [("base", [])], n, confidence, client)
     return pd.DataFrame(summary, columns=_KPI_COLUMNS)
@@ -241,7 +266,15 @@ def sweep(scenario: Any, grid: Mapping[str, Iterable[Any]], replications: int = 
           overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
           kpis: Optional[Sequence[str]] = None, confidence: float = 0.95, client=None) -> pd.DataFrame:
     """Runs every combination of ``grid`` (key path -> values); one row per case with the swept
-    values, then ``<kpi>`` and ``<kpi>_hw`` columns (default: the line KPIs)."""
+    values, then ``<kpi>`` and ``<kpi>_hw`` columns (default: the line KPIs).
+
+    ``kpis`` names KPIs as ``component.name`` (``"line.throughput"``). A name the runs do not
+    report raises ValueError with the closest known names, after the runs (the KPIs a model
+    reports are known once it has run past its warm-up)."""
+    replications = _replications(replications, "replications")
+    confidence = _confidence(confidence)
+    if isinstance(kpis, str):
+        kpis = [kpis]
     keys = list(grid)
     combos: list[list[Any]] = [[]]
     for k in keys:
@@ -250,6 +283,14 @@ def sweep(scenario: Any, grid: Mapping[str, Iterable[Any]], replications: int = 
               [f"{k}={_override_text(v)}" for k, v in zip(keys, c)]) for c in combos]
     src = _Source(scenario)
     results = _run(src, _overrides(overrides), seed, cases, replications, confidence, client)
+    if kpis is not None:
+        known = {f"{comp}.{name}" for _, summary, _, _ in results for comp, name, *_ in summary}
+        for k in kpis:
+            if k not in known:
+                close = difflib.get_close_matches(str(k), sorted(known), n=3)
+                hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
+                        else f"known: {', '.join(sorted(known))}")
+                raise ValueError(f"kpis: no KPI named {k!r} ({hint})")
     rows = []
     for combo, (_, summary, _, bottlenecks) in zip(combos, results):
         row = dict(zip(keys, combo))
@@ -272,6 +313,8 @@ def compare(scenario: Any, variants: Mapping[str, Mapping[str, Any]], replicatio
     """Compares variants (name -> overrides) with the base on common random numbers: one row
     per variant and KPI with the paired difference (variant - base), its half-width, the base
     mean and the relative difference in percent."""
+    replications = _replications(replications, "replications")
+    confidence = _confidence(confidence)
     cases = [("base", [])] + [(name, _overrides(o)) for name, o in variants.items()]
     src = _Source(scenario)
     results = _run(src, _overrides(overrides), seed, cases, replications, confidence, client)

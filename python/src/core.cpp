@@ -6,8 +6,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <cmath>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -39,11 +43,47 @@ py::tuple kpi_tuple(const KpiRow& k) {
   return py::make_tuple(k.component, k.name, k.value, k.half_width, k.unit);
 }
 
-/// One simulation: a compiled model and a running state.
+/// One call at a time per simulation. run() releases the GIL, so without this a second Python
+/// thread could read or change the state while the kernel is changing it.
+struct CallGuard {
+  std::mutex mutex;
+  std::atomic<std::thread::id> owner{};
+};
+
+/// Holds a simulation's CallGuard for one call. Another thread's call waits for it (without the
+/// GIL, which a running controller callback needs); a call from the thread that holds it (a
+/// controller callback calling back into its own simulation) would deadlock, so it raises.
+class CallLock {
+ public:
+  explicit CallLock(CallGuard& g) : g_(g) {
+    if (g.owner.load() == std::this_thread::get_id())
+      throw std::runtime_error(
+          "this Simulation is busy in a call on the same thread: a controller callback cannot "
+          "call methods of the simulation it controls (read the signals it is passed, and return "
+          "the actuator values)");
+    if (!g.mutex.try_lock()) {
+      py::gil_scoped_release release;
+      g.mutex.lock();
+    }
+    g.owner.store(std::this_thread::get_id());
+  }
+  ~CallLock() {
+    g_.owner.store(std::thread::id{});
+    g_.mutex.unlock();
+  }
+  CallLock(const CallLock&) = delete;
+  CallLock& operator=(const CallLock&) = delete;
+
+ private:
+  CallGuard& g_;
+};
+
+/// One simulation: a compiled model and a running state. Safe to share between threads: calls
+/// that touch the state take turns (see CallLock); the model is immutable.
 class Simulation {
  public:
   Simulation(std::shared_ptr<const Model> model, std::unique_ptr<Sim> sim)
-      : model_(std::move(model)), sim_(std::move(sim)) {}
+      : model_(std::move(model)), sim_(std::move(sim)), guard_(std::make_unique<CallGuard>()) {}
 
   static Simulation load(const std::string& text, const std::string& label,
                          const std::string& base_dir, const std::vector<std::string>& overrides,
@@ -53,6 +93,10 @@ class Simulation {
   }
 
   void run(std::optional<double> until) {
+    if (until && !std::isfinite(*until))
+      throw std::invalid_argument(fmt::format(
+          "until must be a finite time in seconds (or None for the horizon), got {}", *until));
+    CallLock lock(*guard_);
     const double t = until.value_or(model_->horizon());
     if (t < sim_->now())
       throw std::invalid_argument(
@@ -61,10 +105,16 @@ class Simulation {
     sim_->run_until(t);
   }
   void step(double dt) {
-    if (!(dt >= 0)) throw std::invalid_argument(fmt::format("dt must be >= 0, got {}", dt));
+    if (!(dt >= 0) || !std::isfinite(dt))
+      throw std::invalid_argument(
+          fmt::format("dt must be a finite time >= 0 in seconds, got {}", dt));
+    CallLock lock(*guard_);
     sim_->run_until(sim_->now() + dt);  // short: the GIL is kept, releasing it costs more
   }
-  double time() const { return sim_->now(); }
+  double time() const {
+    CallLock lock(*guard_);
+    return sim_->now();
+  }
 
   py::tuple signal(const std::string& name) const {
     const int idx = model_->find_signal(name);
@@ -79,6 +129,7 @@ class Simulation {
           name, idx < 0 ? " (no such signal)" : "",
           recorded.empty() ? "none" : fmt::format("{}", fmt::join(recorded, ", "))));
     }
+    CallLock lock(*guard_);
     const auto& tr = sim_->state().trace;
     const auto& v = tr.values[static_cast<std::size_t>(it - plan.begin())];
     // One copy each, straight from the recorder's buffers into numpy's.
@@ -102,15 +153,23 @@ class Simulation {
     for (const auto& s : model_->actuators()) out.push_back(s.name);
     return out;
   }
-  double value(const std::string& name) const { return sim_->value(name); }
-  void set(const std::string& name, double value) { sim_->set(name, value); }
+  double value(const std::string& name) const {
+    CallLock lock(*guard_);
+    return sim_->value(name);
+  }
+  void set(const std::string& name, double value) {
+    CallLock lock(*guard_);
+    sim_->set(name, value);
+  }
 
   py::list kpis() const {
+    CallLock lock(*guard_);
     py::list out;
     for (const auto& k : sim_->kpis()) out.append(kpi_tuple(k));
     return out;
   }
   py::tuple events() const {
+    CallLock lock(*guard_);
     const auto& ev = sim_->state().trace.events;
     py::array_t<double> t(static_cast<py::ssize_t>(ev.size()));
     auto tm = t.mutable_unchecked<1>();
@@ -124,15 +183,28 @@ class Simulation {
     return py::make_tuple(t, comp, kind, detail);
   }
   Simulation fork() const {
+    CallLock lock(*guard_);
     return Simulation(model_, std::make_unique<Sim>(model_, State(sim_->state())));
   }
   void save(const std::string& path) const {
+    CallLock lock(*guard_);
     RunInfo info;
     info.status = sim_->finished() ? "complete" : "partial";
     info.started_at = iso_time_now();
     write_result_file(path, *sim_, info);
   }
   void add_controller(py::function fn, double period, std::vector<std::string> reads) {
+    if (!(period > 0) || !std::isfinite(period))
+      throw std::invalid_argument(
+          fmt::format("period must be a positive, finite time in seconds, got {}", period));
+    CallLock lock(*guard_);
+    // A period below the clock's resolution at the horizon would never advance a scan.
+    const double t_max = std::max(model_->horizon(), sim_->now());
+    if (t_max + period <= t_max)
+      throw std::invalid_argument(
+          fmt::format("period {} s is too short to advance simulated time at t = {} s (the clock's "
+                      "resolution there is {:.3g} s)",
+                      period, t_max, std::nextafter(t_max, HUGE_VAL) - t_max));
     for (const auto& r : reads)
       if (model_->find_signal(r) < 0) (void)sim_->value(r);  // throws with a hint
     sim_->add_controller(period, [fn, reads](Sim& sim) {
@@ -150,11 +222,15 @@ class Simulation {
   std::string name() const { return model_->name(); }
   double horizon() const { return model_->horizon(); }
   std::uint64_t seed() const { return model_->seed(); }
-  std::uint64_t events_executed() const { return sim_->state().events_executed; }
+  std::uint64_t events_executed() const {
+    CallLock lock(*guard_);
+    return sim_->state().events_executed;
+  }
 
  private:
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Sim> sim_;
+  std::unique_ptr<CallGuard> guard_;  // behind a pointer: a Simulation moves into Python
 };
 
 py::list summary_list(const std::vector<KpiSummary>& s) {
@@ -177,6 +253,12 @@ py::list run_cases(const std::string& text, const std::string& label, const std:
                    const std::vector<std::string>& overrides, std::optional<std::uint64_t> seed,
                    const std::vector<std::pair<std::string, std::vector<std::string>>>& cases,
                    int replications, double confidence) {
+  if (replications < 1)
+    throw std::invalid_argument(
+        fmt::format("replications must be a whole number >= 1, got {}", replications));
+  if (!(confidence > 0 && confidence < 1))
+    throw std::invalid_argument(
+        fmt::format("confidence must lie between 0 and 1 (e.g. 0.95), got {}", confidence));
   Scenario s = make_scenario(text, label, base_dir, overrides, seed);
   ExperimentSpec spec;
   spec.replications = replications;

@@ -112,6 +112,23 @@ check(r.returncode == 2 and "missing.h5" in r.stderr, f"a missing file is bad in
 r = subprocess.run([viewer, str(h5), "--time", "soon", "--screenshot", str(work / "x.png")], capture_output=True, text=True)
 check(r.returncode == 2 and "--time: expected a duration" in r.stderr, f"--time is checked: {r.stderr.strip()}")
 
+# A horizon far beyond what a float holds (the time axis's widgets are float): no abort, no hang,
+# whether it is shown still, at a time near its end, or played.
+import h5py  # noqa: E402 - only this check needs it
+huge = work / "huge_horizon.h5"
+subprocess.run([plantwin, "run", str(src / "scenarios/two_station.yaml"), "--until", "1h", "--quiet",
+                "--output", str(huge)], check=True)
+with h5py.File(huge, "r+") as f:
+    f["meta"].attrs["end_time_s"] = f["meta"].attrs["horizon_s"] = 1.7e308
+    for name in f["signals"]:
+        t = f["signals"][name]["time"]
+        t[...] = t[...] / 3600.0 * 1.7e308
+for extra in (["--screenshot", str(work / "huge.png")], ["--time", "1e300 s", "--screenshot", str(work / "huge.png")],
+              ["--play", "--benchmark-frames", "20"]):
+    r = subprocess.run([viewer, str(huge)] + extra, capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0, f"a horizon of 1.7e308 s is shown ({' '.join(extra[:2])}): rc={r.returncode} {r.stderr.strip()[-200:]}")
+
+
 def serve(pace):
     """Starts plantwin run --serve on a free loopback port; returns the process and the port."""
     with socket.socket() as sock:
