@@ -30,8 +30,8 @@ Sim::Sim(std::shared_ptr<const Model> model, std::uint64_t replication)
   batch_length_ = (model_->horizon() - model_->warmup()) / model_->batches();
 }
 
-Sim::Sim(std::shared_ptr<const Model> model, State state)
-    : model_(std::move(model)), state_(std::move(state)) {
+Sim::Sim(std::shared_ptr<const Model> model, State state, ControlPlan control)
+    : model_(std::move(model)), state_(std::move(state)), control_(std::move(control)) {
   batch_length_ = (model_->horizon() - model_->warmup()) / model_->batches();
 }
 
@@ -68,7 +68,7 @@ double Sim::next_kernel_time() const {
   if (model_->record().period > 0 && !model_->record().signals.empty() &&
       state_.next_sample <= model_->horizon())
     t = std::min(t, state_.next_sample);
-  for (const auto& c : controllers_) t = std::min(t, c.next);
+  for (const auto& c : control_.tasks()) t = std::min(t, c.next);
   return std::min(t, state_.next_shift_change);
 }
 
@@ -111,10 +111,11 @@ void Sim::kernel_step() {
       ++state_.next_batch;
     }
   }
-  for (std::size_t i = 0; i < controllers_.size(); ++i) {
-    if (t < controllers_[i].next) continue;
-    controllers_[i].next = t + controllers_[i].period;
-    controllers_[i].fn(*this);
+  auto& tasks = control_.tasks();
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (t < tasks[i].next) continue;
+    tasks[i].next = t + tasks[i].period;
+    tasks[i].fn(*this);
     settle();
   }
   const RecordPlan& rec = model_->record();
@@ -229,7 +230,7 @@ void Sim::add_controller(double period, Controller fn) {
   if (!(period > 0) || !std::isfinite(period))
     throw std::invalid_argument(
         fmt::format("a controller needs a positive scan period, got {}", period));
-  controllers_.push_back(ScanTask{period, state_.time, std::move(fn)});
+  control_.add(period, state_.time, std::move(fn));
 }
 
 PartId Sim::create_part(int type) {

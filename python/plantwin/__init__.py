@@ -20,6 +20,7 @@ import difflib
 import json
 import numbers
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
@@ -29,8 +30,13 @@ import pandas as pd
 from . import _core
 from ._core import ScenarioError
 
+
+class PlantwinWarning(UserWarning):
+    """A run noticed something that may make its results mean less than they seem."""
+
 __version__ = _core.__version__
-__all__ = ["load", "Simulation", "replicate", "sweep", "compare", "ScenarioError", "__version__"]
+__all__ = ["load", "Simulation", "replicate", "sweep", "compare", "ScenarioError", "PlantwinWarning",
+           "__version__"]
 
 
 def _override_text(value: Any) -> str:
@@ -80,17 +86,37 @@ class Simulation:
 
     def __init__(self, core: "_core.Simulation"):
         self._core = core
+        self._warned = 0
 
     # -- running ----------------------------------------------------------------------------
     def run(self, until: Optional[float] = None) -> "Simulation":
-        """Runs to ``until`` seconds (default: the scenario's horizon). Releases the GIL."""
+        """Runs to ``until`` seconds (default: the scenario's horizon). Releases the GIL.
+
+        Runs on the same grid of time points as ``plantwin run`` (200 steps to the horizon), so
+        the results equal the command line's to the bit. Inputs queued with :meth:`push` take
+        effect at those time points. Warnings the run raised (a maintenance sensor that never
+        reads ...) are issued as :class:`PlantwinWarning`.
+        """
         self._core.run(until)
+        self._warn()
         return self
 
     def step(self, dt: float) -> "Simulation":
         """Advances by ``dt`` seconds of simulated time."""
         self._core.step(dt)
+        self._warn()
         return self
+
+    def _warn(self) -> None:
+        ws = self._core.warnings()
+        for t, source, message, _count in ws[self._warned:]:
+            warnings.warn(f"{source}: {message} (first at t = {t:g} s)", PlantwinWarning, stacklevel=3)
+        self._warned = len(ws)
+
+    def warnings(self) -> pd.DataFrame:
+        """What the run noticed that may make its results mean less than they seem: time (first
+        seen, s), source, message, count."""
+        return pd.DataFrame(self._core.warnings(), columns=["time", "source", "message", "count"])
 
     @property
     def time(self) -> float:
@@ -152,15 +178,30 @@ class Simulation:
         """
         self._core.set(name, float(value))
 
+    def push(self, name: str, value: float, time: Optional[float] = None, origin: str = "python") -> None:
+        """Queues an input from any thread, without waiting for a :meth:`run` in progress: it
+        takes effect at ``time`` (seconds), or at the run's next time point when ``time`` is None.
+        Every applied input is kept (:meth:`inputs`) and saved in result files (``/inputs``)."""
+        self._core.push(name, float(value), None if time is None else float(time), origin)
+
+    def inputs(self) -> pd.DataFrame:
+        """Every input applied so far (``set`` and ``push``): time, target, value, origin."""
+        return pd.DataFrame(self._core.inputs(), columns=["time", "target", "value", "origin"])
+
     def add_controller(self, fn: Callable[[float, dict], Optional[dict]], period: float,
                        reads: Sequence[str] = ()) -> None:
         """Runs ``fn(time, {signal: value})`` every ``period`` seconds; it returns
-        ``{actuator: value}`` commands (or None), applied at once. Forks start without it."""
+        ``{actuator: value}`` commands (or None), applied at once. A fork takes it along only with ``fork(controllers=True)``."""
         self._core.add_controller(fn, float(period), list(reads))
 
-    def fork(self) -> "Simulation":
-        """An independent copy of the current state: runs on from here without affecting this one."""
-        return Simulation(self._core.fork())
+    def fork(self, controllers: bool = False) -> "Simulation":
+        """An independent copy of the current state: runs on from here without affecting this one.
+
+        ``controllers=False`` (the default) forks the plant alone, a what-if without the control
+        logic; ``controllers=True`` takes a copy of every controller added with
+        :meth:`add_controller` along, each due at the same time as in this simulation.
+        """
+        return Simulation(self._core.fork(bool(controllers)))
 
     def save(self, path: str | os.PathLike) -> None:
         """Writes the run so far to an HDF5 result file (see docs/results.md)."""

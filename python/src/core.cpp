@@ -18,6 +18,7 @@
 #include "plantwin/experiment.h"
 #include "plantwin/models/register.h"
 #include "plantwin/results.h"
+#include "plantwin/runner.h"
 #include "plantwin/sim.h"
 
 namespace py = pybind11;
@@ -83,7 +84,10 @@ class CallLock {
 class Simulation {
  public:
   Simulation(std::shared_ptr<const Model> model, std::unique_ptr<Sim> sim)
-      : model_(std::move(model)), sim_(std::move(sim)), guard_(std::make_unique<CallGuard>()) {}
+      : model_(std::move(model)),
+        sim_(std::move(sim)),
+        runner_(std::make_unique<Runner>(*sim_)),
+        guard_(std::make_unique<CallGuard>()) {}
 
   static Simulation load(const std::string& text, const std::string& label,
                          const std::string& base_dir, const std::vector<std::string>& overrides,
@@ -102,14 +106,14 @@ class Simulation {
       throw std::invalid_argument(
           fmt::format("until={} lies before the current time {}", t, sim_->now()));
     py::gil_scoped_release release;
-    sim_->run_until(t);
+    runner_->run_until(t);  // the CLI's grid: the same results as plantwin run, to the bit
   }
   void step(double dt) {
     if (!(dt >= 0) || !std::isfinite(dt))
       throw std::invalid_argument(
           fmt::format("dt must be a finite time >= 0 in seconds, got {}", dt));
     CallLock lock(*guard_);
-    sim_->run_until(sim_->now() + dt);  // short: the GIL is kept, releasing it costs more
+    runner_->run_until(sim_->now() + dt);  // short: the GIL is kept, releasing it costs more
   }
   double time() const {
     CallLock lock(*guard_);
@@ -159,7 +163,26 @@ class Simulation {
   }
   void set(const std::string& name, double value) {
     CallLock lock(*guard_);
-    sim_->set(name, value);
+    sim_->apply_input(name, value, "python");
+  }
+  /// Queues an input from any thread, without waiting for a run in progress.
+  void push(const std::string& name, double value, std::optional<double> time,
+            const std::string& origin) {
+    runner_->push(Input{time.value_or(std::nan("")), name, value, origin});
+  }
+  py::list inputs() const {
+    CallLock lock(*guard_);
+    py::list out;
+    for (const auto& in : sim_->state().trace.inputs)
+      out.append(py::make_tuple(in.time, in.target, in.value, in.origin));
+    return out;
+  }
+  py::list warnings() const {
+    CallLock lock(*guard_);
+    py::list out;
+    for (const auto& w : sim_->state().trace.warnings)
+      out.append(py::make_tuple(w.time, w.source, w.message, w.count));
+    return out;
   }
 
   py::list kpis() const {
@@ -182,9 +205,11 @@ class Simulation {
     }
     return py::make_tuple(t, comp, kind, detail);
   }
-  Simulation fork() const {
+  Simulation fork(bool controllers) const {
     CallLock lock(*guard_);
-    return Simulation(model_, std::make_unique<Sim>(model_, State(sim_->state())));
+    return Simulation(model_,
+                      std::make_unique<Sim>(model_, State(sim_->state()),
+                                            controllers ? sim_->control_plan() : ControlPlan{}));
   }
   void save(const std::string& path) const {
     CallLock lock(*guard_);
@@ -230,6 +255,7 @@ class Simulation {
  private:
   std::shared_ptr<const Model> model_;
   std::unique_ptr<Sim> sim_;
+  std::unique_ptr<Runner> runner_;    // drives sim_; its input queue is safe from any thread
   std::unique_ptr<CallGuard> guard_;  // behind a pointer: a Simulation moves into Python
 };
 
@@ -347,9 +373,13 @@ PYBIND11_MODULE(_core, m) {
       .def("actuator_names", &Simulation::actuator_names)
       .def("value", &Simulation::value, py::arg("name"))
       .def("set", &Simulation::set, py::arg("name"), py::arg("value"))
+      .def("push", &Simulation::push, py::arg("name"), py::arg("value"), py::arg("time"),
+           py::arg("origin"))
+      .def("inputs", &Simulation::inputs)
+      .def("warnings", &Simulation::warnings)
       .def("kpis", &Simulation::kpis)
       .def("events", &Simulation::events)
-      .def("fork", &Simulation::fork)
+      .def("fork", &Simulation::fork, py::arg("controllers") = false)
       .def("save", &Simulation::save, py::arg("path"))
       .def("add_controller", &Simulation::add_controller, py::arg("fn"), py::arg("period"),
            py::arg("reads"))

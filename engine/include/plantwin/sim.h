@@ -26,12 +26,36 @@
 
 namespace plantwin {
 
+/// The control logic of a run: scan tasks, each with its period and next due time. It is part
+/// of the run, beside its State: a fork continues with a copy of it, or without it (a what-if
+/// of the plant alone).
+class ControlPlan {
+ public:
+  using Controller = std::function<void(Sim&)>;
+  struct ScanTask {
+    double period;
+    double next;
+    Controller fn;
+  };
+  /// Adds a task due first at `first`, then every `period` seconds.
+  void add(double period, double first, Controller fn) {
+    tasks_.push_back(ScanTask{period, first, std::move(fn)});
+  }
+  std::vector<ScanTask>& tasks() { return tasks_; }
+  const std::vector<ScanTask>& tasks() const { return tasks_; }
+  bool empty() const { return tasks_.empty(); }
+
+ private:
+  std::vector<ScanTask> tasks_;
+};
+
 class Sim {
  public:
   /// A fresh run (replication `replication`) of `model`.
   explicit Sim(std::shared_ptr<const Model> model, std::uint64_t replication = 0);
-  /// Continues from a copy of an existing state (a fork).
-  Sim(std::shared_ptr<const Model> model, State state);
+  /// Continues from a copy of an existing state (a fork), with the control plan given (a copy
+  /// of the original's to keep its controllers, or none for the plant alone).
+  Sim(std::shared_ptr<const Model> model, State state, ControlPlan control = {});
 
   const Model& model() const { return *model_; }
   const std::shared_ptr<const Model>& model_ptr() const { return model_; }
@@ -56,10 +80,11 @@ class Sim {
   double value(const std::string& name) const;
 
   /// A control task run every `period` seconds of simulated time, from now on: after the events
-  /// of a time point and before its samples (a PLC scan cycle). Controllers belong to this Sim:
-  /// a fork made from its state starts without them.
-  using Controller = std::function<void(Sim&)>;
+  /// of a time point and before its samples (a PLC scan cycle). It joins the run's control plan
+  /// (control_plan()), which a fork copies or leaves behind.
+  using Controller = ControlPlan::Controller;
   void add_controller(double period, Controller fn);
+  const ControlPlan& control_plan() const { return control_; }
 
   /// The KPI table over the statistics period so far: line KPIs first, then per component.
   std::vector<KpiRow> kpis() const;
@@ -201,15 +226,10 @@ class Sim {
   [[noreturn]] void too_deep(const Component& from) const;
   mutable int push_depth_ = 0;
 
-  struct ScanTask {
-    double period;
-    double next;
-    Controller fn;
-  };
   std::shared_ptr<const Model> model_;
   State state_;
   double batch_length_ = 0;
-  std::vector<ScanTask> controllers_;
+  ControlPlan control_;
 };
 
 }  // namespace plantwin
