@@ -43,25 +43,31 @@ def plantwin_exits(plantwin, scenario, workdir):
 
 def first_difference(ours, theirs):
     """A description of the first difference between two {sink: [(exit, created)]} maps, or None."""
+    found = first_difference_at(ours, theirs)
+    return None if found is None else found[0]
+
+
+def first_difference_at(ours, theirs):
+    """(description, time of the earliest exit involved) of the first difference, or None."""
     for sink in sorted(set(ours) | set(theirs)):
         a = sorted(t for t, _ in ours.get(sink, []))
         b = sorted(t for t, _ in theirs.get(sink, []))
         for i in range(min(len(a), len(b))):
             if abs(a[i] - b[i]) > TOL:
                 return (f"{sink}: exit #{i + 1} at {a[i]:.17g} s in plantwin, "
-                        f"{b[i]:.17g} s in the reference (diff {a[i] - b[i]:+.3g} s)")
+                        f"{b[i]:.17g} s in the reference (diff {a[i] - b[i]:+.3g} s)", min(a[i], b[i]))
         if len(a) != len(b):
             i = min(len(a), len(b))
             nxt = lambda v: f"{v[i]:.17g} s" if i < len(v) else "none"
             return (f"{sink}: {len(a)} exits in plantwin, {len(b)} in the reference; exit #{i + 1}: "
-                    f"plantwin {nxt(a)}, reference {nxt(b)}")
+                    f"plantwin {nxt(a)}, reference {nxt(b)}", (a + b)[0] if i == 0 else max(a[i - 1], b[i - 1]))
     for sink in sorted(ours):
         a = sorted(ours[sink])
         b = sorted(theirs[sink])
         for i, ((ta, ca), (tb, cb)) in enumerate(zip(a, b)):
             if abs(ca - cb) > TOL:
                 return (f"{sink}: exit #{i + 1} at {ta:.17g} s: part created at {ca:.17g} s in plantwin, "
-                        f"{cb:.17g} s in the reference (creation times)")
+                        f"{cb:.17g} s in the reference (creation times)", ta)
     return None
 
 
