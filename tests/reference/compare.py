@@ -25,10 +25,10 @@ import refsim  # noqa: E402
 TOL = 1e-9
 
 
-def plantwin_exits(plantwin, scenario, workdir):
+def plantwin_exits(plantwin, scenario, workdir, timeout=300):
     out = os.path.join(workdir, "plantwin.h5")
     proc = subprocess.run([plantwin, "run", scenario, "--output", out, "--quiet"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"plantwin exited {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:2000]}")
     exits = {}

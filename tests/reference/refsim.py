@@ -31,8 +31,9 @@ INF = math.inf
 # A machine takes a part only when it could start it now: a free server, not down, on shift.
 MACHINE_ACCEPTS_WHEN_DOWN = False
 MACHINE_ACCEPTS_OFF_SHIFT = False
-# A finished part on a failed machine may still leave it.
-BLOCKED_PART_LEAVES_WHEN_DOWN = True
+# A finished part on a failed machine stays there until the repair ends ("a failure stops all
+# servers"; the docs do not say whether a finished part may leave a failed machine).
+BLOCKED_PART_LEAVES_WHEN_DOWN = False
 # The operating failure clock runs while at least one server processes a part.
 OPERATING_CLOCK_ANY_BUSY = True
 # An assembly's slots are freed when the assembly starts (the parts become the job).
@@ -625,18 +626,27 @@ class Simulation:
     def settle(self):
         t = self.now
         moved = True
+        moves = 0
         while moved:
             moved = False
-            for c in self.order:
+            moves += 1
+            if moves > 100000:
+                raise ScenarioError(f"parts move without end at t = {t} s (an endless supply with no "
+                                    "component that takes time downstream)")
+            # Downstream first, and rescan after every move: a part that moves goes on as far as
+            # it can before any other part moves (transfers take zero time).
+            for c in reversed(self.order):
                 if c.passthrough or isinstance(c, Source):
                     continue
                 for port, up in enumerate(c.inputs):
-                    while c.has_room(port):
+                    if c.has_room(port):
                         part = self.offer(up, c, port)
-                        if part is None:
+                        if part is not None:
+                            c.accept(part, port, t)
+                            moved = True
                             break
-                        c.accept(part, port, t)
-                        moved = True
+                if moved:
+                    break
         for c in self.order:
             if hasattr(c, "after_settle"):
                 c.after_settle(t)

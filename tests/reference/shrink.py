@@ -43,7 +43,7 @@ def disagreement(doc, links, directory, plantwin):
     try:
         theirs = refsim.simulate(path)
         with tempfile.TemporaryDirectory() as tmp:
-            ours = compare.plantwin_exits(plantwin, path, tmp)
+            ours = compare.plantwin_exits(plantwin, path, tmp, timeout=30)
     except Exception:  # noqa: BLE001 (an invalid shrink step)
         return None
     return compare.first_difference_at(ours, theirs)
@@ -61,6 +61,9 @@ def candidates(doc, links):
             yield d, [l for l in links if name not in l]
         if len(ins) == 1 and len(outs) == 1 and kind in ("machine", "buffer", "conveyor", "split"):
             a, b = ins[0][0], outs[0][1]
+            endless = comps[a]["type"] == "source" and "interarrival" not in comps[a]
+            if endless and comps[b]["type"] not in ("machine", "conveyor", "assembly"):
+                continue  # an endless supply straight into a buffer or a sink never stops
             if (a, b) not in links:
                 d = copy.deepcopy(doc)
                 del d["components"][name]
