@@ -49,7 +49,8 @@ class Builder:
                 for _ in range(n):
                     f.write(_digits(mean * rng.uniform(0.2, 1.8)) + "\n")
             self.traces.append(fname)
-        return f'"trace(file=\\"{fname}\\", column=1, unit=s)"'
+        column = rng.choice(["column=0, ", ""])  # the first column, named or by default
+        return f'"trace(file=\\"{fname}\\", {column}unit=s)"'
 
     def add(self, kind, lines):
         name = self.name(kind)

@@ -73,7 +73,7 @@ def read_trace_file(path, column):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            cell = line.split(",")[column - 1].strip()
+            cell = line.split(",")[column].strip()
             try:
                 values.append(float(cell))
             except ValueError:
@@ -90,12 +90,16 @@ class Stream:
 
     def __init__(self, spec, base_dir):
         spec = str(spec).strip()
-        m = re.fullmatch(r'trace\(\s*file\s*=\s*"([^"]+)"\s*,\s*column\s*=\s*(\d+)\s*,\s*unit\s*=\s*(\w+)\s*\)',
-                         spec)
+        m = re.fullmatch(r"trace\((.*)\)", spec)
         if m:
-            scale = parse_duration("1 " + m.group(3))
+            args = {}
+            for arg in m.group(1).split(","):
+                key, _, value = arg.partition("=")
+                args[key.strip()] = value.strip().strip('"')
+            scale = parse_duration("1 " + args.get("unit", "s"))
+            column = int(args.get("column", 0))  # counts from 0
             self.values = [v * scale for v in
-                           read_trace_file(os.path.join(base_dir, m.group(1)), int(m.group(2)))]
+                           read_trace_file(os.path.join(base_dir, args["file"]), column)]
         else:
             m = re.fullmatch(r"constant\((.*)\)", spec)
             self.values = [parse_duration(m.group(1) if m else spec)]
