@@ -41,6 +41,14 @@ def plantwin_exits(plantwin, scenario, workdir, timeout=300):
     return exits
 
 
+def apply_readings(readings):
+    for text in readings:
+        name, _, value = text.partition("=")
+        if not name.isupper() or not hasattr(refsim, name):
+            raise SystemExit(f"--reading {text}: refsim.py has no switch {name}")
+        setattr(refsim, name, value.strip().lower() in ("1", "true", "yes"))
+
+
 def first_difference(ours, theirs):
     """A description of the first difference between two {sink: [(exit, created)]} maps, or None."""
     found = first_difference_at(ours, theirs)
@@ -79,7 +87,11 @@ def main(argv=None):
     ap.add_argument("--keep-dir", default=None,
                     help="where scenarios are written and kept (default: a temporary folder, "
                          "mismatches copied to ./refsim_mismatches)")
+    ap.add_argument("--reading", action="append", default=[], metavar="SWITCH=VALUE",
+                    help="another reading of a point the docs leave open, e.g. "
+                         "CONVEYOR_SPACING_FROM_CAPACITY=True (see the switches in refsim.py)")
     args = ap.parse_args(argv)
+    apply_readings(args.reading)
     keep = args.keep_dir
     tmp = None
     if keep is None:

@@ -28,8 +28,11 @@ import yaml
 INF = math.inf
 
 # --- readings of points the documentation leaves open ------------------------------------
-# A machine takes a part only when it could start it now: a free server, not down, on shift.
-MACHINE_ACCEPTS_WHEN_DOWN = False
+# A machine takes a part into a free server while it is down (the job starts after the repair);
+# the docs say only that "a failure stops all servers". plantwin's reading.
+MACHINE_ACCEPTS_WHEN_DOWN = True
+# Off shift a machine takes no part (the docs: a finished part "that the next component does not
+# take off shift").
 MACHINE_ACCEPTS_OFF_SHIFT = False
 # A finished part on a failed machine stays there until the repair ends ("a failure stops all
 # servers"; the docs do not say whether a finished part may leave a failed machine).
@@ -40,6 +43,16 @@ OPERATING_CLOCK_ANY_BUSY = True
 ASSEMBLY_FREES_SLOTS_AT_START = True
 # An assembly obeys the shift calendar like a machine (starts no job off shift).
 ASSEMBLY_OBEYS_SHIFTS = False
+# A conveyor given `spacing` keeps that spacing (the docs: "the entry opens again exactly
+# spacing / speed after the last part entered"), not length / capacity.
+CONVEYOR_SPACING_FROM_CAPACITY = False
+# Several inputs merge first input first, also when the first input is a split or a buffer of
+# capacity 0 with a part waiting behind it (True: such inputs come after the direct ones).
+PASSTHROUGH_INPUTS_LAST = False
+# Not a reading but an emulation, to look past a known disagreement: in plantwin, when a repair
+# starts a job that the machine took while down, an arrival waiting for that machine comes again
+# one interarrival later (cases/blocked_arrival_after_repair).
+EMULATE_ARRIVAL_RETIMED_AT_REPAIR = False
 # A source's first arrival comes one interarrival after time 0.
 FIRST_ARRIVAL_AFTER_ONE_INTERARRIVAL = True
 # A blocked arrival's part is created when it arrives (not when it enters the line).
@@ -193,15 +206,18 @@ class Source(Component):
         self.lost = 0
         if not self.endless:
             self.interarrival = Stream(spec["interarrival"], base_dir)
-            self.next_arrival = self.interarrival.draw() if FIRST_ARRIVAL_AFTER_ONE_INTERARRIVAL else 0.0
+            self.last_interarrival = self.interarrival.draw()
+            self.next_arrival = self.last_interarrival if FIRST_ARRIVAL_AFTER_ONE_INTERARRIVAL else 0.0
 
     def next_time(self):
         return self.next_arrival
 
     def fire(self, t):
+        self.arrived_at = t
         self.waiting = Part(t)
         if self.drop:
-            self.next_arrival = t + self.interarrival.draw()
+            self.last_interarrival = self.interarrival.draw()
+            self.next_arrival = t + self.last_interarrival
         else:
             self.next_arrival = INF  # the arrival clock pauses while the part waits
 
@@ -215,8 +231,14 @@ class Source(Component):
         if not CREATED_AT_ARRIVAL:
             part.created = t
         if not self.drop:
-            self.next_arrival = t + self.interarrival.draw()
+            self.last_interarrival = self.interarrival.draw()
+            self.next_arrival = t + self.last_interarrival
         return part
+
+    def retime_waiting_arrival(self, t):
+        if self.waiting is not None and not self.drop:
+            self.waiting = None
+            self.next_arrival = t + self.last_interarrival
 
     def after_settle(self, t):
         if self.drop and self.waiting is not None:
@@ -343,7 +365,12 @@ class Machine(Component):
                     s.end = t + s.remaining  # preempt-resume
                     s.remaining = None
             self._new_life(t)
+            waiting_jobs = any(s is not None and not s.started for s in self.servers)
             self.start_jobs(t)
+            if EMULATE_ARRIVAL_RETIMED_AT_REPAIR and waiting_jobs:
+                for u in self.inputs:
+                    if isinstance(u, Source):
+                        u.retime_waiting_arrival(t)
         if not self.down:
             for s in self.servers:
                 if s is not None and s.started and not s.finished and s.end <= t:
@@ -400,6 +427,8 @@ class Conveyor(Component):
         if "spacing" in spec:
             spacing = parse_quantity(spec["spacing"], "m")
             self.capacity = math.floor(length / spacing)
+            if CONVEYOR_SPACING_FROM_CAPACITY:
+                spacing = length / self.capacity
         else:
             self.capacity = int(spec["capacity"])
             spacing = length / self.capacity
@@ -642,7 +671,10 @@ class Simulation:
             for c in reversed(self.order):
                 if c.passthrough or isinstance(c, Source):
                     continue
-                for port, up in enumerate(c.inputs):
+                ports = list(enumerate(c.inputs))
+                if PASSTHROUGH_INPUTS_LAST:
+                    ports.sort(key=lambda pu: (pu[1].passthrough, pu[0]))
+                for port, up in ports:
                     if c.has_room(port):
                         part = self.offer(up, c, port)
                         if part is not None:

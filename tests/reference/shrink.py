@@ -101,7 +101,9 @@ def main():
     ap.add_argument("scenario")
     ap.add_argument("out")
     ap.add_argument("--plantwin", default=os.path.join(HERE, "..", "..", "build", "ci", "plantwin"))
+    ap.add_argument("--reading", action="append", default=[], metavar="SWITCH=VALUE")
     args = ap.parse_args()
+    compare.apply_readings(args.reading)
     directory = os.path.dirname(os.path.abspath(args.scenario))
     with open(args.scenario) as f:
         doc = yaml.safe_load(f)
