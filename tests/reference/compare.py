@@ -79,6 +79,23 @@ def first_difference_at(ours, theirs):
     return None
 
 
+def compare_files(plantwin, files):
+    agreed = 0
+    for scenario in files:
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                why = first_difference(plantwin_exits(plantwin, scenario, tmp), refsim.simulate(scenario))
+            except Exception as e:  # noqa: BLE001
+                why = f"failed: {e}"
+        if why is None:
+            agreed += 1
+            print(f"agree: {scenario}")
+        else:
+            print(f"MISMATCH {scenario}\n  {why}")
+    print(f"agreed: {agreed} of {len(files)} scenarios")
+    return 0 if agreed == len(files) else 1
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=40)
@@ -90,8 +107,12 @@ def main(argv=None):
     ap.add_argument("--reading", action="append", default=[], metavar="SWITCH=VALUE",
                     help="another reading of a point the docs leave open, e.g. "
                          "CONVEYOR_SPACING_FROM_CAPACITY=True (see the switches in refsim.py)")
+    ap.add_argument("--scenario", action="append", default=[], metavar="FILE",
+                    help="compare on this scenario file (e.g. one of cases/) instead of generated ones")
     args = ap.parse_args(argv)
     apply_readings(args.reading)
+    if args.scenario:
+        return compare_files(args.plantwin, args.scenario)
     keep = args.keep_dir
     tmp = None
     if keep is None:

@@ -28,9 +28,9 @@ import yaml
 INF = math.inf
 
 # --- readings of points the documentation leaves open ------------------------------------
-# A machine takes a part into a free server while it is down (the job starts after the repair);
-# the docs say only that "a failure stops all servers". plantwin's reading.
-MACHINE_ACCEPTS_WHEN_DOWN = True
+# A failed machine takes no part, even into a free server (the docs say only that "a failure
+# stops all servers"; plantwin's reading).
+MACHINE_ACCEPTS_WHEN_DOWN = False
 # Off shift a machine takes no part (the docs: a finished part "that the next component does not
 # take off shift").
 MACHINE_ACCEPTS_OFF_SHIFT = False
@@ -49,10 +49,6 @@ CONVEYOR_SPACING_FROM_CAPACITY = False
 # Several inputs merge first input first, also when the first input is a split or a buffer of
 # capacity 0 with a part waiting behind it (True: such inputs come after the direct ones).
 PASSTHROUGH_INPUTS_LAST = False
-# Not a reading but an emulation, to look past a known disagreement: in plantwin, when a repair
-# starts a job that the machine took while down, an arrival waiting for that machine comes again
-# one interarrival later (cases/blocked_arrival_after_repair).
-EMULATE_ARRIVAL_RETIMED_AT_REPAIR = False
 # A source's first arrival comes one interarrival after time 0.
 FIRST_ARRIVAL_AFTER_ONE_INTERARRIVAL = True
 # A blocked arrival's part is created when it arrives (not when it enters the line).
@@ -213,7 +209,6 @@ class Source(Component):
         return self.next_arrival
 
     def fire(self, t):
-        self.arrived_at = t
         self.waiting = Part(t)
         if self.drop:
             self.last_interarrival = self.interarrival.draw()
@@ -234,11 +229,6 @@ class Source(Component):
             self.last_interarrival = self.interarrival.draw()
             self.next_arrival = t + self.last_interarrival
         return part
-
-    def retime_waiting_arrival(self, t):
-        if self.waiting is not None and not self.drop:
-            self.waiting = None
-            self.next_arrival = t + self.last_interarrival
 
     def after_settle(self, t):
         if self.drop and self.waiting is not None:
@@ -365,12 +355,7 @@ class Machine(Component):
                     s.end = t + s.remaining  # preempt-resume
                     s.remaining = None
             self._new_life(t)
-            waiting_jobs = any(s is not None and not s.started for s in self.servers)
             self.start_jobs(t)
-            if EMULATE_ARRIVAL_RETIMED_AT_REPAIR and waiting_jobs:
-                for u in self.inputs:
-                    if isinstance(u, Source):
-                        u.retime_waiting_arrival(t)
         if not self.down:
             for s in self.servers:
                 if s is not None and s.started and not s.finished and s.end <= t:
