@@ -34,10 +34,15 @@ class Builder:
         self.counter[kind] = self.counter.get(kind, 0) + 1
         return f"{kind}{self.counter[kind]}"
 
-    def trace(self, mean):
-        """A trace of durations around `mean` seconds; sometimes reuses an earlier file."""
+    def trace(self, mean, shared_ok=False):
+        """A trace of durations around `mean` seconds; with `shared_ok`, sometimes an earlier file.
+
+        Only repair times share files: every stream reads its file from the first value, and
+        streams whose clocks start together (arrivals, calendar failures, the first jobs behind
+        an endless supply) would tie exactly if they read the same values.
+        """
         rng = self.rng
-        if self.traces and rng.random() < 0.15:
+        if shared_ok and self.traces and rng.random() < 0.3:
             fname = rng.choice(self.traces)
         else:
             fname = f"t{len(self.traces) + 1}.csv"
@@ -80,7 +85,7 @@ class Builder:
             lines.append(f"servers: {servers}")
         if rng.random() < 0.4:
             lines.append(f"ttf: {self.trace(rng.uniform(300, 3000))}")
-            lines.append(f"ttr: {self.trace(rng.uniform(20, 300))}")
+            lines.append(f"ttr: {self.trace(rng.uniform(20, 300), shared_ok=True)}")
             if rng.random() < 0.5:
                 lines.append("failure_clock: calendar")
             elif rng.random() < 0.3:
