@@ -37,8 +37,8 @@ MACHINE_ACCEPTS_OFF_SHIFT = False
 # A finished part on a failed machine stays there until the repair ends ("a failure stops all
 # servers"; the docs do not say whether a finished part may leave a failed machine).
 BLOCKED_PART_LEAVES_WHEN_DOWN = False
-# The operating failure clock runs while at least one server processes a part.
-OPERATING_CLOCK_ANY_BUSY = True
+# The operating failure clock runs while at least one server processes a part (not while all
+# servers are idle, blocked or down). Not a switch: plantwin agrees on every generated case.
 # An assembly's slots are freed when the assembly starts (the parts become the job).
 ASSEMBLY_FREES_SLOTS_AT_START = True
 # An assembly obeys the shift calendar like a machine (starts no job off shift).
