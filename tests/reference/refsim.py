@@ -49,6 +49,10 @@ CONVEYOR_SPACING_FROM_CAPACITY = False
 # Several inputs merge first input first, also when the first input is a split or a buffer of
 # capacity 0 with a part waiting behind it (True: such inputs come after the direct ones).
 PASSTHROUGH_INPUTS_LAST = False
+# At a shift boundary every machine changes at once and the flow settles after (false), or the
+# machines change one at a time in the order of the file, the flow settling after each (true:
+# plantwin's order, cases/shift_resume_order). The docs do not say.
+SHIFT_CHANGES_ONE_BY_ONE = False
 # A source's first arrival comes one interarrival after time 0.
 FIRST_ARRIVAL_AFTER_ONE_INTERARRIVAL = True
 # A blocked arrival's part is created when it arrives (not when it enters the line).
@@ -257,6 +261,7 @@ class Machine(Component):
         if isinstance(spec["process_time"], dict):
             raise ScenarioError(f"{name}: the reference does not model part-type maps")
         self.process = Stream(spec["process_time"], base_dir)
+        self.shift_on = sim.calendar.on_shift(0.0)
         self.n_servers = int(spec.get("servers", 1))
         self.servers = [None] * self.n_servers
         self.failures = "ttf" in spec
@@ -300,14 +305,14 @@ class Machine(Component):
             self.fail_at = INF
 
     def can_start(self):
-        return not self.down and self.sim.calendar.on_shift(self.sim.now)
+        return not self.down and self.shift_on
 
     def has_room(self, port):
         if None not in self.servers:
             return False
         if self.down and not MACHINE_ACCEPTS_WHEN_DOWN:
             return False
-        if not self.sim.calendar.on_shift(self.sim.now) and not MACHINE_ACCEPTS_OFF_SHIFT:
+        if not self.shift_on and not MACHINE_ACCEPTS_OFF_SHIFT:
             return False
         return True
 
@@ -374,6 +379,7 @@ class Machine(Component):
             self.repair_end = t + self.ttr.draw()
 
     def on_shift_change(self, t):
+        self.shift_on = self.sim.calendar.on_shift(t)
         self.start_jobs(t)
 
 
@@ -684,9 +690,11 @@ class Simulation:
             self.now = t_next
             if shift_next == t_next:
                 shift_times.pop(0)
-                for c in self.order:
+                for c in self.components.values():  # in file order
                     if hasattr(c, "on_shift_change"):
                         c.on_shift_change(t_next)
+                        if SHIFT_CHANGES_ONE_BY_ONE:
+                            self.settle()
             for c in self.order:
                 if c.next_time() <= t_next:
                     c.fire(t_next)
