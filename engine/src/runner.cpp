@@ -46,7 +46,10 @@ double Runner::next_grid_point(double t) const {
   long long k = std::max(1LL, static_cast<long long>(guess));
   while (k > 1 && horizon * static_cast<double>(k - 1) / n > t) --k;
   while (k < n && horizon * static_cast<double>(k) / n <= t) ++k;
-  return std::min(horizon * static_cast<double>(k) / n, horizon);
+  // The last point is the horizon itself: horizon * n / n can round one ulp below it, and a
+  // grid point at or before t would never move the run on.
+  if (k >= n) return horizon;
+  return horizon * static_cast<double>(k) / n;
 }
 
 bool Runner::next_input_time(double* t) {
@@ -101,6 +104,7 @@ bool Runner::run_until(double t_end) {
     if (stop_->load()) return false;
     const double grid = next_grid_point(sim_.now());
     double target = std::min(grid, t_end);
+    if (!(target > sim_.now())) throw std::logic_error("Runner: the grid did not advance");
     double t_input = 0;
     if (next_input_time(&t_input) && t_input > sim_.now() && t_input < target) target = t_input;
     if (!sim_.run_until(target, stop_)) return false;

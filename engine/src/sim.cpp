@@ -85,6 +85,8 @@ void Sim::kernel_step() {
     const ShiftCalendar* cal = model_->shifts();
     state_.on_shift = cal->on_shift(t);
     state_.next_shift_change = cal->next_change(t);
+    // Components change one at a time, in the order the scenario names them, the flow
+    // settling after each (scenarios/README.md, Shifts).
     for (std::size_t i = 0; i < model_->size(); ++i) {
       model_->component(static_cast<int>(i)).on_shift_change(*this);
       settle();

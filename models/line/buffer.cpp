@@ -48,7 +48,7 @@ class Buffer final : public Component {
   void on_space(Sim& sim, int) const override {
     auto& s = sim.state_of<BufferState>(*this);
     if (s.capacity == 0 && s.queue.empty()) {
-      sim.notify_space_all(*this);
+      sim.forward_space_all(*this);
       return;
     }
     drain(sim, s);

@@ -33,10 +33,11 @@ struct ConveyorState : ClonableState<ConveyorState> {
 
 class Conveyor final : public Component {
  public:
-  Conveyor(std::string name, double length, double speed, std::size_t capacity, bool accumulating)
+  Conveyor(std::string name, double length, double speed, double spacing, std::size_t capacity,
+           bool accumulating)
       : Component(std::move(name), "conveyor"),
         length_(length),
-        spacing_(length / static_cast<double>(capacity)),
+        spacing_(spacing),
         speed_(speed),
         capacity_(capacity),
         accumulating_(accumulating) {}
@@ -152,7 +153,18 @@ class Conveyor final : public Component {
       if (!s.head_waiting) {
         s.head_waiting = true;
         s.stop_start = sim.now();
-        if (!accumulating_) sim.cancel(s.entry_event);  // the belt, and its entry clock, stop
+        if (!accumulating_) {
+          // The belt, and its entry clock, stop. If the entry opens at this very instant, it
+          // opens: the belt has moved its spacing since the last entry. A full belt makes the
+          // two instants equal by construction (the head arrives as the entry opens), and their
+          // floating-point sums can differ in the last bits: within 1 ns they are one instant.
+          sim.cancel(s.entry_event);
+          const double clock = entry_clock(sim, s);
+          if (!s.entry_open && clock >= s.open_at - 1e-9 * std::max(1.0, std::fabs(clock))) {
+            s.entry_open = true;
+            sim.notify_space_all(*this);
+          }
+        }
         record(sim, s);
       }
       return;
@@ -202,13 +214,13 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   const double speed = p.quantity("speed", Dimension::kSpeed, std::nullopt, 0, HUGE_VAL, true);
   const bool accumulating = p.boolean("accumulating", true);
   std::size_t capacity = 1;
+  double spacing = 0;  // from the capacity when not given
   const bool has_spacing = p.has("spacing"), has_capacity = p.has("capacity");
   if (has_spacing && has_capacity) {
     p.error("capacity", "give either spacing or capacity, not both");
     p.allow("spacing");
   } else if (has_spacing) {
-    const double spacing =
-        p.quantity("spacing", Dimension::kLength, std::nullopt, 0, HUGE_VAL, true);
+    spacing = p.quantity("spacing", Dimension::kLength, std::nullopt, 0, HUGE_VAL, true);
     if (spacing > 0 && length > 0) {
       if (spacing > length) p.error("spacing", "must not exceed the length");
       capacity =
@@ -223,7 +235,8 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   if (!std::isfinite(length)) p.error("length", "must be finite");
   if (!std::isfinite(speed)) p.error("speed", "must be finite");
   if (!(length > 0 && speed > 0 && std::isfinite(length) && std::isfinite(speed))) return nullptr;
-  return std::make_unique<Conveyor>(ctx.name(), length, speed, capacity, accumulating);
+  if (!has_spacing) spacing = length / static_cast<double>(capacity);
+  return std::make_unique<Conveyor>(ctx.name(), length, speed, spacing, capacity, accumulating);
 }
 
 }  // namespace

@@ -65,7 +65,7 @@ class Split final : public Component {
     sim.try_push(*this, out, part);
   }
 
-  void on_space(Sim& sim, int) const override { sim.notify_space_all(*this); }
+  void on_space(Sim& sim, int) const override { sim.forward_space_all(*this); }
 
   std::vector<SignalSpec> signals() const override {
     return {{"routed", "parts", "parts routed since the start of the run"}};

@@ -107,6 +107,14 @@ TEST_CASE("the grid is horizon * k / chunks, whatever time the run is at") {
   CHECK(runner.next_grid_point(h * 1 / 3) == h * 2 / 3);
   CHECK(runner.next_grid_point(h * 2 / 3 - 1e-9) == h * 2 / 3);
   CHECK(runner.next_grid_point(h) == h);
+  // A horizon for which horizon * 200 / 200 rounds below it: the last point is the horizon.
+  auto odd = compile_text(kLine, {"horizon=770.88918699064459 s"});
+  Sim sim2(odd);
+  Runner r2(sim2, Runner::Options{200, 0});
+  CHECK(odd->horizon() * 200 / 200 < odd->horizon());
+  CHECK(r2.next_grid_point(odd->horizon() * 200 / 200) == odd->horizon());
+  CHECK(r2.run());
+  CHECK(sim2.now() == odd->horizon());
 }
 
 TEST_CASE("a refused input stops the run with its origin and time") {

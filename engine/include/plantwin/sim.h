@@ -150,6 +150,16 @@ class Sim {
   void notify_space_all(const Component& c) {
     for (int p = 0; p < c.num_inputs(); ++p) notify_space(c, p);
   }
+  /// For a component that holds no part (a split, a buffer of capacity 0) passing on the room
+  /// it was told of: its upstream components hear of it next, before any notification queued
+  /// after the one being delivered, so that a merge behind it still serves its first input
+  /// first.
+  void forward_space_all(const Component& c) {
+    if (forward_at_ == kNotSettling) return notify_space_all(c);
+    auto& q = state_.space_queue;
+    for (int p = 0; p < c.num_inputs(); ++p)
+      q.insert(q.begin() + static_cast<std::ptrdiff_t>(forward_at_++), c.input(p));
+  }
   double occupancy_downstream(const Component& from, int port) const {
     return model_->component(from.output(port).component).occupancy(*this);
   }
@@ -194,10 +204,14 @@ class Sim {
     auto& q = state_.space_queue;
     for (std::size_t i = 0; i < q.size(); ++i) {
       const Link l = q[i];
+      forward_at_ = i + 1;
       model_->component(l.component).on_space(*this, l.port);
     }
+    forward_at_ = kNotSettling;
     q.clear();
   }
+  static constexpr std::size_t kNotSettling = static_cast<std::size_t>(-1);
+  std::size_t forward_at_ = kNotSettling;  // where forward_space_all() inserts while settling
   void kernel_step();
   // Continuous integration (integrator.cpp).
   bool advance_continuous(double t_target);
