@@ -21,8 +21,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include "live_server.h"
 #include "plantwin/experiment.h"
+#include "plantwin/io/live_publisher.h"
+#include "plantwin/io/live_server.h"
 #include "plantwin/models/register.h"
 #include "plantwin/results.h"
 #include "plantwin/runner.h"
@@ -144,40 +145,6 @@ std::shared_ptr<const Model> load_model(const std::string& file,
   return compile(sc, registry);
 }
 
-std::string live_hello(const Model& m) {
-  auto num = [](double v) {
-    return std::isfinite(v) ? fmt::format("{:.17g}", v) : std::string("nan");
-  };
-  std::string h = "PLANTWIN 1\ntitle " + m.name() + "\n";
-  for (std::size_t i = 0; i < m.size(); ++i) {
-    const Component& c = m.component(static_cast<int>(i));
-    h += fmt::format("component {}\t{}\t{}\t{}\t{}\n", c.name(), c.type(),
-                     num(m.positions()[i].first), num(m.positions()[i].second),
-                     num(c.display_capacity()));
-  }
-  for (std::size_t i = 0; i < m.size(); ++i) {
-    const Component& c = m.component(static_cast<int>(i));
-    for (int o = 0; o < c.num_outputs(); ++o)
-      h += fmt::format("link {}\t{}\n", c.name(), m.component(c.output(o).component).name());
-  }
-  for (const auto& sref : m.signals()) h += fmt::format("signal {}\t{}\n", sref.name, sref.unit);
-  return h + "end\n";
-}
-
-void publish(cli::LiveServer& server, const Sim& sim, cli::LiveSnapshot& snap, bool complete) {
-  snap.time = sim.now();
-  snap.complete = complete;
-  snap.values.resize(sim.model().signals().size());
-  for (std::size_t i = 0; i < snap.values.size(); ++i)
-    snap.values[i] = sim.signal(static_cast<int>(i));
-  const auto& ev = sim.state().trace.events;
-  for (std::size_t i = snap.events.size(); i < ev.size(); ++i)
-    snap.events.push_back(fmt::format("{:.17g}\t{}\t{}\t{}", ev[i].time,
-                                      sim.model().component(ev[i].component).name(), ev[i].kind,
-                                      ev[i].detail));
-  server.publish(snap);
-}
-
 // One progress bar for runs (simulated time) and experiments (runs done), shown on a terminal
 // after the first second.
 class ProgressBar {
@@ -243,11 +210,16 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   };
   Sim sim(model);
-  std::unique_ptr<cli::LiveServer> server;
-  cli::LiveSnapshot snapshot;
+  std::unique_ptr<io::LiveServer> server;
+  std::unique_ptr<io::LivePublisher> publisher;
   if (serve_port > 0) {
     try {
-      server = std::make_unique<cli::LiveServer>(serve_port, live_hello(*model));
+      server = std::make_unique<io::LiveServer>(
+          serve_port, io::format_hello(io::LivePublisher::describe(*model)));
+      publisher = std::make_unique<io::LivePublisher>(*server);
+    } catch (const std::length_error& e) {  // a plant too large for a viewer to take
+      fmt::print(stderr, "--serve {}: {}\n", serve_port, e.what());
+      return kExitBadInput;
     } catch (const std::exception& e) {
       fmt::print(stderr, "{}\n", e.what());
       return kExitBadInput;
@@ -270,8 +242,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
   }
   Runner& runner = *runner_ptr;
   runner.watch_stop_flag(g_stop);
-  if (server)
-    runner.add_observer([&](const Sim& s, bool final) { publish(*server, s, snapshot, final); });
+  if (publisher) runner.add_observer(publisher->observer());
   ProgressBar progress(tty);
   runner.add_observer(
       [&](const Sim& s, bool) { progress.update_time(s.now(), t_end, format_duration(s.now())); });

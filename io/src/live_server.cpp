@@ -1,4 +1,4 @@
-#include "live_server.h"
+#include "plantwin/io/live_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -10,13 +10,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstring>
+#include <span>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-namespace plantwin::cli {
+namespace plantwin::io {
 
 LiveServer::LiveServer(int port, std::string hello, LiveServerLimits limits)
     : hello_(std::move(hello)), limits_(limits) {
@@ -49,10 +49,7 @@ void LiveServer::publish(const LiveSnapshot& s) {
   snapshot_.time = s.time;
   snapshot_.complete = s.complete;
   snapshot_.values = s.values;
-  // Events only grow: copy the new ones, not the whole log at every step of a long run.
-  snapshot_.events.insert(snapshot_.events.end(),
-                          s.events.begin() + static_cast<std::ptrdiff_t>(snapshot_.events.size()),
-                          s.events.end());
+  snapshot_.events.insert(snapshot_.events.end(), s.events.begin(), s.events.end());
 }
 
 void LiveServer::stop() {
@@ -82,10 +79,6 @@ std::string LiveServer::incidents() const {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string number(double v) {
-  return std::isfinite(v) ? fmt::format("{:.17g}", v) : "nan";
-}
 
 double seconds_since(Clock::time_point t, Clock::time_point now) {
   return std::chrono::duration<double>(now - t).count();
@@ -163,7 +156,7 @@ void LiveServer::serve() {
             if (buf[k] != '\n') continue;
             c.in.append(buf + start, k - start);
             start = k + 1;
-            const bool poll_request = c.in == "poll" || c.in == "poll\r";
+            const bool poll_request = is_poll_request(c.in);
             c.in.clear();
             c.last_request = now;
             if (!poll_request) continue;
@@ -173,21 +166,11 @@ void LiveServer::serve() {
               break;
             }
             std::lock_guard<std::mutex> lock(mutex_);
-            c.out += fmt::format("time {}\nstatus {}\nvalues", number(snapshot_.time),
-                                 snapshot_.complete ? "complete" : "running");
-            for (double v : snapshot_.values) {
-              c.out += ' ';
-              c.out += number(v);
-            }
-            c.out += '\n';
-            const std::size_t last =
-                std::min(snapshot_.events.size(), c.events_sent + limits_.max_events_per_reply);
-            for (; c.events_sent < last; ++c.events_sent) {
-              c.out += "event ";
-              c.out += snapshot_.events[c.events_sent];
-              c.out += '\n';
-            }
-            c.out += "end\n";
+            const std::size_t first = c.events_sent;
+            c.events_sent = std::min(snapshot_.events.size(), first + limits_.max_events_per_reply);
+            append_reply(c.out, snapshot_.time, snapshot_.complete, snapshot_.values,
+                         std::span<const std::string>(snapshot_.events)
+                             .subspan(first, c.events_sent - first));
           }
           if (!alive) break;
           // Only the new bytes are scanned: a line without a newline costs nothing twice.
@@ -246,9 +229,8 @@ void LiveServer::serve() {
         if (squeezed || clients.size() >= limits_.max_clients) {
           // Full: a client that has not asked for anything lately makes room, else refuse.
           if (!evict_idle()) {
-            const std::string msg =
-                fmt::format("error the simulation has no room for another viewer (at most {})\n",
-                            limits_.max_clients);
+            const std::string msg = format_refusal(fmt::format(
+                "the simulation has no room for another viewer (at most {})", limits_.max_clients));
             (void)!::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             ::close(fd);
             ++refused_;
@@ -272,4 +254,4 @@ void LiveServer::serve() {
   for (const auto& c : clients) ::close(c.fd);
 }
 
-}  // namespace plantwin::cli
+}  // namespace plantwin::io
