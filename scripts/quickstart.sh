@@ -5,4 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cmake --preset release
 cmake --build --preset release --target plantwin plantwin_python plantwin-viewer
+# Installs under /usr/local: plantwin and plantwin-viewer on PATH, the headers, libraries and
+# find_package(plantwin) for C++ projects, and the Python package for /usr/bin/python3.
+cmake --install build/release > build/release/install.log
 ./build/release/plantwin run scenarios/body_shop.yaml --output body_shop.h5 --json body_shop_kpis.json
