@@ -5,11 +5,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ccache git pkg-config ca-certificates
-  libeigen3-dev libhdf5-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev doctest-dev
+  libeigen3-dev libhdf5-dev libyaml-cpp-dev libcli11-dev libfmt-dev doctest-dev
   python3 python3-numpy python3-h5py python3-pandas python3-pytest python3-yaml pybind11-dev
-  python3-matplotlib python3-nbclient python3-nbformat python3-ipykernel
+  python3-matplotlib python3-pil python3-nbclient python3-nbformat python3-ipykernel
   python3-distributed python3-dask
-  libimgui-dev libstb-dev libglfw3-dev libgl-dev zlib1g-dev xvfb xauth libgl1-mesa-dri
+  libimgui-dev libstb-dev libglfw3-dev libgl-dev xvfb xauth libgl1-mesa-dri
 )
 
 missing=()

@@ -1,5 +1,5 @@
 #pragma once
-// A small PNG writer (8-bit RGBA, zlib-compressed) for the viewer's screenshots.
+// The viewer's screenshots as PNG files (8-bit RGBA), encoded by stb_image_write.
 
 #include <cstdint>
 #include <string>

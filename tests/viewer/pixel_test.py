@@ -33,21 +33,21 @@ def check(ok, what):
 
 
 def read_png(path):
+    """Decodes an 8-bit RGBA PNG (any row filter) into rows that each start with a 0 byte."""
+    from PIL import Image  # python3-pil, which matplotlib depends on
+
     data = Path(path).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, width, height = 8, b"", 0, 0
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height = struct.unpack(">II", body[:8])
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
+    with Image.open(path) as im:
+        assert im.mode == "RGBA", f"expected RGBA, got {im.mode}"
+        width, height = im.size
+        pixels = im.tobytes()
     stride = width * 4 + 1
-    assert all(raw[y * stride] == 0 for y in range(height)), "unexpected PNG filter"
-    return width, height, raw, stride
+    raw = bytearray()
+    for y in range(height):
+        raw.append(0)
+        raw += pixels[y * width * 4:(y + 1) * width * 4]
+    return width, height, bytes(raw), stride
 
 
 def pixel(img, x, y):
