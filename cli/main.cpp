@@ -337,7 +337,7 @@ std::vector<KpiRow> summary_rows(const CaseResult& c) {
 
 int cmd_experiment(const std::string& file, const std::vector<std::string>& sets,
                    std::optional<std::uint64_t> seed, int replications, bool base_only,
-                   const std::string& output, const std::string& csv, bool quiet) {
+                   const std::string& output, const std::string& csv, bool quiet, bool strict) {
   static const Registry registry = builtin_registry();
   Scenario sc;
   ExperimentSpec spec;
@@ -374,6 +374,11 @@ int cmd_experiment(const std::string& file, const std::vector<std::string>& sets
       fmt::print(stderr, "case {} failed: {}\n", c.spec.name, c.error);
       rc = kExitRunFailure;
     }
+  for (const auto& w : res.warnings) fmt::print(stderr, "warning: {}\n", w);
+  if (strict && !res.warnings.empty() && rc == kExitOk) {
+    fmt::print(stderr, "--strict: {} warning(s) make this sweep a failure\n", res.warnings.size());
+    rc = kExitRunFailure;
+  }
   if (!quiet) {
     auto m = compile(sc, registry);
     std::map<std::string, std::string> types;
@@ -617,7 +622,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   sweep->add_option("--output,-o", output, "write all cases to this HDF5 file (/cases/...)");
   sweep->add_option("--csv", csv, "write one row per case to this CSV file");
-  sweep->add_flag("--quiet,-q", quiet, "print nothing but errors");
+  sweep->add_flag("--quiet,-q", quiet, "print nothing but errors and warnings");
+  sweep->add_flag("--strict", strict, "treat warnings as errors (exit 1)");
 
   auto* validate = app.add_subcommand("validate", "check scenario files without running them");
   std::vector<std::string> files;
@@ -641,10 +647,11 @@ int main(int argc, char** argv) {
                  "--until and --json apply to single runs\n");
       return kExitBadInput;
     }
-    return cmd_experiment(file, sets, seed, replications, true, output, "", quiet);
+    return cmd_experiment(file, sets, seed, replications, true, output, "", quiet, strict);
   }
   if (*run) return cmd_run(file, sets, seed, until, output, json, quiet, serve_port, pace, strict);
-  if (*sweep) return cmd_experiment(file, sets, seed, replications, false, output, csv, quiet);
+  if (*sweep)
+    return cmd_experiment(file, sets, seed, replications, false, output, csv, quiet, strict);
   if (*validate) return cmd_validate(files, sets);
   if (*info) return cmd_info(result);
   return kExitBadInput;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 #include <omp.h>
@@ -234,6 +235,20 @@ Bottleneck find_bottleneck(const Model& model, const std::vector<KpiRow>& kpis) 
 
 namespace {
 
+// Whether two YAML trees say the same (values and structure; where they were written aside).
+bool same_tree(const Node& a, const Node& b) {
+  if (a.kind != b.kind || a.scalar != b.scalar || a.items.size() != b.items.size() ||
+      a.entries.size() != b.entries.size())
+    return false;
+  for (std::size_t i = 0; i < a.items.size(); ++i)
+    if (!same_tree(a.items[i], b.items[i])) return false;
+  for (std::size_t i = 0; i < a.entries.size(); ++i)
+    if (a.entries[i].first != b.entries[i].first ||
+        !same_tree(a.entries[i].second, b.entries[i].second))
+      return false;
+  return true;
+}
+
 std::vector<KpiSummary> summarise(const std::vector<std::vector<KpiRow>>& reps, double confidence) {
   std::vector<KpiSummary> out;
   if (reps.empty()) return out;
@@ -300,6 +315,11 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
     Scenario s = base;
     try {
       for (const auto& o : c.overrides) apply_override(s, o, &exp_loc);
+      if (&c != &spec.cases.front() && !c.overrides.empty() && same_tree(s.root, base.root))
+        result.warnings.push_back(fmt::format(
+            "case \"{}\" changes nothing: its overrides give the base scenario again, so its "
+            "differences from the base are zero by construction",
+            c.name));
       models.push_back(compile(s, registry));
     } catch (const ScenarioError& e) {
       for (auto d : e.diagnostics()) {
@@ -336,6 +356,7 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
   int planned = static_cast<int>(ncases) * target;
   std::mutex progress_mutex;
   std::vector<std::string> case_error(ncases);
+  std::vector<std::set<std::string>> case_warnings(ncases);  // run warnings, once each
   int have = 0;
   bool stopped = false;
   for (;;) {
@@ -350,7 +371,13 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
       if (stop && stop->load(std::memory_order_relaxed)) continue;
       try {
         Sim sim(models[c], static_cast<std::uint64_t>(r));
-        if (sim.run(stop)) {
+        const bool finished = sim.run(stop);
+        if (!sim.state().trace.warnings.empty()) {
+          std::lock_guard<std::mutex> lock(progress_mutex);
+          for (const auto& w : sim.state().trace.warnings)
+            case_warnings[c].insert(fmt::format("{}: {}", w.source, w.message));
+        }
+        if (finished) {
           auto rows = sim.kpis();
           bottleneck[c][static_cast<std::size_t>(r)] = find_bottleneck(*models[c], rows).name;
           slots[c][static_cast<std::size_t>(r)] = std::move(rows);
@@ -395,6 +422,8 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
     CaseResult cr;
     cr.spec = spec.cases[c];
     cr.error = case_error[c];
+    for (const auto& w : case_warnings[c])
+      result.warnings.push_back(fmt::format("case \"{}\": {}", spec.cases[c].name, w));
     for (int r = 0; r < have; ++r) {
       cr.replications.push_back(*slots[c][static_cast<std::size_t>(r)]);
       cr.bottlenecks.push_back(bottleneck[c][static_cast<std::size_t>(r)]);

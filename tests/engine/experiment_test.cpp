@@ -251,3 +251,32 @@ experiments:
   for (const auto& k : res.cases[2].summary) has_check |= k.component == "check";
   CHECK_FALSE(has_check);
 }
+
+TEST_CASE("a variant that changes nothing, and the runs' own warnings, are reported once") {
+  Scenario s = load_scenario_text(R"Y(horizon: 3 d
+components:
+  src: {type: source, interarrival: 1 min}
+  press: {type: machine, process_time: 50 s, wear: {rate: 0.02 /h, ttr: 1 h},
+          maintenance: {policy: condition, sensor: vib, threshold: 5 mm/s, duration: 1 h}}
+  vib: {type: sensor, signal: press.vibration, period: 10 min, dropout: 1}
+  out: {type: sink}
+flow: ["src -> press -> out"]
+experiments:
+  replications: 2
+  variants:
+    same: {components.press.process_time: 50 s}
+    faster: {components.press.process_time: 40 s}
+)Y",
+                                  "test.yaml", ".");
+  const ExperimentResult r = run_experiment(s, parse_experiment(s), test::registry());
+  const std::vector<std::string> want{
+      "case \"same\" changes nothing: its overrides give the base scenario again, so its "
+      "differences from the base are zero by construction",
+      "case \"base\": press: maintenance sensor vib gave no reading at 10 checks in a row: the "
+      "condition policy cannot act (check its period and dropout)",
+      "case \"same\": press: maintenance sensor vib gave no reading at 10 checks in a row: the "
+      "condition policy cannot act (check its period and dropout)",
+      "case \"faster\": press: maintenance sensor vib gave no reading at 10 checks in a row: the "
+      "condition policy cannot act (check its period and dropout)"};
+  CHECK(r.warnings == want);
+}

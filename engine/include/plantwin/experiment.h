@@ -112,6 +112,9 @@ struct ExperimentResult {
   bool complete = true;  ///< false when stopped early; results hold what finished
   double wall_time_s = 0;
   int threads = 1;
+  /// What may make the comparison mean less than it seems ("case x changes nothing"), and
+  /// every run warning (Sim::warn) of every replication, once each, prefixed with its case.
+  std::vector<std::string> warnings;
 };
 
 /// Progress callback: (finished runs, total runs so far planned).
