@@ -213,10 +213,13 @@ void write_file_atomically(const std::string& path, std::string_view bytes,
   if (::fsync(file.get()) != 0) fail(path, what, errno_text(errno));
 
   if (unnamed) {
+    // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc/self/fd works for everyone where /proc is.
     const std::string self = fmt::format("/proc/self/fd/{}", file.get());
     for (int attempt = 0; attempt < 100 && named.empty(); ++attempt) {
       const std::string n = temp_name(pl);
-      if (::linkat(AT_FDCWD, self.c_str(), dir.get(), n.c_str(), AT_SYMLINK_FOLLOW) == 0)
+      if (::linkat(file.get(), "", dir.get(), n.c_str(), AT_EMPTY_PATH) == 0 ||
+          (errno != EEXIST &&
+           ::linkat(AT_FDCWD, self.c_str(), dir.get(), n.c_str(), AT_SYMLINK_FOLLOW) == 0))
         named = n;
       else if (errno != EEXIST)
         fail(path, what, errno_text(errno));

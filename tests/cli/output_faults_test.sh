@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Output files under faults, as reported: a full disk, links and devices as targets, a killed
-# run, and corrupt result files for `plantwin info`. Every case checks the message, that no
+# run, and corrupt result files for `plantwin info` and plantwin-viewer. Every case checks the message, that no
 # temporary file is left and that an old result is intact. The full-disk cases mount a small
 # tmpfs and need root; without it they are skipped.
 set -u
-pw="$1"; src="$2"; work="$3"
+pw="$1"; src="$2"; work="$3"; viewer="${4:-}"  # plantwin-viewer, when built
 scenario="$src/scenarios/two_station.yaml"
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 failures=0; checks=0
@@ -96,6 +96,15 @@ expect "info on a scenario file" 2 "^two_station.yaml: not a plantwin result fil
 for f in "$src"/tests/fuzz/regressions/results/*; do
   expect "info on fuzz finding $(basename "$f" | cut -c1-18)" 2 ": not a plantwin result file: " -- "$pw" info "$f"
 done
+
+if [ -n "$viewer" ]; then
+  expect "the viewer refuses a truncated file" 2 "^truncated.h5: not a plantwin result file: " -- \
+    "$viewer" truncated.h5
+  for f in "$src"/tests/fuzz/regressions/results/*; do
+    expect "the viewer refuses fuzz finding $(basename "$f" | cut -c1-18)" 2 ": not a plantwin result file: " -- \
+      "$viewer" "$f"
+  done
+fi
 
 echo "$checks checks, $failures failed"
 [ "$failures" == 0 ] || exit 1
