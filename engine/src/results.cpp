@@ -3,6 +3,7 @@
 #include <H5Cpp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -736,6 +737,21 @@ ResultContents read_result_file(const std::string& path, bool with_samples) {
     ::close(fds[0]);
     // A crash here must end this process quietly, not run the parent's crash handlers.
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
+    // libhdf5 sizes some buffers from the file (a corrupt vlen length asks for gigabytes): the
+    // child may map only what the reader's own budget allows on top of what it inherited.
+    if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+      unsigned long long pages = 0;
+      if (std::fscanf(f, "%llu", &pages) == 1) {
+        struct stat st {};
+        const unsigned long long file_bytes =
+            ::stat(path.c_str(), &st) == 0 ? static_cast<unsigned long long>(st.st_size) : 0;
+        const unsigned long long limit = pages * static_cast<unsigned long long>(::getpagesize()) +
+                                         (512ULL << 20) + 1100 * std::min(file_bytes, 1ULL << 40);
+        const rlimit lim{limit, limit};
+        ::setrlimit(RLIMIT_AS, &lim);
+      }
+      std::fclose(f);
+    }
     Wire w;
     try {
       const ResultContents r = read_result_file_in_process(path, with_samples);
