@@ -178,11 +178,12 @@ class Reader {
     return id;
   }
 
-  /// Counts `bytes` against what the file can hold.
-  void charge(std::uint64_t bytes, const std::string& where) {
-    if (bytes > budget_)
+  /// Counts `count` items of `each` bytes against what the file can hold (without overflow: a
+  /// corrupt file may claim 2^63 rows).
+  void charge(std::uint64_t count, std::uint64_t each, const std::string& where) {
+    if (each && count > budget_ / each)
       throw NotResult(fmt::format("{}: claims more data than the file can hold", where));
-    budget_ -= bytes;
+    budget_ -= count * each;
   }
 
   /// Whether `loc` has a member `name` (a hard link: plantwin writes no other, and soft or
@@ -231,13 +232,13 @@ class Reader {
   std::vector<std::string> members(hid_t g, const std::string& where) {
     H5G_info_t info{};
     if (H5Gget_info(g, &info) < 0) fail(where);
-    charge(info.nlinks * 64, where);
+    charge(info.nlinks, 64, where);
     std::vector<std::string> names;
     for (hsize_t i = 0; i < info.nlinks; ++i) {
       const ssize_t n =
           H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
       if (n < 0) fail(where);
-      charge(static_cast<std::uint64_t>(n), where);
+      charge(static_cast<std::uint64_t>(n), 1, where);
       std::string name(static_cast<std::size_t>(n) + 1, '\0');
       if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
                              H5P_DEFAULT) < 0)
@@ -268,12 +269,12 @@ class Reader {
         if (H5Aread(attr, mem.get(), &p) < 0) fail(where);
         std::string v = p ? p : "";
         H5free_memory(p);
-        charge(v.size(), where);
+        charge(v.size(), 1, where);
         return v;
       }
       const std::size_t size = H5Tget_size(type.get());
       if (size == 0) fail(where);
-      charge(size, where);
+      charge(size, 1, where);
       Id mem(check(H5Tcopy(H5T_C_S1), where));
       if (H5Tset_size(mem.get(), size) < 0 || H5Tset_cset(mem.get(), H5Tget_cset(type.get())) < 0)
         fail(where);
@@ -303,14 +304,14 @@ class Reader {
   std::vector<std::pair<std::string, std::string>> attributes(hid_t obj, const std::string& where) {
     H5O_info_t info{};
     if (H5Oget_info2(obj, &info, H5O_INFO_NUM_ATTRS) < 0) fail(where);
-    charge(info.num_attrs * 64, where);
+    charge(info.num_attrs, 64, where);
     std::vector<std::pair<std::string, std::string>> out;
     for (hsize_t i = 0; i < info.num_attrs; ++i) {
       Id a(check(H5Aopen_by_idx(obj, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT),
                  where));
       const ssize_t n = H5Aget_name(a.get(), 0, nullptr);
       if (n < 0) fail(where);
-      charge(static_cast<std::uint64_t>(n), where);
+      charge(static_cast<std::uint64_t>(n), 1, where);
       std::string name(static_cast<std::size_t>(n) + 1, '\0');
       if (H5Aget_name(a.get(), name.size(), name.data()) < 0) fail(where);
       name.resize(static_cast<std::size_t>(n));
@@ -332,7 +333,7 @@ class Reader {
     const hsize_t n = length(ds.get(), where);
     if (expected && n != *expected)
       throw NotResult(fmt::format("{}: {} values where {} were expected", where, n, *expected));
-    charge(n * sizeof(double), where);
+    charge(n, sizeof(double), where);
     std::vector<double> v(static_cast<std::size_t>(n));
     if (n && H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, xfer_.get(), v.data()) < 0)
       fail(where);
@@ -367,7 +368,7 @@ class Reader {
     }
     const hsize_t n = length(ds.get(), where);
     if (!n) return;
-    charge(n * sizeof(Row), where);
+    charge(n, sizeof(Row), where);
     std::vector<Row> rows(static_cast<std::size_t>(n));  // zeroed: null strings, not garbage
     if (H5Dread(ds.get(), mem.getId(), H5S_ALL, H5S_ALL, xfer_.get(), rows.data()) < 0) fail(where);
     struct Reclaim {

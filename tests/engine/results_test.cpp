@@ -293,6 +293,38 @@ TEST_CASE("a signal whose values outnumber its times is refused") {
                                 "values where 241 were expected");
 }
 
+TEST_CASE("datasets claiming more rows than the file can hold are refused, not allocated") {
+  // Chunked datasets with no chunk written: a few bytes on disk, any length claimed.
+  auto huge = [](H5::Group& g, const std::string& name, const H5::DataType& type, hsize_t n) {
+    const hsize_t chunk = 1024, max = H5S_UNLIMITED;
+    H5::DSetCreatPropList props;
+    props.setChunk(1, &chunk);
+    g.createDataSet(name, type, H5::DataSpace(1, &n, &max), props);
+  };
+  SUBCASE("a signal of 2^40 samples") {
+    const auto path = edited_run("huge_time.h5", [&](H5::H5File& f) {
+      H5::Group g = f.openGroup("/signals/q.level");
+      g.unlink("time");
+      huge(g, "time", H5::PredType::NATIVE_DOUBLE, hsize_t{1} << 40);
+    });
+    CHECK(read_error(path) == path +
+                                  ": not a plantwin result file: /signals/q.level/time: claims "
+                                  "more data than the file can hold");
+  }
+  SUBCASE("an event table of 2^62 rows (2^67 bytes: the size must not wrap)") {
+    const auto path = edited_run("huge_events.h5", [&](H5::H5File& f) {
+      H5::DataSet old = f.openDataSet("/events");
+      const H5::CompType type = old.getCompType();
+      old.close();
+      f.unlink("/events");
+      H5::Group root = f.openGroup("/");
+      huge(root, "events", type, hsize_t{1} << 62);
+    });
+    CHECK(read_error(path) ==
+          path + ": not a plantwin result file: /events: claims more data than the file can hold");
+  }
+}
+
 TEST_CASE("a table without a column, or with text stored as numbers, is refused") {
   SUBCASE("missing column") {
     const auto path = edited_run("kpi_columns.h5", [](H5::H5File& f) {
