@@ -307,8 +307,9 @@ class Reader {
     charge(info.num_attrs, 64, where);
     std::vector<std::pair<std::string, std::string>> out;
     for (hsize_t i = 0; i < info.num_attrs; ++i) {
-      Id a(check(H5Aopen_by_idx(obj, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT),
-                 where));
+      Id a(check(
+          H5Aopen_by_idx(obj, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT),
+          where));
       const ssize_t n = H5Aget_name(a.get(), 0, nullptr);
       if (n < 0) fail(where);
       charge(static_cast<std::uint64_t>(n), 1, where);
