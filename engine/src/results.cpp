@@ -212,6 +212,22 @@ class Reader {
         throw NotResult(fmt::format("{}: unsupported storage layout", where));
       if (H5Pget_external_count(dcpl.get()) != 0)
         throw NotResult(fmt::format("{}: data stored in external files", where));
+      if (layout == H5D_COMPACT || layout == H5D_CONTIGUOUS) {
+        // libhdf5 copies the dataspace's worth of bytes out of a compact buffer or a contiguous
+        // sieve buffer without checking that the file stored that many (heap over-reads found
+        // by fuzzing). Unwritten contiguous data (size 0) reads as fill values.
+        Id space(check(H5Dget_space(obj.get()), where));
+        Id type(check(H5Dget_type(obj.get()), where));
+        const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+        const std::size_t size = H5Tget_size(type.get());
+        const hsize_t stored = H5Dget_storage_size(obj.get());
+        std::uint64_t bytes = 0;
+        if (points < 0 || size == 0 ||
+            __builtin_mul_overflow(static_cast<std::uint64_t>(points), size, &bytes) ||
+            (stored != bytes && !(layout == H5D_CONTIGUOUS && stored == 0)))
+          throw NotResult(
+              fmt::format("{}: {} bytes stored for {} bytes of data", where, stored, bytes));
+      }
     }
     return obj;
   }
