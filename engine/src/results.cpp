@@ -199,7 +199,7 @@ class Reader {
     return true;
   }
 
-  Id open(hid_t loc, const std::string& name, H5I_type_t want, const std::string& where) const {
+  Id open(hid_t loc, const std::string& name, H5I_type_t want, const std::string& where) {
     Id obj(check(H5Oopen(loc, name.c_str(), H5P_DEFAULT), where));
     if (H5Iget_type(obj.get()) != want)
       throw NotResult(
@@ -212,6 +212,19 @@ class Reader {
         throw NotResult(fmt::format("{}: unsupported storage layout", where));
       if (H5Pget_external_count(dcpl.get()) != 0)
         throw NotResult(fmt::format("{}: data stored in external files", where));
+      if (layout == H5D_CHUNKED) {
+        // libhdf5 allocates a whole chunk to read any of it (gigabytes, for a corrupt one).
+        Id type(check(H5Dget_type(obj.get()), where));
+        hsize_t dims[H5S_MAX_RANK] = {};
+        const int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, dims);
+        if (rank < 0) fail(where);
+        std::uint64_t bytes = H5Tget_size(type.get());
+        for (int i = 0; i < rank; ++i)
+          if (__builtin_mul_overflow(bytes, dims[i], &bytes)) bytes = ~std::uint64_t{0};
+        if (bytes > budget_)
+          throw NotResult(
+              fmt::format("{}: chunks of {} bytes, more than the file can hold", where, bytes));
+      }
       if (layout == H5D_COMPACT || layout == H5D_CONTIGUOUS) {
         // libhdf5 copies the dataspace's worth of bytes out of a compact buffer or a contiguous
         // sieve buffer without checking that the file stored that many (heap over-reads found

@@ -311,6 +311,19 @@ TEST_CASE("datasets claiming more rows than the file can hold are refused, not a
                                   ": not a plantwin result file: /signals/q.level/time: claims "
                                   "more data than the file can hold");
   }
+  SUBCASE("a signal of 3 samples in chunks of 1 GB (libhdf5 allocates a whole chunk)") {
+    const auto path = edited_run("huge_chunk.h5", [&](H5::H5File& f) {
+      H5::Group g = f.openGroup("/signals/q.level");
+      g.unlink("time");
+      const hsize_t n = 3, chunk = hsize_t{1} << 27, max = H5S_UNLIMITED;
+      H5::DSetCreatPropList props;
+      props.setChunk(1, &chunk);
+      g.createDataSet("time", H5::PredType::NATIVE_DOUBLE, H5::DataSpace(1, &n, &max), props);
+    });
+    CHECK(read_error(path) == path +
+                                  ": not a plantwin result file: /signals/q.level/time: chunks "
+                                  "of 1073741824 bytes, more than the file can hold");
+  }
   SUBCASE("an event table of 2^62 rows (2^67 bytes: the size must not wrap)") {
     const auto path = edited_run("huge_events.h5", [&](H5::H5File& f) {
       H5::DataSet old = f.openDataSet("/events");
