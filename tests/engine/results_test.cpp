@@ -410,3 +410,18 @@ TEST_CASE("every file the fuzzer found is refused with a reason, none crashes th
   }
   CHECK(n >= 15);
 }
+
+TEST_CASE("links to other objects or files are not followed") {
+  const auto soft = edited_run("soft_link.h5", [](H5::H5File& f) {
+    f.unlink("/events");
+    f.link(H5L_TYPE_SOFT, "/kpi", "/events");
+  });
+  CHECK(read_error(soft) ==
+        soft + ": not a plantwin result file: /events: a link to another object or file");
+  const auto external = edited_run("external_link.h5", [](H5::H5File& f) {
+    f.unlink("/kpi");
+    H5Lcreate_external("/etc/passwd", "/", f.getId(), "kpi", H5P_DEFAULT, H5P_DEFAULT);
+  });
+  CHECK(read_error(external) ==
+        external + ": not a plantwin result file: /kpi: a link to another object or file");
+}
