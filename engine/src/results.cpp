@@ -161,6 +161,7 @@ class Reader {
  public:
   Reader(const h5::ErrorCapture& errors, std::uint64_t file_bytes)
       : errors_(errors),
+        file_bytes_(file_bytes),
         // deflate expands at most about 1032:1; anything beyond is a lie of a corrupt file
         budget_((std::uint64_t{16} << 20) + 1100 * std::min(file_bytes, std::uint64_t{1} << 40)) {
     xfer_ = Id(H5Pcreate(H5P_DATASET_XFER));
@@ -224,6 +225,22 @@ class Reader {
         if (bytes > budget_)
           throw NotResult(
               fmt::format("{}: chunks of {} bytes, more than the file can hold", where, bytes));
+        // libhdf5 also allocates a chunk's stored size before it reads it.
+        Id space(check(H5Dget_space(obj.get()), where));
+        hsize_t chunks = 0;
+        if (H5Dget_num_chunks(obj.get(), space.get(), &chunks) < 0) fail(where);
+        charge(chunks, 64, where);
+        for (hsize_t i = 0; i < chunks; ++i) {
+          hsize_t offset[H5S_MAX_RANK] = {};
+          unsigned mask = 0;
+          haddr_t addr = 0;
+          hsize_t stored = 0;
+          if (H5Dget_chunk_info(obj.get(), space.get(), i, offset, &mask, &addr, &stored) < 0)
+            fail(where);
+          if (stored > file_bytes_)
+            throw NotResult(
+                fmt::format("{}: a chunk of {} bytes in a file of {}", where, stored, file_bytes_));
+        }
       }
       if (layout == H5D_COMPACT || layout == H5D_CONTIGUOUS) {
         // libhdf5 copies the dataspace's worth of bytes out of a compact buffer or a contiguous
@@ -436,6 +453,7 @@ class Reader {
   static void vlen_free(void* p, void*) { std::free(p); }
 
   const h5::ErrorCapture& errors_;
+  std::uint64_t file_bytes_;
   std::uint64_t budget_;
   Id xfer_;
 };
