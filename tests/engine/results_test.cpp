@@ -408,7 +408,7 @@ TEST_CASE("every file the fuzzer found is refused with a reason, none crashes th
     CHECK(read_error(path).starts_with(path + ": not a plantwin result file: "));
     ++n;
   }
-  CHECK(n >= 16);
+  CHECK(n >= 18);
 }
 
 TEST_CASE("links to other objects or files are not followed") {
