@@ -25,6 +25,7 @@
 #include "plantwin/io/live_publisher.h"
 #include "plantwin/io/live_server.h"
 #include "plantwin/models/register.h"
+#include "plantwin/output_file.h"
 #include "plantwin/results.h"
 #include "plantwin/runner.h"
 #include "plantwin/sim.h"
@@ -200,6 +201,15 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     }
     t_end = std::min(t_end, *t);
   }
+  // A folder that does not exist or a target that is a directory or device fails now, not
+  // after hours of simulation.
+  try {
+    if (!output.empty()) check_output_path(output, "the result file");
+    if (!json.empty()) check_output_path(json, "the JSON file");
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -353,6 +363,13 @@ int cmd_experiment(const std::string& file, const std::vector<std::string>& sets
       spec.buffer_allocation.reset();
     }
   } catch (const ScenarioError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  try {
+    if (!output.empty()) check_output_path(output, "the result file");
+    if (!csv.empty()) check_output_path(csv, "the CSV file");
+  } catch (const std::exception& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
   }

@@ -581,13 +581,7 @@ void write_experiment_csv(const std::string& path, const ExperimentSpec& spec,
     for (const auto& s : c.summary) out += fmt::format(",{:.10g},{:.10g}", s.mean, s.half_width);
     out += '\n';
   }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << out;
-    if (!f) throw std::runtime_error(path + ": cannot write the CSV file");
-  }
-  std::filesystem::rename(tmp, path);
+  write_file_atomically(path, out, "the CSV file");
 }
 
 }  // namespace plantwin

@@ -1,18 +1,18 @@
 #pragma once
 // The HDF5 building blocks of result and experiment files: the row types of every table, their
-// HDF5 compound types, and the write/read/rename helpers. Writers and the reader share these, so
+// HDF5 compound types, and the write/read helpers. Writers and the reader share these, so
 // the layout of docs/results.md is defined in one place.
 
 #include <H5Cpp.h>
 
-#include <cstdio>
-#include <filesystem>
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "plantwin/output_file.h"
 
 namespace plantwin::h5 {
 
@@ -170,28 +170,70 @@ void read_table(const H5::DataSet& ds, const H5::CompType& type,
   H5::DataSet::vlenReclaim(rows.data(), type, space);
 }
 
-/// Writes through `fill` into `path`.tmp and renames it into place, so a crash while writing
-/// never leaves a half-written file under the final name. Errors name `path`.
+/// While alive, HDF5 prints nothing to stderr; instead the innermost message of its last failure
+/// (e.g. "file signature not found") is kept for the error a user sees. HDF5's own error stack is
+/// gone by the time a C++ exception is caught, hence this hook at the failing call.
+class ErrorCapture {
+ public:
+  ErrorCapture() {
+    H5Eget_auto2(H5E_DEFAULT, &old_func_, &old_data_);
+    H5Eset_auto2(H5E_DEFAULT, &ErrorCapture::on_error, this);
+  }
+  ErrorCapture(const ErrorCapture&) = delete;
+  ErrorCapture& operator=(const ErrorCapture&) = delete;
+  ~ErrorCapture() { H5Eset_auto2(H5E_DEFAULT, old_func_, old_data_); }
+
+  /// The last failure's innermost message, or `fallback` when HDF5 reported none.
+  std::string text(const std::string& fallback) const { return last_.empty() ? fallback : last_; }
+
+ private:
+  static herr_t on_error(hid_t stack, void* self) {
+    std::string text;
+    H5Ewalk2(
+        stack, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t* e, void* out) -> herr_t {
+          if (e->desc && *e->desc) *static_cast<std::string*>(out) = e->desc;
+          return 0;
+        },
+        &text);
+    if (!text.empty()) static_cast<ErrorCapture*>(self)->last_ = text;
+    return 0;
+  }
+  H5E_auto2_t old_func_ = nullptr;
+  void* old_data_ = nullptr;
+  std::string last_;
+};
+
+/// Builds an HDF5 file through `fill` in memory (the core driver, no backing store) and returns
+/// its bytes. HDF5 itself never opens a file on disk: all file I/O, its errors and its atomicity
+/// are write_file_atomically's.
+inline std::string file_image(const std::function<void(H5::H5File&)>& fill) {
+  H5::FileAccPropList fapl;
+  fapl.setCore(1 << 20, false);
+  H5::H5File file("plantwin-in-memory.h5", H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+  fill(file);
+  file.flush(H5F_SCOPE_GLOBAL);
+  const ssize_t n = H5Fget_file_image(file.getId(), nullptr, 0);
+  if (n <= 0) throw H5::FileIException("H5Fget_file_image", "cannot size the file image");
+  std::string image(static_cast<std::size_t>(n), '\0');
+  if (H5Fget_file_image(file.getId(), image.data(), image.size()) != n)
+    throw H5::FileIException("H5Fget_file_image", "cannot copy the file image");
+  return image;
+}
+
+/// Writes the HDF5 file that `fill` builds to `path`, atomically (plantwin/output_file.h): on
+/// failure the old file is intact and no temporary file remains. Errors name `path` and why.
 inline void write_atomically(const std::string& path,
                              const std::function<void(H5::H5File&)>& fill) {
-  const std::string tmp = path + ".tmp";
+  std::string image;
+  ErrorCapture errors;
   try {
-    H5::Exception::dontPrint();
-    H5::H5File file(tmp, H5F_ACC_TRUNC);
-    fill(file);
-    file.close();
+    image = file_image(fill);
   } catch (const H5::Exception& e) {
-    std::remove(tmp.c_str());
     throw std::runtime_error(
-        fmt::format("{}: cannot write the result file: {}", path, e.getDetailMsg()));
+        fmt::format("{}: cannot write the result file: {}", path, errors.text(e.getDetailMsg())));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(
-        fmt::format("{}: cannot write the result file: {}", path, ec.message()));
-  }
+  write_file_atomically(path, image, "the result file");
 }
 
 }  // namespace plantwin::h5

@@ -49,9 +49,10 @@ checks=$((checks + 1))
 if [ -s run.h5 ] && grep -q '"name": "throughput"' kpis.json; then echo "ok   files written"; else
   echo "FAIL files written"; failures=$((failures + 1)); fi
 check "info describes the result file" 0 "status +complete" -- "$pw" info run.h5
-check "info on a non-result file is bad input" 2 "cannot read as a result file" -- "$pw" info broken.yaml
+check "info on a non-result file is bad input" 2 "broken.yaml: not a plantwin result file: not an HDF5 file" -- "$pw" info broken.yaml
 check "quiet prints nothing" 0 "^$" -- "$pw" run "$src/scenarios/two_station.yaml" --until 1h --quiet
-check "an unwritable output is a run failure" 1 "cannot write the result file" -- \
+check "an output in a missing folder is bad input, found before the run" 2 \
+  "/nonexistent/x.h5: cannot write the result file: the folder /nonexistent does not exist" -- \
   "$pw" run "$src/scenarios/two_station.yaml" --until 1h --quiet --output /nonexistent/x.h5
 
 check "run --replications reports t intervals over replications" 0 "mean over replications" -- \

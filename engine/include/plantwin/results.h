@@ -11,8 +11,9 @@
 ///     /events                table (time, component, kind, detail)
 ///     /kpi                   table (component, name, value, half_width, unit)
 ///
-/// Files are written to a temporary name and renamed into place, so a crash while writing never
-/// leaves a half-written file where a complete one was expected.
+/// Files are built in memory and written through write_file_atomically (plantwin/output_file.h):
+/// a crash, a kill or a full disk while writing never leaves a half-written file where a complete
+/// one was expected, nor a temporary file.
 
 #include <string>
 #include <vector>
@@ -65,9 +66,16 @@ struct ResultContents {
   std::vector<Case> cases;  ///< Experiment files.
 };
 
-/// Reads a result or experiment file; `with_samples` also loads every signal's samples. Throws
-/// std::runtime_error naming the file when it cannot be read or is not a plantwin file.
+/// Reads a result or experiment file; `with_samples` also loads every signal's samples. Trusts
+/// nothing in the file: kinds, types, ranks and sizes are checked before anything is read, and
+/// the reading runs in a child process, so that a file that crashes libhdf5 itself ends in an
+/// error too. Throws std::runtime_error "<path>: not a plantwin result file: <why>", or
+/// "<path>: no such file" / "<path>: cannot read: <why>".
 ResultContents read_result_file(const std::string& path, bool with_samples = true);
+
+/// read_result_file in this process, for the fuzz harness (tests/fuzz/fuzz_results.cpp): the same
+/// checks and errors, but a file that crashes libhdf5 crashes the caller.
+ResultContents read_result_file_in_process(const std::string& path, bool with_samples = true);
 
 /// Writes KPI rows as JSON (an array of objects) to `path`.
 void write_kpi_json(const std::string& path, const Sim& sim, const RunInfo& info);

@@ -59,6 +59,15 @@ class Diagnostics {
 
 /// A YAML value with its source location. Maps keep their keys in file order.
 struct Node {
+  // Declared here, defaulted below where Node is complete: clang with libstdc++ refuses
+  // std::pair<std::string, Node> while Node is still incomplete (the fuzz build uses clang).
+  Node();
+  Node(const Node&);
+  Node(Node&&) noexcept;
+  Node& operator=(const Node&);
+  Node& operator=(Node&&) noexcept;
+  ~Node();
+
   enum class Kind { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
   std::string scalar;
@@ -79,6 +88,12 @@ struct Node {
   /// The node written back as compact YAML (flow style).
   std::string to_yaml() const;
 };
+inline Node::Node() = default;
+inline Node::Node(const Node&) = default;
+inline Node::Node(Node&&) noexcept = default;
+inline Node& Node::operator=(const Node&) = default;
+inline Node& Node::operator=(Node&&) noexcept = default;
+inline Node::~Node() = default;
 
 /// A parsed scenario file with its overrides.
 struct Scenario {
