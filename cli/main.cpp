@@ -215,6 +215,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
   std::signal(SIGTERM, on_signal);
   RunInfo info;
   info.started_at = iso_time_now();
+  info.runner_chunks = serve_port > 0 ? 2000 : 200;
   const auto wall0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
@@ -245,7 +246,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
   // simulated time runs `pace` times faster than the wall clock.
   std::unique_ptr<Runner> runner_ptr;
   try {
-    runner_ptr = std::make_unique<Runner>(sim, Runner::Options{server ? 2000 : 200, pace});
+    runner_ptr = std::make_unique<Runner>(sim, Runner::Options{info.runner_chunks, pace});
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "--pace: {}\n", e.what());
     return kExitBadInput;
@@ -588,7 +589,11 @@ int cmd_info(const std::string& file) {
   for (const auto& sig : s.signals)
     fmt::print("  {:<30} {:>8} samples  {} .. {}  {}\n", sig.name, sig.samples,
                format_duration(sig.t0), format_duration(sig.t1), sig.unit);
-  fmt::print("\n/events: {} entries\n/kpi: {} rows\n", s.events.size(), s.kpis.size());
+  fmt::print("\n/events: {} entries\n/inputs: {} applied\n/kpi: {} rows\n", s.events.size(),
+             s.inputs.size(), s.kpis.size());
+  for (const auto& w : s.warnings)
+    fmt::print("warning: {}: {} (first at {}{})\n", w.source, w.message, format_duration(w.time),
+               w.count > 1 ? fmt::format(", {} times", w.count) : "");
   std::map<std::string, std::string> types;
   for (const auto& c : s.components) types[c.name] = c.type;
   print_kpis(s.kpis, types, stdout);

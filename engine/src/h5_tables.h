@@ -56,6 +56,18 @@ struct EventRow {
   const char* kind;
   const char* detail;
 };
+struct InputRow {
+  double time;
+  const char* target;
+  double value;
+  const char* origin;
+};
+struct WarningRow {
+  double time;
+  const char* source;
+  const char* message;
+  double count;
+};
 struct KpiRow {
   const char* component;
   const char* name;
@@ -108,6 +120,22 @@ inline H5::CompType event_type() {
   PLANTWIN_H5_STR(EventRow, component);
   PLANTWIN_H5_STR(EventRow, kind);
   PLANTWIN_H5_STR(EventRow, detail);
+  return type;
+}
+inline H5::CompType input_type() {
+  H5::CompType type(sizeof(InputRow));
+  PLANTWIN_H5_NUM(InputRow, time, NATIVE_DOUBLE);
+  PLANTWIN_H5_STR(InputRow, target);
+  PLANTWIN_H5_NUM(InputRow, value, NATIVE_DOUBLE);
+  PLANTWIN_H5_STR(InputRow, origin);
+  return type;
+}
+inline H5::CompType warning_type() {
+  H5::CompType type(sizeof(WarningRow));
+  PLANTWIN_H5_NUM(WarningRow, time, NATIVE_DOUBLE);
+  PLANTWIN_H5_STR(WarningRow, source);
+  PLANTWIN_H5_STR(WarningRow, message);
+  PLANTWIN_H5_NUM(WarningRow, count, NATIVE_DOUBLE);
   return type;
 }
 inline H5::CompType kpi_type() {

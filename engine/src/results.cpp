@@ -80,6 +80,8 @@ void write_result_file(const std::string& path, const Sim& sim, const RunInfo& i
     attr_string(meta, "status", info.status);
     attr_string(meta, "started_at", info.started_at);
     attr_number(meta, "wall_time_s", info.wall_time_s, H5::PredType::NATIVE_DOUBLE);
+    attr_number(meta, "runner_chunks", static_cast<long long>(info.runner_chunks),
+                H5::PredType::NATIVE_LLONG);
     attr_number(meta, "events_executed", static_cast<unsigned long long>(s.events_executed),
                 H5::PredType::NATIVE_ULLONG);
 
@@ -116,6 +118,16 @@ void write_result_file(const std::string& path, const Sim& sim, const RunInfo& i
     for (const auto& e : s.trace.events)
       events.push_back({e.time, m.component(e.component).name().c_str(), e.kind, e.detail.c_str()});
     write_table(root, "events", event_type(), events);
+
+    std::vector<InputRow> inputs;
+    for (const auto& in : s.trace.inputs)
+      inputs.push_back({in.time, in.target.c_str(), in.value, in.origin.c_str()});
+    write_table(root, "inputs", input_type(), inputs);
+    std::vector<WarningRow> warnings;
+    for (const auto& w : s.trace.warnings)
+      warnings.push_back(
+          {w.time, w.source.c_str(), w.message.c_str(), static_cast<double>(w.count)});
+    write_table(meta, "warnings", warning_type(), warnings);
 
     const auto kpis = sim.kpis();
     std::vector<h5::KpiRow> rows;
@@ -513,6 +525,16 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
     rd.table<EventRow>(file, "events", event_type(), "/events", [&](const EventRow& r) {
       out.events.push_back({r.time, text(r.component), text(r.kind), text(r.detail)});
     });
+  if (rd.has(file, "inputs", "/inputs"))
+    rd.table<InputRow>(file, "inputs", input_type(), "/inputs", [&](const InputRow& r) {
+      out.inputs.push_back({r.time, text(r.target), r.value, text(r.origin)});
+    });
+  if (rd.has(meta.get(), "warnings", "/meta/warnings"))
+    rd.table<WarningRow>(
+        meta.get(), "warnings", warning_type(), "/meta/warnings", [&](const WarningRow& r) {
+          out.warnings.push_back({r.time, text(r.source), text(r.message),
+                                  static_cast<std::uint64_t>(std::max(1.0, r.count))});
+        });
   auto kpi_rows = [&](hid_t loc, const std::string& name, const std::string& where, bool summary) {
     std::vector<plantwin::KpiRow> rows;
     if (summary)
@@ -616,6 +638,20 @@ class Wire {
       str(e.kind);
       str(e.detail);
     }
+    u64(r.inputs.size());
+    for (const auto& in : r.inputs) {
+      f64(in.time);
+      str(in.target);
+      f64(in.value);
+      str(in.origin);
+    }
+    u64(r.warnings.size());
+    for (const auto& w : r.warnings) {
+      f64(w.time);
+      str(w.source);
+      str(w.message);
+      u64(w.count);
+    }
     kpis(r.kpis);
     u64(r.cases.size());
     for (const auto& c : r.cases) {
@@ -702,6 +738,20 @@ class Wire {
       e.component = get_str();
       e.kind = get_str();
       e.detail = get_str();
+    }
+    r.inputs.resize(count(32));
+    for (auto& in : r.inputs) {
+      in.time = get_f64();
+      in.target = get_str();
+      in.value = get_f64();
+      in.origin = get_str();
+    }
+    r.warnings.resize(count(32));
+    for (auto& w : r.warnings) {
+      w.time = get_f64();
+      w.source = get_str();
+      w.message = get_str();
+      w.count = get_u64();
     }
     r.kpis = get_kpis();
     r.cases.resize(count(24));

@@ -216,6 +216,7 @@ class Simulation {
     RunInfo info;
     info.status = sim_->finished() ? "complete" : "partial";
     info.started_at = iso_time_now();
+    info.runner_chunks = runner_->options().chunks;
     write_result_file(path, *sim_, info);
   }
   void add_controller(py::function fn, double period, std::vector<std::string> reads) {

@@ -15,6 +15,7 @@
 
 #include "plantwin/output_file.h"
 #include "plantwin/results.h"
+#include "plantwin/runner.h"
 #include "support.h"
 
 using namespace plantwin;
@@ -424,4 +425,33 @@ TEST_CASE("links to other objects or files are not followed") {
   });
   CHECK(read_error(external) ==
         external + ": not a plantwin result file: /kpi: a link to another object or file");
+}
+
+TEST_CASE("a result file keeps the applied inputs, the runner's grid and the warnings") {
+  auto model = compile_text(kYaml);
+  Sim sim(model);
+  Runner runner(sim, Runner::Options{120, 0});
+  runner.push(Input{600, "q.capacity", 5, "operator"});
+  runner.push(Input{std::nan(""), "q.capacity", 8, "feed"});
+  CHECK(runner.run());
+  sim.warn(model->component(model->find_component("m")), "a test warning");
+  const auto dir = std::filesystem::temp_directory_path() / "plantwin_results_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "inputs.h5").string();
+  RunInfo info;
+  info.runner_chunks = 120;
+  write_result_file(path, sim, info);
+  const ResultContents s = read_result_file(path);
+  REQUIRE(s.inputs.size() == 2);
+  CHECK(s.inputs[0].time == 0);  // the untimed input: at once, where the run starts
+  CHECK(s.inputs[0].origin == "feed");
+  CHECK(s.inputs[1].time == 600);
+  CHECK(s.inputs[1].target == "q.capacity");
+  CHECK(s.inputs[1].value == 5);
+  REQUIRE(s.warnings.size() == 1);
+  CHECK(s.warnings[0].source == "m");
+  CHECK(s.warnings[0].message == "a test warning");
+  CHECK(s.warnings[0].count == 1);
+  std::map<std::string, std::string> meta(s.meta.begin(), s.meta.end());
+  CHECK(meta["runner_chunks"] == "120");
 }

@@ -27,6 +27,9 @@ struct RunInfo {
   std::string status = "complete";  ///< "complete", or "partial" for an interrupted run.
   std::string started_at;           ///< ISO 8601 wall-clock time.
   double wall_time_s = 0;
+  /// The Runner's grid (Runner::Options::chunks) the run was made on: a replay of its /inputs
+  /// uses the same grid to reproduce it bit for bit. 0 when unknown.
+  int runner_chunks = 0;
 };
 
 /// plantwin's version string.
@@ -57,6 +60,8 @@ struct ResultContents {
     std::string component, kind, detail;
   };
   std::vector<EventEntry> events;
+  std::vector<AppliedInput> inputs;  ///< /inputs: what was applied from outside, in order.
+  std::vector<RunWarning> warnings;  ///< /meta/warnings.
   std::vector<KpiRow> kpis;
   struct Case {
     std::string name;
