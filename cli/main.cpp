@@ -14,6 +14,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -181,9 +183,26 @@ class ProgressBar {
   std::chrono::steady_clock::time_point t0_;
 };
 
+// One run of a model, however it was obtained (a scenario file, a result file to replay).
+struct RunRequest {
+  std::shared_ptr<const Model> model;
+  double t_end = 0;
+  std::string output, json;
+  bool quiet = false;
+  int serve_port = 0;
+  double pace = 0;
+  bool strict = false;
+  std::uint64_t replication = 0;
+  int chunks = 0;                               ///< the Runner's grid; 0: 200 (2000 when served)
+  std::vector<AppliedInput> inputs;             ///< pushed before the run starts (replay, --inputs)
+  const std::vector<KpiRow>* expect = nullptr;  ///< --check: the KPIs the run must give
+};
+int run_model(const RunRequest& req);
+
 int cmd_run(const std::string& file, const std::vector<std::string>& sets,
             std::optional<std::uint64_t> seed, const std::string& until, const std::string& output,
-            const std::string& json, bool quiet, int serve_port, double pace, bool strict) {
+            const std::string& json, bool quiet, int serve_port, double pace, bool strict,
+            const std::string& inputs_file) {
   std::shared_ptr<const Model> model;
   try {
     model = load_model(file, sets, seed);
@@ -201,6 +220,29 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     }
     t_end = std::min(t_end, *t);
   }
+  RunRequest req;
+  req.model = model;
+  req.t_end = t_end;
+  req.output = output;
+  req.json = json;
+  req.quiet = quiet;
+  req.serve_port = serve_port;
+  req.pace = pace;
+  req.strict = strict;
+  if (!inputs_file.empty()) {
+    try {
+      req.inputs = read_result_file(inputs_file, /*with_samples=*/false).inputs;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "--inputs: {}\n", e.what());
+      return kExitBadInput;
+    }
+  }
+  return run_model(req);
+}
+
+int run_model(const RunRequest& req) {
+  const auto& [model, t_end, output, json, quiet, serve_port, pace, strict, replication, chunks,
+               inputs, expect] = req;
   // A folder that does not exist or a target that is a directory or device fails now, not
   // after hours of simulation.
   try {
@@ -215,12 +257,12 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
   std::signal(SIGTERM, on_signal);
   RunInfo info;
   info.started_at = iso_time_now();
-  info.runner_chunks = serve_port > 0 ? 2000 : 200;
+  info.runner_chunks = chunks > 0 ? chunks : serve_port > 0 ? 2000 : 200;
   const auto wall0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   };
-  Sim sim(model);
+  Sim sim(model, replication);
   std::unique_ptr<io::LiveServer> server;
   std::unique_ptr<io::LivePublisher> publisher;
   if (serve_port > 0) {
@@ -253,6 +295,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
   }
   Runner& runner = *runner_ptr;
   runner.watch_stop_flag(g_stop);
+  for (const auto& in : inputs) runner.push(Input{in.time, in.target, in.value, "replay"});
   if (publisher) runner.add_observer(publisher->observer());
   ProgressBar progress(tty);
   runner.add_observer(
@@ -309,6 +352,31 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
                  b.runner_up.empty()
                      ? ""
                      : fmt::format("; next: {} {:.1f}%", b.runner_up, 100 * b.runner_up_share));
+  }
+  if (expect) {
+    // --check: the replay must give the recorded KPIs to the bit (NaN where they were NaN).
+    const auto rows = sim.kpis();
+    const auto same = [](double a, double b) {
+      return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b));
+    };
+    std::size_t differ = rows.size() == expect->size() ? 0 : 1;
+    for (std::size_t i = 0; i < std::min(rows.size(), expect->size()); ++i)
+      if (rows[i].component != (*expect)[i].component || rows[i].name != (*expect)[i].name ||
+          !same(rows[i].value, (*expect)[i].value) ||
+          !same(rows[i].half_width, (*expect)[i].half_width)) {
+        if (differ++ == 0)
+          fmt::print(stderr,
+                     "replay differs from the recorded run: {}.{} = {:.17g}, recorded {:.17g}\n",
+                     rows[i].component, rows[i].name, rows[i].value, (*expect)[i].value);
+      }
+    if (differ) {
+      rc = kExitRunFailure;
+    } else if (!quiet) {
+      fmt::print(
+          "\nreplay matches the recorded run: {} KPIs identical to the bit ({} inputs "
+          "re-applied)\n",
+          rows.size(), inputs.size());
+    }
   }
   try {
     if (!output.empty()) {
@@ -563,6 +631,58 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
   return rc;
 }
 
+// Runs a result file's scenario again, as it was resolved (overrides, seed), on the same
+// Runner grid and replication, re-applying its /inputs at the times they took effect.
+int cmd_replay(const std::string& file, const std::string& output, const std::string& json,
+               bool quiet, bool check) {
+  ResultContents rec;
+  try {
+    rec = read_result_file(file, /*with_samples=*/false);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  std::map<std::string, std::string> meta(rec.meta.begin(), rec.meta.end());
+  const auto number = [&](const char* key) {
+    try {
+      return std::stod(meta.at(key));
+    } catch (const std::exception&) {
+      return std::nan("");
+    }
+  };
+  const double chunks = number("runner_chunks"), end = number("end_time_s");
+  if (!(chunks >= 1 && chunks <= 1e9) || !std::isfinite(end) || meta["resolved_scenario"].empty() ||
+      !rec.cases.empty()) {
+    fmt::print(stderr,
+               "{}: cannot be replayed: it holds no single run made on a known Runner grid (files "
+               "written by plantwin run or Simulation.save() since /inputs exist can)\n",
+               file);
+    return kExitBadInput;
+  }
+  RunRequest req;
+  try {
+    const std::filesystem::path scenario_file = meta["scenario_file"];
+    Scenario sc = load_scenario_text(meta["resolved_scenario"], scenario_file.string(),
+                                     scenario_file.parent_path().empty()
+                                         ? std::string(".")
+                                         : scenario_file.parent_path().string());
+    static const Registry registry = builtin_registry();
+    req.model = compile(sc, registry);
+  } catch (const ScenarioError& e) {
+    fmt::print(stderr, "{}: its scenario no longer compiles:\n{}\n", file, e.what());
+    return kExitBadInput;
+  }
+  req.t_end = end;
+  req.output = output;
+  req.json = json;
+  req.quiet = quiet;
+  req.replication = static_cast<std::uint64_t>(number("replication"));
+  req.chunks = static_cast<int>(chunks);
+  req.inputs = rec.inputs;
+  if (check) req.expect = &rec.kpis;
+  return run_model(req);
+}
+
 int cmd_info(const std::string& file) {
   ResultContents s;
   try {
@@ -647,6 +767,20 @@ int main(int argc, char** argv) {
   sweep->add_flag("--quiet,-q", quiet, "print nothing but errors and warnings");
   sweep->add_flag("--strict", strict, "treat warnings as errors (exit 1)");
 
+  std::string inputs_file;
+  run->add_option("--inputs", inputs_file,
+                  "re-apply the /inputs of this result file at their times (see replay)");
+
+  auto* replay = app.add_subcommand(
+      "replay", "run a result file's scenario again, re-applying its inputs (bit for bit)");
+  std::string replay_file;
+  bool check = false;
+  replay->add_option("FILE", replay_file, "result file (HDF5) of a run")->required();
+  replay->add_option("--output,-o", output, "write the replayed run to this HDF5 file");
+  replay->add_option("--json", json, "write its KPI table to this JSON file");
+  replay->add_flag("--quiet,-q", quiet, "print nothing but errors and warnings");
+  replay->add_flag("--check", check, "exit 1 unless every KPI equals the recorded one to the bit");
+
   auto* validate = app.add_subcommand("validate", "check scenario files without running them");
   std::vector<std::string> files;
   validate->add_option("FILE", files, "scenario files")->required();
@@ -671,7 +805,10 @@ int main(int argc, char** argv) {
     }
     return cmd_experiment(file, sets, seed, replications, true, output, "", quiet, strict);
   }
-  if (*run) return cmd_run(file, sets, seed, until, output, json, quiet, serve_port, pace, strict);
+  if (*run)
+    return cmd_run(file, sets, seed, until, output, json, quiet, serve_port, pace, strict,
+                   inputs_file);
+  if (*replay) return cmd_replay(replay_file, output, json, quiet, check);
   if (*sweep)
     return cmd_experiment(file, sets, seed, replications, false, output, csv, quiet, strict);
   if (*validate) return cmd_validate(files, sets);
