@@ -359,3 +359,46 @@ record: {{exits: true, period: 0 s}}
   const std::vector<std::pair<double, double>> want{{3.5, 1}, {6, 2}, {10, 3}};
   CHECK(exits_of(sim) == want);
 }
+
+TEST_CASE(
+    "at a shift start a machine not yet changed takes no part from an earlier one's settling") {
+  // tests/reference/cases/shift_change_one_at_a_time (the pattern of generated seed 1190). The
+  // shift starts at 60 s. m1 changes first (file order) and takes q's first part; the split's
+  // next output is z (capacity 0) into m2, which has not changed yet and so takes nothing. Then
+  // m2 changes and serves its first input first: a's part, waiting since 5 s. Before, m2 read
+  // the calendar's state, already on shift, and took q's second part while m1 settled.
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / "plantwin_shift_order_test").string();
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir + "/a.csv");
+    f << "seconds\n5\n1000\n";
+    std::ofstream g(dir + "/b.csv");
+    g << "seconds\n1\n1\n1000\n";
+  }
+  auto m = compile_text(fmt::format(R"Y(horizon: 200 s
+components:
+  a: {{type: source, interarrival: "trace(file=\"{0}/a.csv\", unit=s)"}}
+  b: {{type: source, interarrival: "trace(file=\"{0}/b.csv\", unit=s)"}}
+  q: {{type: buffer, capacity: 2}}
+  s: {{type: split, routing: round_robin}}
+  m1: {{type: machine, process_time: 100 s}}
+  z: {{type: buffer, capacity: 0}}
+  m2: {{type: machine, process_time: 10 s}}
+  out: {{type: sink}}
+flow:
+  - a -> m2
+  - b -> q -> s
+  - s -> m1 -> m2
+  - s -> z -> m2
+  - m2 -> out
+shifts:
+  periods: ["00:01-00:10"]
+record: {{exits: true, period: 0 s}}
+)Y",
+                                    dir));
+  Sim sim(m);
+  sim.run();
+  const std::vector<std::pair<double, double>> want{{70, 5}, {80, 2}, {170, 1}};
+  CHECK(exits_of(sim) == want);
+}
