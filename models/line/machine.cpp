@@ -33,6 +33,10 @@ struct MachineState : ClonableState<MachineState> {
   bool down = false;
   bool enabled = true;  // actuator: a disabled machine starts no new job
   bool service_pending = false;
+  // On shift as this machine last changed: at a shift change the machines change one at a
+  // time, the flow settling after each, so one not yet changed keeps its old state. -1 until
+  // start(): the calendar's state at time 0.
+  signed char shift = -1;
   double speed = 1.0;  // actuator: process times are divided by it
   Rng process;
   PhaseClock clock;
@@ -122,6 +126,7 @@ class Machine final : public Component {
   void start(Sim& sim) const override {
     auto& s = sim.state_of<MachineState>(*this);
     s.clock.reset(sim.now());
+    s.shift = sim.on_shift() ? 1 : 0;
     if (p_.ttf && p_.calendar_failures) s.failure = sim.schedule_in(s.ttf_left, *this, kFail);
     const Model& m = sim.model();
     if (!p_.crew.empty()) {
@@ -142,7 +147,7 @@ class Machine final : public Component {
     double load = 0;
     if (!s.down)
       load = s.busy > 0 ? static_cast<double>(s.busy) / p_.servers
-                        : (sim.on_shift() ? p_.idle_wear : 0.0);
+                        : (on_shift(sim, s) ? p_.idle_wear : 0.0);
     dx[0] = s.wear_rate * load;
   }
   int guards() const override { return p_.wear_rate ? 1 : 0; }
@@ -161,13 +166,15 @@ class Machine final : public Component {
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<MachineState>(*this);
     return !s.down && !s.service_pending && s.busy + s.holding < servers_ && s.enabled &&
-           sim.on_shift();
+           on_shift(sim, s);
   }
 
   void on_shift_change(Sim& sim) const override {
     auto& s = sim.state_of<MachineState>(*this);
-    touch_phase(sim, s, !sim.on_shift());
-    if (sim.on_shift() && !s.down && s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
+    const bool was_on = on_shift(sim, s);
+    s.shift = sim.on_shift() ? 1 : 0;
+    touch_phase(sim, s, was_on);
+    if (s.shift == 1 && !s.down && s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
   }
 
   void accept(Sim& sim, int, PartId part) const override {
@@ -242,7 +249,7 @@ class Machine final : public Component {
     if (index == 0) {
       if (s.down) return kDown;
       if (s.busy > 0) return kWorking;
-      if (!sim.on_shift()) return kOff;
+      if (!on_shift(sim, s)) return kOff;
       return s.holding > 0 ? kBlocked : kStarved;
     }
     if (index == 1) return s.busy;
@@ -327,8 +334,11 @@ class Machine final : public Component {
   }
 
  private:
+  static bool on_shift(const Sim& sim, const MachineState& s) {
+    return s.shift < 0 ? sim.on_shift() : s.shift == 1;
+  }
   void touch(Sim& sim, MachineState& s) const {
-    s.clock.advance(sim.now(), s.busy, s.holding, servers_, s.down, !sim.on_shift());
+    s.clock.advance(sim.now(), s.busy, s.holding, servers_, s.down, !on_shift(sim, s));
     if (preventive_) {  // only preventive maintenance needs the operating time
       if (s.busy > 0 && !s.down) s.op_time += sim.now() - s.op_last;
       s.op_last = sim.now();
@@ -344,11 +354,12 @@ class Machine final : public Component {
     s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down, !was_on);
   }
   double share(const Sim& sim, const MachineState& s, int phase) const {
-    return s.clock.share(phase, sim.now(), s.busy, s.holding, p_.servers, s.down, !sim.on_shift());
+    return s.clock.share(phase, sim.now(), s.busy, s.holding, p_.servers, s.down,
+                         !on_shift(sim, s));
   }
   double power_now(const Sim& sim, const MachineState& s) const {
     if (s.down) return p_.power_kw[kDown];
-    if (!sim.on_shift())  // off shift a server not finishing a job is off (see PhaseClock)
+    if (!on_shift(sim, s))  // off shift a server not finishing a job is off (see PhaseClock)
       return (s.busy * p_.power_kw[kWorking] + (p_.servers - s.busy) * p_.power_kw[kOff]) /
              p_.servers;
     const int idle = p_.servers - s.busy - s.holding;

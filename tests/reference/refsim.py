@@ -6,9 +6,12 @@ its C++ source, so that a disagreement points at a bug in plantwin or in its doc
 
 Structure: an explicit state machine. Every component says when its next timed change happens;
 the loop advances to the earliest one, applies every change due at that time, and then *settles*
-the material flow to a fixed point: every component with room pulls parts from its inputs, first
-input first, through pass-through components (splits and buffers of capacity 0), until nothing
-can move. Slow and simple on purpose.
+the material flow: parts that became ready are pushed on, and room is news that travels as a
+first-in first-out queue (docs/architecture.md), each component with room telling its inputs in
+port order, through pass-through components (splits and buffers of capacity 0) at once; a last
+fixed-point pass (every component with room pulls, first input first, downstream first) moves
+whatever the news missed. Slow and simple on purpose. `refsim.py SCENARIO --trace` prints every
+transfer (Simulation.trace).
 
 Covers what tests/reference/gen_topologies.py generates: sources (trace interarrivals, block or
 drop, or endless supply), machines (servers, trace process times, failures on the operating or
@@ -53,6 +56,14 @@ PASSTHROUGH_INPUTS_LAST = False
 # machines change one at a time in the order of the file, the flow settling after each (true:
 # the documented order, scenarios/README.md "Shifts"; cases/shift_resume_order).
 SHIFT_CHANGES_ONE_BY_ONE = True
+# News of room travels as a queue (docs/architecture.md "Material flow": "a cascade of unblocking
+# ... is a queue, not a recursion"): a part is pushed on when it is ready or when its component
+# hears of room; a component that gained room tells its inputs in port order, the news delivered
+# first in first out, and a split or a buffer of capacity 0 passes it on at once. Of a hand-over,
+# the taker's news (an assembly starting) goes before the giver's. False: the flow settles by
+# recursion, downstream first, each part going as far as it can before any other moves; the two
+# differ only where a shortest_queue split chooses among outputs that gain room at one instant.
+NEWS_QUEUE = True
 # A source's first arrival comes one interarrival after time 0.
 FIRST_ARRIVAL_AFTER_ONE_INTERARRIVAL = True
 # A blocked arrival's part is created when it arrives (not when it enters the line).
@@ -125,10 +136,13 @@ class Stream:
 
 
 class Part:
-    __slots__ = ("created",)
+    __slots__ = ("created", "id")
+    made = 0
 
     def __init__(self, created):
         self.created = created
+        Part.made += 1
+        self.id = Part.made
 
 
 class Calendar:
@@ -241,7 +255,7 @@ class Source(Component):
 
 
 class Server:
-    __slots__ = ("part", "end", "remaining", "finished", "finish_time", "started")
+    __slots__ = ("part", "end", "remaining", "finished", "finish_time", "started", "seq")
 
     def __init__(self, part):
         self.part = part
@@ -250,6 +264,7 @@ class Server:
         self.remaining = None
         self.finished = False
         self.finish_time = None
+        self.seq = None  # when its end was set: of two ends at one instant, the earlier set is first
 
 
 class Machine(Component):
@@ -331,6 +346,7 @@ class Machine(Component):
             if s is not None and not s.started:
                 s.started = True
                 s.end = t + self.process.draw()
+                s.seq = self.sim.next_seq()
         self._update_clock(t)
 
     def ready(self):
@@ -339,8 +355,10 @@ class Machine(Component):
         return any(s is not None and s.finished for s in self.servers)
 
     def take(self, t):
-        done = [(s.finish_time, i) for i, s in enumerate(self.servers) if s is not None and s.finished]
-        _, i = min(done)
+        # Oldest finished first; of parts finished at one instant, the one whose end was set first
+        # (the event loop pops events of one time in the order they were scheduled).
+        done = [(s.finish_time, s.seq, i) for i, s in enumerate(self.servers) if s is not None and s.finished]
+        i = min(done)[2]
         part = self.servers[i].part
         self.servers[i] = None
         return part
@@ -358,6 +376,7 @@ class Machine(Component):
             for s in self.servers:
                 if s is not None and s.started and not s.finished:
                     s.end = t + s.remaining  # preempt-resume
+                    s.seq = self.sim.next_seq()
                     s.remaining = None
             self._new_life(t)
             self.start_jobs(t)
@@ -591,6 +610,9 @@ class Simulation:
         if "warmup" in doc and parse_duration(doc["warmup"]) != 0:
             pass  # exits are recorded over the whole run either way
         self.now = 0.0
+        self.trace = None  # trace(t, from, to, to_port, part) on every transfer, if set
+        self.taken_from = None
+        self.seq = 0
         self.calendar = Calendar(doc.get("shifts"), self.horizon)
         self.components = {}
         for name, spec in doc["components"].items():
@@ -626,8 +648,19 @@ class Simulation:
                 raise ScenarioError("the flow has a cycle; the reference handles acyclic flows only")
         return order
 
+    def next_seq(self):
+        self.seq += 1
+        return self.seq
+
     def has_room(self, comp, port):
         return comp.has_room(port)
+
+    def _chooses_ready(self, up):
+        """True if `up` (or, behind a split or a buffer of capacity 0, one of its inputs) has a
+        part ready."""
+        if up.passthrough:
+            return any(self._chooses_ready(u) for u in up.inputs)
+        return up.ready()
 
     def offer(self, up, down, down_port):
         """Takes a part that `up` can hand to `down` (input `down_port`) now, or returns None."""
@@ -648,36 +681,122 @@ class Simulation:
                     return part
             return None
         if up.ready():
-            return up.take(self.now)
+            part = up.take(self.now)
+            self.taken_from = up.name
+            return part
         return None
 
-    def settle(self):
+    def _move_once(self, t):
+        """Makes one move, downstream first (a component with room pulls, first input first)."""
+        for c in reversed(self.order):
+            if c.passthrough or isinstance(c, Source):
+                continue
+            ports = list(enumerate(c.inputs))
+            if PASSTHROUGH_INPUTS_LAST:
+                ports.sort(key=lambda pu: (pu[1].passthrough, pu[0]))
+            for port, up in ports:
+                if c.has_room(port):
+                    part = self.offer(up, c, port)
+                    if part is not None:
+                        if self.trace is not None:
+                            self.trace(t, self.taken_from, c.name, port, part)
+                        c.accept(part, port, t)
+                        return True
+        return False
+
+    # --- the news queue (NEWS_QUEUE) ---
+    def _route(self, up):
+        """Where a part leaving `up` goes now: (component, input port, splits passed), or None."""
+        down, port = up.outputs[0]
+        splits = []
+        while down.passthrough:
+            if isinstance(down, Split):
+                i = down.choice()
+                if i is None:
+                    return None
+                splits.append(down)
+                down, port = down.outputs[i]
+            else:  # a buffer of capacity 0
+                if not down.has_room(port):
+                    return None
+                down, port = down.outputs[0]
+        if not down.has_room(port):
+            return None
+        return down, port, splits
+
+    def _push(self, up, t):
+        """`up` hands on its ready parts while the next component (through splits) has room."""
+        moved = False
+        while up.ready():
+            route = self._route(up)
+            if route is None:
+                break
+            down, port, splits = route
+            job_before = getattr(down, "job", None)
+            part = up.take(t)
+            for sp in splits:
+                sp.routed()
+            if self.trace is not None:
+                self.trace(t, up.name, down.name, port, part)
+            down.accept(part, port, t)
+            self._count_move(t)
+            if isinstance(down, Assembly) and down.job is not job_before:
+                self._news(down)  # the slots freed as the job starts
+            if isinstance(down, Buffer):
+                self._push(down, t)  # the part goes on at once where there is room
+            moved = True
+            self._news(up)  # the giver's room, after the taker's news
+        return moved
+
+    def _news(self, c):
+        for port in range(len(c.inputs)):
+            self.queue.append((c, port))
+
+    def _count_move(self, t):
+        self.moves += 1
+        if self.moves > 100000:
+            raise ScenarioError(f"parts move without end at t = {t} s (an endless supply with no "
+                                "component that takes time downstream)")
+
+    def _deliver(self, t):
+        while self.queue:
+            c, port = self.queue.pop(0)
+            up = c.inputs[port]
+            if up.passthrough:  # passes the news on at once: its inputs hear next
+                self.queue[0:0] = [(up, p) for p in range(len(up.inputs))]
+                continue
+            self._push(up, t)
+
+    def settle(self, fired=()):
         t = self.now
-        moved = True
-        moves = 0
-        while moved:
-            moved = False
-            moves += 1
-            if moves > 100000:
-                raise ScenarioError(f"parts move without end at t = {t} s (an endless supply with no "
-                                    "component that takes time downstream)")
-            # Downstream first, and rescan after every move: a part that moves goes on as far as
-            # it can before any other part moves (transfers take zero time).
-            for c in reversed(self.order):
-                if c.passthrough or isinstance(c, Source):
+        self.moves = 0
+        if NEWS_QUEUE:
+            self.queue = []
+            for c in fired:  # parts that became ready push; room that opened is news
+                if isinstance(c, Source) or c.passthrough:
                     continue
-                ports = list(enumerate(c.inputs))
-                if PASSTHROUGH_INPUTS_LAST:
-                    ports.sort(key=lambda pu: (pu[1].passthrough, pu[0]))
-                for port, up in ports:
-                    if c.has_room(port):
-                        part = self.offer(up, c, port)
-                        if part is not None:
-                            c.accept(part, port, t)
-                            moved = True
-                            break
-                if moved:
+                if not self._push(c, t) and any(c.has_room(p) for p in range(len(c.inputs))):
+                    self._news(c)
+                self._deliver(t)
+            # Anything else with room and a part waiting for it (the start, shift changes):
+            # downstream first.
+            while True:
+                for c in reversed(self.order):
+                    if c.passthrough or isinstance(c, Source):
+                        continue
+                    if any(c.has_room(p) and self._chooses_ready(u) for p, u in enumerate(c.inputs)):
+                        self._news(c)
+                        break
+                else:
                     break
+                before = self.moves
+                self._deliver(t)
+                if self.moves == before:
+                    break
+        while True:
+            if not self._move_once(t):
+                break
+            self._count_move(t)
         for c in self.order:
             if hasattr(c, "after_settle"):
                 c.after_settle(t)
@@ -699,10 +818,12 @@ class Simulation:
                         c.on_shift_change(t_next)
                         if SHIFT_CHANGES_ONE_BY_ONE:
                             self.settle()
+            fired = []
             for c in self.order:
                 if c.next_time() <= t_next:
                     c.fire(t_next)
-            self.settle()
+                    fired.append(c)
+            self.settle(fired)
         return self
 
     def exits(self):
@@ -714,7 +835,17 @@ def simulate(path):
     return Simulation(path).run().exits()
 
 
+def print_transfer(t, source, dest, port, part):
+    print(f"{t:.17g} {source} -> {dest}[{port}] part {part.id} created {part.created:.17g}")
+
+
 if __name__ == "__main__":
+    # refsim.py SCENARIO [--trace]: the exits per sink, or every transfer as it happens.
+    if len(sys.argv) > 2 and sys.argv[2] == "--trace":
+        sim = Simulation(sys.argv[1])
+        sim.trace = print_transfer
+        sim.run()
+        sys.exit(0)
     for sink, rows in simulate(sys.argv[1]).items():
         print(f"{sink}: {len(rows)} exits")
         for t, c in rows[:20]:
