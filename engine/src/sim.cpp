@@ -27,11 +27,13 @@ State::State(const Model& model, std::uint64_t rep) : replication(rep) {
 
 Sim::Sim(std::shared_ptr<const Model> model, std::uint64_t replication)
     : model_(std::move(model)), state_(*model_, replication) {
+  push_depth_limit_ = static_cast<int>(model_->size()) + 1;
   batch_length_ = (model_->horizon() - model_->warmup()) / model_->batches();
 }
 
 Sim::Sim(std::shared_ptr<const Model> model, State state, ControlPlan control)
     : model_(std::move(model)), state_(std::move(state)), control_(std::move(control)) {
+  push_depth_limit_ = static_cast<int>(model_->size()) + 1;
   batch_length_ = (model_->horizon() - model_->warmup()) / model_->batches();
 }
 

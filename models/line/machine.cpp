@@ -389,10 +389,24 @@ class Machine final : public Component {
       free_server(sim, s, srv);
     } else {
       ++s.good;
-      srv.mode = kHolding;
-      ++s.holding;
-      s.holding_order.push_back(i);
-      if (s.holding == 1) push_holding(sim, s);  // else it waits behind the older ones
+      if (s.holding == 0) {
+        // The common case, without the holding queue: the part leaves first (the server is
+        // free when the next component takes it) and comes back if the push fails.
+        srv.mode = kIdle;
+        srv.part = -1;
+        if (sim.try_push(*this, 0, part)) {
+          sim.notify_space_all(*this);
+        } else {
+          srv.mode = kHolding;
+          srv.part = part;
+          ++s.holding;
+          s.holding_order.push_back(i);
+        }
+      } else {  // it waits behind the older finished parts
+        srv.mode = kHolding;
+        ++s.holding;
+        s.holding_order.push_back(i);
+      }
     }
     ++s.parts_since_renewal;
     update_failure_clock(sim, s);

@@ -227,7 +227,7 @@ class Sim {
   // 0) would otherwise ask itself for room without end.
   struct DepthGuard {
     DepthGuard(const Sim& sim, const Component& from) : sim_(sim) {
-      if (++sim_.push_depth_ > static_cast<int>(sim_.model_->size()) + 1) {
+      if (++sim_.push_depth_ > sim_.push_depth_limit_) {
         --sim_.push_depth_;
         sim_.too_deep(from);
       }
@@ -239,6 +239,7 @@ class Sim {
   };
   [[noreturn]] void too_deep(const Component& from) const;
   mutable int push_depth_ = 0;
+  int push_depth_limit_ = 0;  // the number of components + 1: deeper, a push is looping
 
   std::shared_ptr<const Model> model_;
   State state_;
