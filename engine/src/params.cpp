@@ -6,8 +6,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
+
+#include "text_file.h"
 
 namespace plantwin {
 namespace {
@@ -88,14 +91,20 @@ std::optional<std::vector<double>> parse_list(std::string_view text, Dimension d
   return out;
 }
 
+// Columns count from 0; a data file is a table, not a spreadsheet of thousands of columns.
+constexpr int kMaxDataColumn = 1000;
+
 std::optional<std::vector<double>> read_column_file(const std::string& path, int column,
                                                     Dimension dim, std::string_view unit,
                                                     std::string* why) {
-  std::ifstream in(path);
-  if (!in) {
-    *why = fmt::format("cannot read data file \"{}\"", path);
+  std::string file_why;
+  const auto text =
+      detail::read_text_file(path, detail::kMaxDataFileBytes, "comma-separated values", &file_why);
+  if (!text) {
+    *why = fmt::format("cannot read data file \"{}\": {}", path, file_why);
     return std::nullopt;
   }
+  std::istringstream in(*text);
   std::vector<double> values;
   std::string line;
   int line_no = 0;
@@ -250,6 +259,11 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
         if (args.count("column")) {
           auto c = number("column", true);
           if (!c) return std::nullopt;
+          if (*c != std::floor(*c) || *c < 0 || *c > kMaxDataColumn) {
+            *why = fmt::format("empirical column must be a whole number from 0 to {}, got {}",
+                               kMaxDataColumn, args["column"]);
+            return std::nullopt;
+          }
           column = static_cast<int>(*c);
         }
         std::string unit = args.count("unit") ? args["unit"] : (dim == Dimension::kTime ? "s" : "");
