@@ -35,7 +35,24 @@ void BuildContext::error(std::string message) {
   params_.diagnostics().error(location_, params_.path(), std::move(message));
 }
 
+std::string periodic_work_error(double period_s, double horizon_s) {
+  if (!(period_s > 0) || !(horizon_s > 0) || horizon_s / period_s <= kMaxPeriodicRuns) return "";
+  return fmt::format(
+      "every {} over the horizon of {} is {:.3g} runs, more than the limit of {:g}; use a "
+      "period of at least {}",
+      format_duration(period_s), format_duration(horizon_s), horizon_s / period_s, kMaxPeriodicRuns,
+      format_duration(horizon_s / kMaxPeriodicRuns));
+}
+
+double BuildContext::period(std::string_view key, std::optional<double> fallback) {
+  const double p = params_.quantity(key, Dimension::kTime, fallback, 0, HUGE_VAL, true);
+  const std::string err = periodic_work_error(p, horizon_);
+  if (!err.empty()) params_.error(key, err);
+  return p;
+}
+
 void BuildContext::require_ports(int min_in, int max_in, int min_out, int max_out) {
+  if (!ports_known_) return;
   auto check = [&](int n, int lo, int hi, const char* dir, const char* arrow) {
     if (n >= lo && n <= hi) return;
     std::string want;
@@ -132,8 +149,13 @@ class ModelBuilder {
     model_->seed_ = static_cast<std::uint64_t>(
         top.integer("seed", 1, 0, std::numeric_limits<long long>::max()));
     model_->horizon_ = top.quantity("horizon", Dimension::kTime, std::nullopt, 0, HUGE_VAL, true);
+    if (model_->horizon_ > kMaxHorizon) {
+      top.error("horizon", fmt::format("must be at most 1000 years (365250 d), got \"{}\"",
+                                       root.find("horizon")->scalar));
+      model_->horizon_ = 0;  // unknown: no estimate of the work may build on it
+    }
     model_->warmup_ = top.duration("warmup", 0.0);
-    if (std::isinf(model_->horizon_)) top.error("horizon", "must be finite");
+
     if (model_->warmup_ >= model_->horizon_ && model_->horizon_ > 0)
       top.error("warmup", fmt::format("must be shorter than the horizon ({})",
                                       format_duration(model_->horizon_)));
@@ -167,6 +189,7 @@ class ModelBuilder {
     }
     if (!flow) {
       diag_.error(root.location, "flow", "is required: a list such as [\"source -> m1 -> sink\"]");
+      flow_complete_ = false;
     } else {
       parse_flow(*flow);
     }
@@ -243,6 +266,7 @@ class ModelBuilder {
       diag_.error(flow.location, "flow",
                   fmt::format("expected a list of chains such as \"a -> b -> c\", got {}",
                               flow.kind_phrase()));
+      flow_complete_ = false;
       return;
     }
     std::set<std::pair<int, int>> seen;
@@ -252,6 +276,7 @@ class ModelBuilder {
       if (!item.is_scalar()) {
         diag_.error(item.location, path,
                     fmt::format("expected a chain such as \"a -> b\", got {}", item.kind_phrase()));
+        flow_complete_ = false;
         continue;
       }
       const std::string& text = item.scalar;
@@ -273,6 +298,7 @@ class ModelBuilder {
       if (tokens.size() < 2) {
         diag_.error(item.location, path,
                     fmt::format("expected a chain such as \"a -> b\", got \"{}\"", text));
+        flow_complete_ = false;
         continue;
       }
       std::vector<int> ids;
@@ -296,7 +322,10 @@ class ModelBuilder {
         }
         ids.push_back(id);
       }
-      if (!ok) continue;
+      if (!ok) {
+        flow_complete_ = false;
+        continue;
+      }
       for (std::size_t k = 0; k + 1 < ids.size(); ++k) {
         const int a = ids[k], b = ids[k + 1];
         if (a == b) {
@@ -330,6 +359,21 @@ class ModelBuilder {
       }
       ParamReader params(node, path, diag_, scenario_.base_dir);
       const Node* type = params.raw("type");
+      if (!type && node.location.line == 0 && components.key_locations[i].line == 0) {
+        // Made by an override (--set components.x.key=...) that names no existing component.
+        std::vector<std::string> others;
+        for (const auto& n : names_)
+          if (n != name) others.push_back(n);
+        const std::string hint = closest_match(name, others);
+        diag_.error(
+            node.location, path,
+            fmt::format("no component \"{}\" in the scenario{}; to add one, give its type "
+                        "too (components.{}.type=...)",
+                        name, hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
+                        name));
+        all_built = false;
+        continue;
+      }
       if (!type || !type->is_scalar()) {
         diag_.error(node.location, path + ".type",
                     fmt::format("is required; one of {}", fmt::join(types, ", ")));
@@ -364,10 +408,12 @@ class ModelBuilder {
       for (int d : outputs_[i]) out_names.push_back(names_[static_cast<std::size_t>(d)]);
       BuildContext ctx(name, params, in_names, out_names, part_types_, components.key_locations[i]);
       ctx.set_component_names(&names_);
+      ctx.set_horizon(model_->horizon_);
       const std::size_t errors_before = diag_.size();
+      ctx.set_ports_known(flow_complete_);
       std::unique_ptr<Component> c = (*factory)(ctx);
       params.finish();
-      if (c && c->material() && in_names.empty() && out_names.empty()) {
+      if (c && flow_complete_ && c->material() && in_names.empty() && out_names.empty()) {
         diag_.error(components.key_locations[i], path, "is not connected: name it in the flow");
       }
       if (c && !c->material() && (!in_names.empty() || !out_names.empty())) {
@@ -445,6 +491,8 @@ class ModelBuilder {
     ParamReader r(record, "record", diag_);
     RecordPlan& plan = model_->record_;
     plan.period = r.quantity("period", Dimension::kTime, 0.0, 0);
+    if (const std::string err = periodic_work_error(plan.period, model_->horizon_); !err.empty())
+      r.error("period", err);
     plan.events = r.boolean("events", true);
     const Node* signals = r.raw("signals");
     r.finish();
@@ -493,6 +541,14 @@ class ModelBuilder {
       if (plan.period <= 0 && !plan.signals.empty())
         diag_.error(record.location, "record.period", "is required when signals are listed");
     }
+    const double values =
+        plan.period > 0 ? model_->horizon_ / plan.period * static_cast<double>(plan.signals.size())
+                        : 0;
+    if (values > kMaxRecordedValues && diag_.empty())
+      r.error("period", fmt::format("recording {} signals every {} over the horizon of {} is "
+                                    "{:.3g} samples, more than the limit of {:g}",
+                                    plan.signals.size(), format_duration(plan.period),
+                                    format_duration(model_->horizon_), values, kMaxRecordedValues));
   }
 
   const Scenario& scenario_;
@@ -504,6 +560,9 @@ class ModelBuilder {
   std::unordered_map<std::string, std::pair<double, double>> positions_;
   std::vector<std::vector<int>> inputs_, outputs_;
   std::vector<std::string> part_types_;
+  // False when a flow line could not be read: the links of its components are then unknown,
+  // and counting them would only repeat that error in other words.
+  bool flow_complete_ = true;
 };
 
 std::shared_ptr<const Model> compile(const Scenario& scenario, const Registry& registry) {
