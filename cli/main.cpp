@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <thread>
 
@@ -40,6 +42,28 @@ std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM; the only global, and
 extern "C" void on_signal(int) {
   g_stop.store(true);
 }
+
+// Argument checks beyond CLI11's: its number checks let "nan" through, and an unsigned option
+// takes "-1" as 18446744073709551615.
+const CLI::Validator kFinitePositive(
+    [](std::string& s) -> std::string {
+      double v = 0;
+      const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v <= 0)
+        return fmt::format("expected a positive number, got \"{}\"", escape_control(s));
+      return "";
+    },
+    "POSITIVE");
+const CLI::Validator kSeedNumber(
+    [](std::string& s) -> std::string {
+      long long v = 0;
+      const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec != std::errc() || p != s.data() + s.size() || v < 0)
+        return fmt::format("expected a whole number from 0 to {}, got \"{}\"",
+                           std::numeric_limits<long long>::max(), escape_control(s));
+      return "";
+    },
+    "SEED");
 
 std::string fmt_value(double v, const std::string& unit) {
   if (std::isnan(v)) return "-";
@@ -180,7 +204,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     std::string why;
     auto t = parse_quantity(until, Dimension::kTime, &why);
     if (!t || *t <= 0) {
-      fmt::print(stderr, "--until: {}\n", t ? "must be positive" : why);
+      fmt::print(stderr, "--until: {}\n", t ? "must be positive" : escape_control(why));
       return kExitBadInput;
     }
     t_end = std::min(t_end, *t);
@@ -544,7 +568,7 @@ int cmd_info(const std::string& file) {
   try {
     s = read_result_file(file, /*with_samples=*/false);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}\n", e.what());
+    fmt::print(stderr, "{}\n", escape_control(e.what()));
     return kExitBadInput;
   }
   fmt::print("{}\n", file);
@@ -586,7 +610,7 @@ int main(int argc, char** argv) {
   bool quiet = false;
   run->add_option("FILE", file, "scenario file (YAML)")->required();
   run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
-  run->add_option("--seed", seed, "random seed (overrides the scenario's)");
+  run->add_option("--seed", seed, "random seed (overrides the scenario's)")->check(kSeedNumber);
   run->add_option("--until", until, "stop at this simulated time (e.g. \"8 h\")");
   run->add_option("--output,-o", output, "write results to this HDF5 file");
   run->add_option("--json", json, "write the KPI table to this JSON file");
@@ -596,7 +620,7 @@ int main(int argc, char** argv) {
   run->add_option("--serve", serve_port, "let plantwin-viewer watch the run on 127.0.0.1:PORT")
       ->check(CLI::Range(1, 65535));
   run->add_option("--pace", pace, "run at most FACTOR simulated seconds per wall-clock second")
-      ->check(CLI::PositiveNumber);
+      ->check(kFinitePositive);
   int replications = 0;
   run->add_option("--replications,-r", replications,
                   "run N independent replications in parallel and report 95% confidence "
@@ -610,7 +634,7 @@ int main(int argc, char** argv) {
   std::string csv;
   sweep->add_option("FILE", file, "scenario or experiment file (YAML)")->required();
   sweep->add_option("--set", sets, "override a value in the base scenario (repeatable)");
-  sweep->add_option("--seed", seed, "random seed (overrides the scenario's)");
+  sweep->add_option("--seed", seed, "random seed (overrides the scenario's)")->check(kSeedNumber);
   sweep->add_option("--replications,-r", replications, "replications per case")
       ->check(CLI::Range(1, 1000000));
   sweep->add_option("--output,-o", output, "write all cases to this HDF5 file (/cases/...)");
@@ -629,8 +653,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11 quotes the arguments it refuses; print them with control characters escaped.
+    fmt::print(stderr, "{}\nRun with --help for more information.\n", escape_control(e.what()));
+    return kExitBadInput;
   }
   if (*run && replications > 0) {
     if (!until.empty() || !json.empty()) {
