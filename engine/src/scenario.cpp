@@ -63,6 +63,13 @@ void Diagnostics::throw_if_any() const {
   if (!items_.empty()) throw ScenarioError(items_);
 }
 
+Node::Node() = default;
+Node::Node(const Node&) = default;
+Node::Node(Node&&) noexcept = default;
+Node& Node::operator=(const Node&) = default;
+Node& Node::operator=(Node&&) noexcept = default;
+Node::~Node() = default;
+
 const Node* Node::find(std::string_view key) const {
   for (const auto& [k, v] : entries)
     if (k == key) return &v;
@@ -263,7 +270,8 @@ Scenario load_scenario_text(std::string text, std::string label, std::string bas
 
 Scenario load_scenario_file(const std::string& path, const SourceLocation* named_at) {
   std::string why;
-  auto text = detail::read_text_file(path, kMaxScenarioBytes, "a scenario (YAML text)", &why);
+auto text = detail::read_text_file(path, kMaxScenarioBytes, "a scenario (YAML text)", &why,
+                                     /*regular_only=*/named_at != nullptr);
   if (!text) {
     if (named_at)
       throw ScenarioError({Diagnostic{*named_at, "scenario",

@@ -11,7 +11,8 @@
 namespace plantwin::detail {
 
 std::optional<std::string> read_text_file(const std::string& path, std::size_t max_bytes,
-                                          std::string_view what, std::string* why) {
+                                          std::string_view what, std::string* why,
+                                          bool regular_only) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
@@ -21,6 +22,11 @@ std::optional<std::string> read_text_file(const std::string& path, std::size_t m
   }
   if (fs::is_directory(st)) {
     *why = fmt::format("it is a directory, expected a file of {}", what);
+    return std::nullopt;
+  }
+  if (regular_only && !fs::is_regular_file(st)) {
+    *why = fmt::format("it is not a regular file (a device or a pipe), expected a file of {}",
+                       what);
     return std::nullopt;
   }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
