@@ -225,7 +225,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     try {
       server = std::make_unique<cli::LiveServer>(serve_port, live_hello(*model));
     } catch (const std::exception& e) {
-      fmt::print(stderr, "{}\n", e.what());
+      fmt::print(stderr, "{}\n", escape_control(e.what()));
       return kExitBadInput;
     }
     if (!quiet)
@@ -262,7 +262,8 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     }
   } catch (const std::exception& e) {
     if (progress_shown) fmt::print(stderr, "\n");
-    fmt::print(stderr, "run failed at t = {}: {}\n", format_duration(sim.now()), e.what());
+    fmt::print(stderr, "run failed at t = {}: {}\n", format_duration(sim.now()),
+               escape_control(e.what()));
     complete = false;
     info.status = "failed";
   }
@@ -310,7 +311,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
       if (!quiet) fmt::print("KPIs written to {}\n", json);
     }
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}\n", e.what());
+    fmt::print(stderr, "{}\n", escape_control(e.what()));
     rc = kExitRunFailure;
   }
   return rc;
@@ -394,7 +395,8 @@ int cmd_experiment(const std::string& file, const std::vector<std::string>& sets
   int rc = res.complete ? kExitOk : kExitRunFailure;
   for (const auto& c : res.cases)
     if (!c.error.empty()) {
-      fmt::print(stderr, "case {} failed: {}\n", c.spec.name, c.error);
+      fmt::print(stderr, "case {} failed: {}\n", escape_control(c.spec.name),
+                 escape_control(c.error));
       rc = kExitRunFailure;
     }
   if (!quiet) {
@@ -517,7 +519,7 @@ int cmd_experiment(const std::string& file, const std::vector<std::string>& sets
       if (!quiet) fmt::print("table written to {}\n", csv);
     }
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}\n", e.what());
+    fmt::print(stderr, "{}\n", escape_control(e.what()));
     rc = kExitRunFailure;
   }
   return rc;

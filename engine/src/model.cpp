@@ -194,6 +194,16 @@ class ModelBuilder {
       parse_flow(*flow);
     }
     if (components && components->is_map()) build_components(*components);
+    // Fixed-step integration takes horizon / dt steps.
+    if (model_->num_continuous_ > 0 &&
+        model_->physics_.method != PhysicsSettings::Method::kDormandPrince) {
+      if (const std::string err = periodic_work_error(model_->physics_.dt, model_->horizon_);
+          !err.empty()) {
+        const Node* physics = root.find("physics");
+        const Node* dt = physics && physics->is_map() ? physics->find("dt") : nullptr;
+        diag_.error(dt ? dt->location : root.location, "physics.dt", err);
+      }
+    }
     if (record) {
       parse_record(*record);
     } else if (diag_.empty()) {
@@ -236,9 +246,13 @@ class ModelBuilder {
     for (std::size_t i = 0; i < components.entries.size(); ++i) {
       const auto& [name, node] = components.entries[i];
       const std::string path = "components." + name;
-      if (name.empty() || name.find_first_of(" .->,") != std::string::npos) {
+      const bool control = std::any_of(name.begin(), name.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+      });
+      if (name.empty() || control || name.find_first_of(" .->,") != std::string::npos) {
         diag_.error(components.key_locations[i], path,
-                    "component names must not contain spaces, dots, commas or arrows");
+                    "component names must not contain spaces, dots, commas, arrows or control "
+                    "characters");
       }
       names_.push_back(name);
       name_index_.emplace(name, static_cast<int>(names_.size() - 1));
