@@ -98,6 +98,14 @@ ExperimentSpec parse_experiment(const Scenario& scenario, int replications_overr
           axes.emplace_back(key, std::move(texts));
           spec.swept_keys.push_back(key);
         }
+        double grid = 1;
+        for (const auto& [key, vals] : axes) grid *= static_cast<double>(vals.size());
+        if (grid > kMaxExperimentCases) {
+          diag.error(s->location, "experiments.sweep",
+                     fmt::format("the grid has {:.3g} points, more than the limit of {} cases",
+                                 grid, kMaxExperimentCases));
+          axes.clear();
+        }
         if (!axes.empty()) {
           spec.cases.clear();  // a sweep replaces the base case: every grid point is a case
           std::vector<std::size_t> idx(axes.size(), 0);

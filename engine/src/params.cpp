@@ -308,8 +308,9 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
       if (name == "weibull") d = Distribution::weibull(p[0], p[1]);
       if (name == "gamma") d = Distribution::gamma(p[0], p[1]);
       if (name == "erlang") {
-        if (p[0] != std::floor(p[0])) {
-          *why = fmt::format("erlang k must be a whole number, got {}", p[0]);
+        // Each draw sums k exponentials: k is a small whole number.
+        if (p[0] != std::floor(p[0]) || p[0] < 1 || p[0] > 1000) {
+          *why = fmt::format("erlang k must be a whole number from 1 to 1000, got {}", p[0]);
           return std::nullopt;
         }
         d = Distribution::erlang(static_cast<int>(p[0]), p[1]);

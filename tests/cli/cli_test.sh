@@ -143,6 +143,9 @@ check "validate refuses a buffer allocation over a conveyor, in one message" 2 \
   'alloc_conveyor.yaml:9:33: experiments.buffer_allocation.buffers\[0\]: "belt" is a conveyor, not a buffer' -- \
   "$pw" validate alloc_conveyor.yaml
 check "... and only one" 2 "^alloc_conveyor.yaml: 1 error$" -- "$pw" validate alloc_conveyor.yaml
+check "a sweep grid beyond 10000 cases is refused before it is built" 2 \
+  "experiments.sweep: the grid has 1e\+09 points, more than the limit of 10000 cases" -- \
+  timeout 20 "$pw" validate "$src/scenarios/two_station.yaml" --set "experiments={sweep: {seed: [$(seq -s, 1 1000)], components.wip.capacity: [$(seq -s, 1 1000)], components.lathe.servers: [$(seq -s, 1 1000)]}}"
 check "a compound duration is a duration" 0 "until 1.458 d" -- \
   "$pw" run "$src/scenarios/two_station.yaml" --until 1d11h
 check "full day names are days" 0 "ok" -- \
