@@ -168,6 +168,10 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
       *why = fmt::format("{} must not be negative, got \"{}\"", dimension_phrase(dim), text);
       return std::nullopt;
     }
+    if (!std::isfinite(*v)) {  // "inf" is a quantity (a capacity), never a draw
+      *why = fmt::format("{} must be finite, got \"{}\"", dimension_phrase(dim), text);
+      return std::nullopt;
+    }
     return Distribution::constant(*v);
   }
   if (text.back() != ')') {
