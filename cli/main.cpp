@@ -11,12 +11,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <thread>
 
@@ -46,6 +48,28 @@ std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM; the only global, and
 extern "C" void on_signal(int) {
   g_stop.store(true);
 }
+
+// Argument checks beyond CLI11's: its number checks let "nan" through, and an unsigned option
+// takes "-1" as 18446744073709551615.
+const CLI::Validator kFinitePositive(
+    [](std::string& s) -> std::string {
+      double v = 0;
+      const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v <= 0)
+        return fmt::format("expected a positive number, got \"{}\"", escape_control(s));
+      return "";
+    },
+    "POSITIVE");
+const CLI::Validator kSeedNumber(
+    [](std::string& s) -> std::string {
+      long long v = 0;
+      const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec != std::errc() || p != s.data() + s.size() || v < 0)
+        return fmt::format("expected a whole number from 0 to {}, got \"{}\"",
+                           std::numeric_limits<long long>::max(), escape_control(s));
+      return "";
+    },
+    "SEED");
 
 // Decimals that show a value to the precision of its interval: the half-width's first two
 // significant digits, the value to the same decimal place.
@@ -215,7 +239,7 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
     std::string why;
     auto t = parse_quantity(until, Dimension::kTime, &why);
     if (!t || *t <= 0) {
-      fmt::print(stderr, "--until: {}\n", t ? "must be positive" : why);
+      fmt::print(stderr, "--until: {}\n", t ? "must be positive" : escape_control(why));
       return kExitBadInput;
     }
     t_end = std::min(t_end, *t);
@@ -274,7 +298,7 @@ int run_model(const RunRequest& req) {
       fmt::print(stderr, "--serve {}: {}\n", serve_port, e.what());
       return kExitBadInput;
     } catch (const std::exception& e) {
-      fmt::print(stderr, "{}\n", e.what());
+      fmt::print(stderr, "{}\n", escape_control(e.what()));
       return kExitBadInput;
     }
     if (!quiet)
@@ -304,7 +328,8 @@ int run_model(const RunRequest& req) {
     complete = runner.run_until(t_end);
   } catch (const std::exception& e) {
     progress.done();
-    fmt::print(stderr, "run failed at t = {}: {}\n", format_duration(sim.now()), e.what());
+    fmt::print(stderr, "run failed at t = {}: {}\n", format_duration(sim.now()),
+               escape_control(e.what()));
     complete = false;
     info.status = "failed";
   }
@@ -388,7 +413,7 @@ int run_model(const RunRequest& req) {
       if (!quiet) fmt::print("KPIs written to {}\n", json);
     }
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}\n", e.what());
+    fmt::print(stderr, "{}\n", escape_control(e.what()));
     rc = kExitRunFailure;
   }
   return rc;
@@ -457,7 +482,8 @@ int cmd_experiment(const std::string& file, const std::vector<std::string>& sets
   int rc = res.complete ? kExitOk : kExitRunFailure;
   for (const auto& c : res.cases)
     if (!c.error.empty()) {
-      fmt::print(stderr, "case {} failed: {}\n", c.spec.name, c.error);
+      fmt::print(stderr, "case {} failed: {}\n", escape_control(c.spec.name),
+                 escape_control(c.error));
       rc = kExitRunFailure;
     }
   for (const auto& w : res.warnings) fmt::print(stderr, "warning: {}\n", w);
@@ -585,7 +611,7 @@ int cmd_experiment(const std::string& file, const std::vector<std::string>& sets
       if (!quiet) fmt::print("table written to {}\n", csv);
     }
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}\n", e.what());
+    fmt::print(stderr, "{}\n", escape_control(e.what()));
     rc = kExitRunFailure;
   }
   return rc;
@@ -688,7 +714,7 @@ int cmd_info(const std::string& file) {
   try {
     s = read_result_file(file, /*with_samples=*/false);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}\n", e.what());
+    fmt::print(stderr, "{}\n", escape_control(e.what()));
     return kExitBadInput;
   }
   fmt::print("{}\n", file);
@@ -734,7 +760,7 @@ int main(int argc, char** argv) {
   bool quiet = false, strict = false;
   run->add_option("FILE", file, "scenario file (YAML)")->required();
   run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
-  run->add_option("--seed", seed, "random seed (overrides the scenario's)");
+  run->add_option("--seed", seed, "random seed (overrides the scenario's)")->check(kSeedNumber);
   run->add_option("--until", until, "stop at this simulated time (e.g. \"8 h\")");
   run->add_option("--output,-o", output, "write results to this HDF5 file");
   run->add_option("--json", json, "write the KPI table to this JSON file");
@@ -745,7 +771,7 @@ int main(int argc, char** argv) {
   run->add_option("--serve", serve_port, "let plantwin-viewer watch the run on 127.0.0.1:PORT")
       ->check(CLI::Range(1, 65535));
   run->add_option("--pace", pace, "run at most FACTOR simulated seconds per wall-clock second")
-      ->check(CLI::PositiveNumber);
+      ->check(kFinitePositive);
   int replications = 0;
   run->add_option("--replications,-r", replications,
                   "run N independent replications in parallel and report 95% confidence "
@@ -759,7 +785,7 @@ int main(int argc, char** argv) {
   std::string csv;
   sweep->add_option("FILE", file, "scenario or experiment file (YAML)")->required();
   sweep->add_option("--set", sets, "override a value in the base scenario (repeatable)");
-  sweep->add_option("--seed", seed, "random seed (overrides the scenario's)");
+  sweep->add_option("--seed", seed, "random seed (overrides the scenario's)")->check(kSeedNumber);
   sweep->add_option("--replications,-r", replications, "replications per case")
       ->check(CLI::Range(1, 1000000));
   sweep->add_option("--output,-o", output, "write all cases to this HDF5 file (/cases/...)");
@@ -793,8 +819,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitBadInput;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11 quotes the arguments it refuses; print them with control characters escaped.
+    fmt::print(stderr, "{}\nRun with --help for more information.\n", escape_control(e.what()));
+    return kExitBadInput;
   }
   if (*run && replications > 0) {
     if (!until.empty() || !json.empty()) {

@@ -10,6 +10,7 @@ packages=(
   python3-matplotlib python3-pil python3-nbclient python3-nbformat python3-ipykernel
   python3-distributed python3-dask
   libimgui-dev libstb-dev libglfw3-dev libgl-dev xvfb xauth libgl1-mesa-dri
+  clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz preset: libFuzzer and sanitizer runtimes
 )
 
 missing=()

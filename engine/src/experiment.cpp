@@ -99,6 +99,14 @@ ExperimentSpec parse_experiment(const Scenario& scenario, int replications_overr
           axes.emplace_back(key, std::move(texts));
           spec.swept_keys.push_back(key);
         }
+        double grid = 1;
+        for (const auto& [key, vals] : axes) grid *= static_cast<double>(vals.size());
+        if (grid > kMaxExperimentCases) {
+          diag.error(s->location, "experiments.sweep",
+                     fmt::format("the grid has {:.3g} points, more than the limit of {} cases",
+                                 grid, kMaxExperimentCases));
+          axes.clear();
+        }
         if (!axes.empty()) {
           spec.cases.clear();  // a sweep replaces the base case: every grid point is a case
           std::vector<std::size_t> idx(axes.size(), 0);
@@ -152,7 +160,41 @@ ExperimentSpec parse_experiment(const Scenario& scenario, int replications_overr
       ParamReader q(*b, "experiments.buffer_allocation", diag);
       BufferAllocationSpec ba;
       if (const Node* list = q.raw("buffers"); list && list->is_seq()) {
-        for (const auto& x : list->items) ba.buffers.push_back(x.scalar);
+        // Each must name a buffer of the scenario: the search sets its capacity.
+        const Node* comps = scenario.root.find("components");
+        std::vector<std::string> buffers, names;
+        if (comps && comps->is_map())
+          for (const auto& [name, c] : comps->entries) {
+            names.push_back(name);
+            const Node* type = c.is_map() ? c.find("type") : nullptr;
+            if (type && type->scalar == "buffer") buffers.push_back(name);
+          }
+        for (std::size_t i = 0; i < list->items.size(); ++i) {
+          const Node& x = list->items[i];
+          const std::string path = fmt::format("experiments.buffer_allocation.buffers[{}]", i);
+          const Node* c =
+              comps && comps->is_map() && x.is_scalar() ? comps->find(x.scalar) : nullptr;
+          const Node* type = c && c->is_map() ? c->find("type") : nullptr;
+          if (!x.is_scalar()) {
+            diag.error(x.location, path,
+                       fmt::format("expected a buffer name, got {}", x.kind_phrase()));
+          } else if (!c) {
+            const std::string hint = closest_match(x.scalar, buffers);
+            diag.error(
+                x.location, path,
+                fmt::format("no component \"{}\"{}", x.scalar,
+                            hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+          } else if (!type || type->scalar != "buffer") {
+            diag.error(x.location, path,
+                       fmt::format(
+                           "\"{}\" is {}, not a buffer: buffer allocation sets the "
+                           "capacity of buffers (here: {})",
+                           x.scalar, type ? "a " + type->scalar : "no buffer",
+                           buffers.empty() ? "none" : fmt::format("{}", fmt::join(buffers, ", "))));
+          } else {
+            ba.buffers.push_back(x.scalar);
+          }
+        }
       } else {
         q.error("buffers", "is required: a list of buffer names");
       }
@@ -194,7 +236,7 @@ Scenario load_experiment_file(const std::string& path) {
   }
   std::filesystem::path p(target->scalar);
   if (p.is_relative()) p = std::filesystem::path(file.base_dir) / p;
-  Scenario scenario = load_scenario_file(p.string());
+  Scenario scenario = load_scenario_file(p.string(), &target->location);
   if (const Node* e = file.root.find("experiments")) {
     if (Node* existing = scenario.root.find("experiments")) {
       *existing = *e;

@@ -81,7 +81,24 @@ void BuildContext::error(std::string message) {
   params_.diagnostics().error(location_, params_.path(), std::move(message));
 }
 
+std::string periodic_work_error(double period_s, double horizon_s) {
+  if (!(period_s > 0) || !(horizon_s > 0) || horizon_s / period_s <= kMaxPeriodicRuns) return "";
+  return fmt::format(
+      "every {} over the horizon of {} is {:.3g} runs, more than the limit of {:g}; use a "
+      "period of at least {}",
+      format_duration(period_s), format_duration(horizon_s), horizon_s / period_s, kMaxPeriodicRuns,
+      format_duration(horizon_s / kMaxPeriodicRuns));
+}
+
+double BuildContext::period(std::string_view key, std::optional<double> fallback) {
+  const double p = params_.quantity(key, Dimension::kTime, fallback, 0, HUGE_VAL, true);
+  const std::string err = periodic_work_error(p, horizon_);
+  if (!err.empty()) params_.error(key, err);
+  return p;
+}
+
 void BuildContext::require_ports(int min_in, int max_in, int min_out, int max_out) {
+  if (!ports_known_) return;
   auto check = [&](int n, int lo, int hi, const char* dir, const char* arrow) {
     if (n >= lo && n <= hi) return;
     std::string want;
@@ -178,8 +195,13 @@ class ModelBuilder {
     model_->seed_ = static_cast<std::uint64_t>(
         top.integer("seed", 1, 0, std::numeric_limits<long long>::max()));
     model_->horizon_ = top.quantity("horizon", Dimension::kTime, std::nullopt, 0, HUGE_VAL, true);
+    if (model_->horizon_ > kMaxHorizon) {
+      top.error("horizon", fmt::format("must be at most 1000 years (365250 d), got \"{}\"",
+                                       root.find("horizon")->scalar));
+      model_->horizon_ = 0;  // unknown: no estimate of the work may build on it
+    }
     model_->warmup_ = top.duration("warmup", 0.0);
-    if (std::isinf(model_->horizon_)) top.error("horizon", "must be finite");
+
     if (model_->warmup_ >= model_->horizon_ && model_->horizon_ > 0)
       top.error("warmup", fmt::format("must be shorter than the horizon ({})",
                                       format_duration(model_->horizon_)));
@@ -213,10 +235,21 @@ class ModelBuilder {
     }
     if (!flow) {
       diag_.error(root.location, "flow", "is required: a list such as [\"source -> m1 -> sink\"]");
+      flow_complete_ = false;
     } else {
       parse_flow(*flow);
     }
     if (components && components->is_map()) build_components(*components);
+    // Fixed-step integration takes horizon / dt steps.
+    if (model_->num_continuous_ > 0 &&
+        model_->physics_.method != PhysicsSettings::Method::kDormandPrince) {
+      if (const std::string err = periodic_work_error(model_->physics_.dt, model_->horizon_);
+          !err.empty()) {
+        const Node* physics = root.find("physics");
+        const Node* dt = physics && physics->is_map() ? physics->find("dt") : nullptr;
+        diag_.error(dt ? dt->location : root.location, "physics.dt", err);
+      }
+    }
     if (record) {
       parse_record(*record);
     } else if (diag_.empty()) {
@@ -259,9 +292,13 @@ class ModelBuilder {
     for (std::size_t i = 0; i < components.entries.size(); ++i) {
       const auto& [name, node] = components.entries[i];
       const std::string path = "components." + name;
-      if (name.empty() || name.find_first_of(" .->,") != std::string::npos) {
+      const bool control = std::any_of(name.begin(), name.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+      });
+      if (name.empty() || control || name.find_first_of(" .->,") != std::string::npos) {
         diag_.error(components.key_locations[i], path,
-                    "component names must not contain spaces, dots, commas or arrows");
+                    "component names must not contain spaces, dots, commas, arrows or control "
+                    "characters");
       }
       names_.push_back(name);
       name_index_.emplace(name, static_cast<int>(names_.size() - 1));
@@ -289,6 +326,7 @@ class ModelBuilder {
       diag_.error(flow.location, "flow",
                   fmt::format("expected a list of chains such as \"a -> b -> c\", got {}",
                               flow.kind_phrase()));
+      flow_complete_ = false;
       return;
     }
     std::set<std::pair<int, int>> seen;
@@ -298,6 +336,7 @@ class ModelBuilder {
       if (!item.is_scalar()) {
         diag_.error(item.location, path,
                     fmt::format("expected a chain such as \"a -> b\", got {}", item.kind_phrase()));
+        flow_complete_ = false;
         continue;
       }
       const std::string& text = item.scalar;
@@ -319,6 +358,7 @@ class ModelBuilder {
       if (tokens.size() < 2) {
         diag_.error(item.location, path,
                     fmt::format("expected a chain such as \"a -> b\", got \"{}\"", text));
+        flow_complete_ = false;
         continue;
       }
       std::vector<int> ids;
@@ -342,7 +382,10 @@ class ModelBuilder {
         }
         ids.push_back(id);
       }
-      if (!ok) continue;
+      if (!ok) {
+        flow_complete_ = false;
+        continue;
+      }
       for (std::size_t k = 0; k + 1 < ids.size(); ++k) {
         const int a = ids[k], b = ids[k + 1];
         if (a == b) {
@@ -385,6 +428,21 @@ class ModelBuilder {
       }
       ParamReader params(node, path, diag_, scenario_.base_dir);
       const Node* type = params.raw("type");
+      if (!type && node.location.line == 0 && components.key_locations[i].line == 0) {
+        // Made by an override (--set components.x.key=...) that names no existing component.
+        std::vector<std::string> others;
+        for (const auto& n : names_)
+          if (n != name) others.push_back(n);
+        const std::string hint = closest_match(name, others);
+        diag_.error(
+            node.location, path,
+            fmt::format("no component \"{}\" in the scenario{}; to add one, give its type "
+                        "too (components.{}.type=...)",
+                        name, hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
+                        name));
+        all_built = false;
+        continue;
+      }
       if (!type || !type->is_scalar()) {
         diag_.error(node.location, path + ".type",
                     fmt::format("is required; one of {}", fmt::join(types, ", ")));
@@ -420,10 +478,12 @@ class ModelBuilder {
       BuildContext ctx(name, params, in_names, out_names, part_types_, components.key_locations[i]);
       ctx.set_components(&names_, &written_types);
       ctx.set_signal_checks(&signal_checks);
+      ctx.set_horizon(model_->horizon_);
       const std::size_t errors_before = diag_.size();
+      ctx.set_ports_known(flow_complete_);
       std::unique_ptr<Component> c = (*factory)(ctx);
       params.finish();
-      if (c && c->material() && in_names.empty() && out_names.empty()) {
+      if (c && flow_complete_ && c->material() && in_names.empty() && out_names.empty()) {
         diag_.error(components.key_locations[i], path, "is not connected: name it in the flow");
       }
       if (c && !c->material() && (!in_names.empty() || !out_names.empty())) {
@@ -510,6 +570,8 @@ class ModelBuilder {
     ParamReader r(record, "record", diag_);
     RecordPlan& plan = model_->record_;
     plan.period = r.quantity("period", Dimension::kTime, 0.0, 0);
+    if (const std::string err = periodic_work_error(plan.period, model_->horizon_); !err.empty())
+      r.error("period", err);
     plan.events = r.boolean("events", true);
     plan.exits = r.boolean("exits", false);
     if (plan.exits && !plan.events) r.error("exits", "are logged as events: needs events: true");
@@ -560,6 +622,14 @@ class ModelBuilder {
       if (plan.period <= 0 && !plan.signals.empty())
         diag_.error(record.location, "record.period", "is required when signals are listed");
     }
+    const double values =
+        plan.period > 0 ? model_->horizon_ / plan.period * static_cast<double>(plan.signals.size())
+                        : 0;
+    if (values > kMaxRecordedValues && diag_.empty())
+      r.error("period", fmt::format("recording {} signals every {} over the horizon of {} is "
+                                    "{:.3g} samples, more than the limit of {:g}",
+                                    plan.signals.size(), format_duration(plan.period),
+                                    format_duration(model_->horizon_), values, kMaxRecordedValues));
   }
 
   const Scenario& scenario_;
@@ -571,6 +641,9 @@ class ModelBuilder {
   std::unordered_map<std::string, std::pair<double, double>> positions_;
   std::vector<std::vector<int>> inputs_, outputs_;
   std::vector<std::string> part_types_;
+  // False when a flow line could not be read: the links of its components are then unknown,
+  // and counting them would only repeat that error in other words.
+  bool flow_complete_ = true;
 };
 
 std::shared_ptr<const Model> compile(const Scenario& scenario, const Registry& registry) {

@@ -6,8 +6,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
+
+#include "text_file.h"
 
 namespace plantwin {
 namespace {
@@ -89,14 +92,20 @@ std::optional<std::vector<double>> parse_list(std::string_view text, Dimension d
   return out;
 }
 
+// Columns count from 0; a data file is a table, not a spreadsheet of thousands of columns.
+constexpr int kMaxDataColumn = 1000;
+
 std::optional<std::vector<double>> read_column_file(const std::string& path, int column,
                                                     Dimension dim, std::string_view unit,
                                                     std::string* why) {
-  std::ifstream in(path);
-  if (!in) {
-    *why = fmt::format("cannot read data file \"{}\"", path);
+  std::string file_why;
+  const auto text =
+      detail::read_text_file(path, detail::kMaxDataFileBytes, "comma-separated values", &file_why);
+  if (!text) {
+    *why = fmt::format("cannot read data file \"{}\": {}", path, file_why);
     return std::nullopt;
   }
+  std::istringstream in(*text);
   std::vector<double> values;
   std::string line;
   int line_no = 0;
@@ -158,6 +167,10 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
     }
     if (time_like && *v < 0) {
       *why = fmt::format("{} must not be negative, got \"{}\"", dimension_phrase(dim), text);
+      return std::nullopt;
+    }
+    if (!std::isfinite(*v)) {  // "inf" is a quantity (a capacity), never a draw
+      *why = fmt::format("{} must be finite, got \"{}\"", dimension_phrase(dim), text);
       return std::nullopt;
     }
     return Distribution::constant(*v);
@@ -246,6 +259,11 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
       if (args.count("column")) {
         auto c = number("column", true);
         if (!c) return std::nullopt;
+        if (*c != std::floor(*c) || *c < 0 || *c > kMaxDataColumn) {
+          *why = fmt::format("{} column must be a whole number from 0 to {}, got {}", name,
+                             kMaxDataColumn, args["column"]);
+          return std::nullopt;
+        }
         column = static_cast<int>(*c);
       }
       std::string unit = args.count("unit") ? args["unit"] : (dim == Dimension::kTime ? "s" : "");
@@ -311,8 +329,9 @@ std::optional<Distribution> parse_distribution(std::string_view text, Dimension 
       if (name == "weibull") d = Distribution::weibull(p[0], p[1]);
       if (name == "gamma") d = Distribution::gamma(p[0], p[1]);
       if (name == "erlang") {
-        if (p[0] != std::floor(p[0])) {
-          *why = fmt::format("erlang k must be a whole number, got {}", p[0]);
+        // Each draw sums k exponentials: k is a small whole number.
+        if (p[0] != std::floor(p[0]) || p[0] < 1 || p[0] > 1000) {
+          *why = fmt::format("erlang k must be a whole number from 1 to 1000, got {}", p[0]);
           return std::nullopt;
         }
         d = Distribution::erlang(static_cast<int>(p[0]), p[1]);

@@ -5,8 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <numbers>
+#include <sstream>
 
 #include <fmt/format.h>
+
+#include "text_file.h"
 
 namespace plantwin {
 
@@ -141,11 +144,14 @@ std::optional<Profile> parse_profile(std::string_view text, Dimension dim,
     }
     std::filesystem::path path(file);
     if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
-    std::ifstream in(path);
-    if (!in) {
-      *why = fmt::format("cannot read data file \"{}\"", path.string());
+    std::string file_why;
+    const auto content = detail::read_text_file(path.string(), detail::kMaxDataFileBytes,
+                                                "rows of \"time_h,value\"", &file_why);
+    if (!content) {
+      *why = fmt::format("cannot read data file \"{}\": {}", path.string(), file_why);
       return std::nullopt;
     }
+    std::istringstream in(*content);
     std::string line;
     int line_no = 0;
     bool first = true;

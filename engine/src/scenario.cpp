@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <unordered_set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
+
+#include "text_file.h"
 
 namespace plantwin {
 
@@ -17,11 +17,32 @@ std::string SourceLocation::str() const {
   return fmt::format("{}:{}:{}", file, line, column);
 }
 
+std::string escape_control(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += fmt::format("\\x{:02x}", u);
+    }
+  }
+  return out;
+}
+
 std::string Diagnostic::str() const {
-  std::string s = location.str();
+  // Messages quote the user's input; a terminal must not act on escape sequences in it.
+  std::string s = escape_control(location.str());
   if (!s.empty()) s += ": ";
-  if (!path.empty()) s += path + ": ";
-  return s + message;
+  if (!path.empty()) s += escape_control(path) + ": ";
+  return s + escape_control(message);
 }
 
 namespace {
@@ -41,6 +62,13 @@ ScenarioError::ScenarioError(std::vector<Diagnostic> diagnostics)
 void Diagnostics::throw_if_any() const {
   if (!items_.empty()) throw ScenarioError(items_);
 }
+
+Node::Node() = default;
+Node::Node(const Node&) = default;
+Node::Node(Node&&) noexcept = default;
+Node& Node::operator=(const Node&) = default;
+Node& Node::operator=(Node&&) noexcept = default;
+Node::~Node() = default;
 
 const Node* Node::find(std::string_view key) const {
   for (const auto& [k, v] : entries)
@@ -109,13 +137,40 @@ std::string Node::to_yaml() const {
 namespace {
 
 SourceLocation location_of(const YAML::Mark& mark, const std::string& file) {
-  return SourceLocation{file, mark.line + 1, mark.column + 1};
+  // yaml-cpp gives -1 for "no mark" (an error at the very end, say).
+  return SourceLocation{file, std::max(mark.line, 0) + 1, std::max(mark.column, 0) + 1};
 }
 
+// A scenario is a tree, but YAML aliases (*name) repeat a value without writing it out: an
+// alias inside its own anchor makes a cycle and a few nested aliases make billions of values
+// ("billion laughs"). The conversion walks the expanded tree, so it counts what it builds.
+struct ConvertBudget {
+  std::size_t values = 0;
+  std::size_t bytes = 0;
+  std::vector<YAML::Node> ancestors;  // the chain from the root, to find cycles
+  bool exhausted = false;
+};
+
 Node convert(const YAML::Node& y, const std::string& file, Diagnostics& diag,
-             const std::string& path) {
+             const std::string& path, ConvertBudget& budget) {
   Node n;
   n.location = location_of(y.Mark(), file);
+  if (budget.exhausted) return n;
+  const auto stop = [&](std::string message) {
+    diag.error(n.location, path, std::move(message));
+    budget.exhausted = true;  // one error is enough; the rest would repeat it
+    return n;
+  };
+  for (const auto& a : budget.ancestors)
+    if (a.is(y))
+      return stop("this value contains itself (an alias *name inside its own anchor &name)");
+  if (budget.ancestors.size() >= kMaxScenarioDepth)
+    return stop(fmt::format("nested deeper than {} levels of maps and lists", kMaxScenarioDepth));
+  if (++budget.values > kMaxScenarioValues)
+    return stop(
+        fmt::format("the scenario expands to more than {} values (aliases *name repeat "
+                    "their anchor's values)",
+                    kMaxScenarioValues));
   switch (y.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -125,18 +180,28 @@ Node convert(const YAML::Node& y, const std::string& file, Diagnostics& diag,
       n.kind = Node::Kind::kScalar;
       n.scalar = y.Scalar();
       n.quoted = y.Tag() == "!";
+      budget.bytes += n.scalar.size();
+      if (budget.bytes > kMaxScenarioBytes)
+        return stop(
+            fmt::format("the scenario expands to more than {} MiB of text (aliases *name "
+                        "repeat their anchor's values)",
+                        kMaxScenarioBytes >> 20));
       break;
     case YAML::NodeType::Sequence: {
       n.kind = Node::Kind::kSequence;
+      budget.ancestors.push_back(y);
       int i = 0;
       for (const auto& item : y) {
-        n.items.push_back(convert(item, file, diag, fmt::format("{}[{}]", path, i)));
+        n.items.push_back(convert(item, file, diag, fmt::format("{}[{}]", path, i), budget));
+        if (budget.exhausted) break;
         ++i;
       }
+      budget.ancestors.pop_back();
       break;
     }
     case YAML::NodeType::Map: {
       n.kind = Node::Kind::kMap;
+      budget.ancestors.push_back(y);
       std::unordered_set<std::string> seen;  // maps can hold thousands of components
       for (const auto& kv : y) {
         const SourceLocation kloc = location_of(kv.first.Mark(), file);
@@ -150,9 +215,12 @@ Node convert(const YAML::Node& y, const std::string& file, Diagnostics& diag,
           diag.error(kloc, child_path, "key appears twice");
           continue;
         }
-        n.entries.emplace_back(key, convert(kv.second, file, diag, child_path));
+        budget.bytes += key.size();
+        n.entries.emplace_back(key, convert(kv.second, file, diag, child_path, budget));
         n.key_locations.push_back(kloc);
+        if (budget.exhausted) break;
       }
+      budget.ancestors.pop_back();
       break;
     }
   }
@@ -164,10 +232,16 @@ Node parse_yaml(const std::string& text, const std::string& file) {
   try {
     y = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw ScenarioError({Diagnostic{location_of(e.mark, file), "", "YAML syntax: " + e.msg}});
+    // yaml-cpp's parser stops deep nesting with the bare message "bad file".
+    const std::string msg =
+        e.msg == YAML::ErrorMsg::BAD_FILE
+            ? fmt::format("nested deeper than {} levels of maps and lists", kMaxScenarioDepth)
+            : "YAML syntax: " + e.msg;
+    throw ScenarioError({Diagnostic{location_of(e.mark, file), "", msg}});
   }
   Diagnostics diag;
-  Node n = convert(y, file, diag, "");
+  ConvertBudget budget;
+  Node n = convert(y, file, diag, "", budget);
   diag.throw_if_any();
   return n;
 }
@@ -177,6 +251,10 @@ Node parse_yaml(const std::string& text, const std::string& file) {
 Scenario load_scenario_text(std::string text, std::string label, std::string base_dir) {
   Scenario s;
   s.file = std::move(label);
+  if (text.size() > kMaxScenarioBytes)
+    throw ScenarioError({Diagnostic{
+        SourceLocation{s.file, 0, 0}, "",
+        fmt::format("the scenario text is larger than {} MiB", kMaxScenarioBytes >> 20)}});
   s.root = parse_yaml(text, s.file);
   s.text = std::move(text);
   s.base_dir = std::move(base_dir);
@@ -190,15 +268,20 @@ Scenario load_scenario_text(std::string text, std::string label, std::string bas
   return s;
 }
 
-Scenario load_scenario_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw ScenarioError({Diagnostic{SourceLocation{path, 0, 0}, "", "cannot read the file"}});
-  std::ostringstream ss;
-  ss << in.rdbuf();
+Scenario load_scenario_file(const std::string& path, const SourceLocation* named_at) {
+  std::string why;
+auto text = detail::read_text_file(path, kMaxScenarioBytes, "a scenario (YAML text)", &why,
+                                     /*regular_only=*/named_at != nullptr);
+  if (!text) {
+    if (named_at)
+      throw ScenarioError({Diagnostic{*named_at, "scenario",
+                                      fmt::format("cannot read the file \"{}\": {}", path, why)}});
+    throw ScenarioError(
+        {Diagnostic{SourceLocation{path, 0, 0}, "", "cannot read the file: " + why}});
+  }
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";
-  return load_scenario_text(ss.str(), path, dir);
+  return load_scenario_text(std::move(*text), path, dir);
 }
 
 namespace {
@@ -225,7 +308,8 @@ void apply_override(Scenario& scenario, std::string_view assignment, const Sourc
   try {
     value = parse_yaml(value_text.empty() ? std::string("null") : value_text, label);
   } catch (const ScenarioError& e) {
-    throw ScenarioError({Diagnostic{loc, path, "the value is not valid YAML"}});
+    throw ScenarioError(
+        {Diagnostic{loc, path, "the value is not valid YAML: " + e.diagnostics().front().message}});
   }
   relabel(value, loc);
 

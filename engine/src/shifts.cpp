@@ -1,6 +1,7 @@
 #include "plantwin/shifts.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <optional>
 
@@ -98,13 +99,21 @@ ShiftCalendar parse_shifts(const Node& node, Diagnostics& diag) {
       r.error("days", "expected a list such as [mon, tue, wed, thu, fri]");
     } else {
       for (std::size_t i = 0; i < d->items.size(); ++i) {
-        const std::string& w = d->items[i].scalar;
-        const auto it = std::find(kDays.begin(), kDays.end(), w);
+        // "mon", "Monday", "MONDAY": the first three letters of a full or short day name.
+        std::string w = d->items[i].scalar;
+        std::string lower;
+        for (char ch : w) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        static const std::vector<std::string> kFullDays = {
+            "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+        const auto full = std::find(kFullDays.begin(), kFullDays.end(), lower);
+        if (full != kFullDays.end()) lower = lower.substr(0, 3);
+        const auto it = std::find(kDays.begin(), kDays.end(), lower);
         if (it == kDays.end()) {
           const std::string hint = closest_match(w, kDays);
-          diag.error(d->items[i].location, fmt::format("shifts.days[{}]", i),
-                     fmt::format("expected a day (mon ... sun), got \"{}\"{}", w,
-                                 hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+          diag.error(
+              d->items[i].location, fmt::format("shifts.days[{}]", i),
+              fmt::format("expected a day (mon ... sun or monday ... sunday), got \"{}\"{}", w,
+                          hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
         } else {
           days.push_back(static_cast<int>(it - kDays.begin()));
         }

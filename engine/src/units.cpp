@@ -83,6 +83,33 @@ std::optional<double> unit_factor(Dimension dim, std::string_view unit) {
   return std::nullopt;
 }
 
+// "1d11h", "2 h 30 min", "-1d 2h": every term has a unit; a sign may lead the whole.
+std::optional<double> parse_compound_duration(std::string_view s) {
+  double sign = 1;
+  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
+    sign = s.front() == '-' ? -1 : 1;
+    s.remove_prefix(1);
+  }
+  double total = 0;
+  int terms = 0;
+  while (!s.empty()) {
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr == s.data() || !std::isfinite(v) || v < 0) return std::nullopt;
+    s.remove_prefix(static_cast<std::size_t>(ptr - s.data()));
+    s = trim(s);
+    std::size_t n = 0;
+    while (n < s.size() && std::isalpha(static_cast<unsigned char>(s[n]))) ++n;
+    const auto f = find_factor(kTimeUnits, s.substr(0, n));
+    if (!f) return std::nullopt;
+    total += v * *f;
+    ++terms;
+    s = trim(s.substr(n));
+  }
+  if (terms < 2 || !std::isfinite(total)) return std::nullopt;
+  return sign * total;
+}
+
 }  // namespace
 
 std::string_view dimension_phrase(Dimension dim) {
@@ -168,6 +195,10 @@ std::optional<double> parse_quantity(std::string_view text, Dimension dim, std::
         fmt::format("unknown unit \"{}\" for a temperature (e.g. \"20 C\" or \"293 K\")", unit));
   }
   auto factor = unit_factor(dim, unit);
+  if (!factor && dim == Dimension::kTime) {
+    // A compound duration such as "1d11h" or "1 h 30 min": terms of a number and a unit.
+    if (auto total = parse_compound_duration(s)) return *total;
+  }
   if (!factor) {
     if (dim == Dimension::kDimensionless)
       return fail(fmt::format("expected a plain number, got \"{}\"", s));

@@ -108,8 +108,7 @@ void register_energy_meter(Registry& registry) {
                      }
                    }
                  }
-                 const double window =
-                     p.quantity("window", Dimension::kTime, 900.0, 0, HUGE_VAL, true);
+                 const double window = ctx.period("window", 900.0);
                  return std::unique_ptr<Component>(
                      std::make_unique<EnergyMeter>(ctx.name(), machines, window));
                });

@@ -222,9 +222,16 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   } else if (has_spacing) {
     spacing = p.quantity("spacing", Dimension::kLength, std::nullopt, 0, HUGE_VAL, true);
     if (spacing > 0 && length > 0) {
-      if (spacing > length) p.error("spacing", "must not exceed the length");
-      capacity =
-          std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(length / spacing + 1e-9)));
+      const double places = std::floor(length / spacing + 1e-9);
+      if (spacing > length) {
+        p.error("spacing", "must not exceed the length");
+      } else if (!(places <= 1'000'000)) {
+        p.error("spacing", fmt::format("gives {:.3g} places on the belt (length / spacing), more "
+                                       "than the limit of 1000000",
+                                       places));
+      } else {
+        capacity = std::max<std::size_t>(1, static_cast<std::size_t>(places));
+      }
     }
   } else if (has_capacity) {
     capacity = static_cast<std::size_t>(p.integer("capacity", 1, 1, 1'000'000));

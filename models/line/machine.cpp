@@ -666,7 +666,9 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     if (auto d = p.distribution("process_time", Dimension::kTime, true)) mp.process.push_back(*d);
   }
   for (const auto& d : mp.process) mp.ideal.push_back(d.mean());
-  if (mp.process.empty()) return nullptr;  // errors already reported
+  // Without a process time there is no machine to build, but the other keys are still read
+  // and checked, so that each error is reported once and no key looks unknown.
+  const bool no_process_time = mp.process.empty();
   mp.servers = static_cast<int>(p.integer("servers", 1, 1, 10000));
   mp.ttf = p.distribution("ttf", Dimension::kTime, false);
   mp.ttr = p.distribution("ttr", Dimension::kTime, false);
@@ -728,6 +730,8 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     mp.lead_time = r.quantity("lead_time", Dimension::kTime, 0.0, 0);
     mp.window = r.quantity("window", Dimension::kTime, 86400.0, 0, HUGE_VAL, true);
     mp.check_every = r.quantity("check_every", Dimension::kTime, 600.0, 0, HUGE_VAL, true);
+    if (const std::string err = periodic_work_error(mp.check_every, ctx.horizon()); !err.empty())
+      r.error("check_every", err);
     mp.min_samples = static_cast<int>(r.integer("min_samples", 6, 2, 100000));
     mp.service_time =
         r.distribution("duration", Dimension::kTime, mp.policy != Policy::kCorrective);
@@ -768,6 +772,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
       w.finish();
     }
   }
+  if (no_process_time) return nullptr;  // errors already reported
   return std::make_unique<Machine>(ctx.name(), std::move(mp));
 }
 

@@ -140,7 +140,15 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   } else {
     p.allow("rate");
   }
-  if (ia && ia->mean() <= 0) p.error("interarrival", "must have a positive mean");
+  if (ia && ia->mean() <= 0) {
+    p.error("interarrival", "must have a positive mean");
+  } else if (ia && ctx.horizon() / ia->mean() > kMaxArrivals) {
+    p.error(p.has("rate") ? "rate" : "interarrival",
+            fmt::format("gives about {:.3g} arrivals over the horizon of {}, more than the limit "
+                        "of {:g}; the mean time between arrivals must be at least {}",
+                        ctx.horizon() / ia->mean(), format_duration(ctx.horizon()), kMaxArrivals,
+                        format_duration(ctx.horizon() / kMaxArrivals)));
+  }
   const std::string when = p.choice("when_blocked", {"block", "drop"}, "block");
   if (!ia && p.has("when_blocked"))
     p.error("when_blocked", "only applies to a source with interarrival or rate");

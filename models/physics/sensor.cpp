@@ -101,7 +101,7 @@ void register_sensor(Registry& registry) {
             ctx.check_signal(p, "signal", sp.signal);  // once every signal is declared
           }
         }
-        sp.period = p.quantity("period", Dimension::kTime, std::nullopt, 0, HUGE_VAL, true);
+        sp.period = ctx.period("period", std::nullopt);
         sp.noise_sd = p.real("noise_sd", 0.0, 0);
         sp.bias = p.real("bias", 0.0);
         sp.drift_per_s = p.quantity("drift", Dimension::kRate, 0.0);

@@ -82,7 +82,7 @@ void register_thermal_network(Registry& registry) {
   registry.add("thermal_network", "a chain of N lumped thermal nodes", [](BuildContext& ctx) {
     ParamReader& p = ctx.params();
     ctx.require_ports(0, 0, 0, 0);
-    const int n = static_cast<int>(p.integer("nodes", std::nullopt, 1, 100'000'000));
+    const int n = static_cast<int>(p.integer("nodes", std::nullopt, 1, 1'000'000));
     const double c =
         p.quantity("capacitance", Dimension::kHeatCapacity, std::nullopt, 0, HUGE_VAL, true);
     const double ra =

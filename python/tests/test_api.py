@@ -76,6 +76,13 @@ def test_scenario_errors_carry_file_line_column_and_key(scenarios, tmp_path):
     assert isinstance(e, ValueError)
 
 
+def test_a_recursive_alias_is_a_scenario_error_not_a_crash(scenarios):
+    with pytest.raises(plantwin.ScenarioError, match=r"x\.y: this value contains itself"):
+        plantwin.load("x: &a\n  y: *a\n")
+    with pytest.raises(plantwin.ScenarioError, match="this value contains itself"):
+        plantwin.load(scenarios / "two_station.yaml", overrides={"x": "&a {y: *a}"})
+
+
 def test_a_missing_file_and_a_wrong_type_are_clear_errors():
     with pytest.raises(FileNotFoundError, match="no scenario file 'nope.yaml'"):
         plantwin.load("nope.yaml")

@@ -78,8 +78,83 @@ check "sweep prints energy per good part for a metered line" 0 "energy / good pa
 check "a bad variant is bad input" 2 "in case \"x\"" -- \
   "$pw" sweep "$src/scenarios/two_station.yaml" --set "experiments={variants: {x: {components.lathe.servrs: 2}}}"
 
+# Hostile input ends in a clear error with exit code 2, quickly (issue: hardening).
+printf 'x: &a\n  y: *a\n' > recursive.yaml
+check "a recursive alias is refused, not a stack overflow" 2 \
+  "recursive.yaml:1:4: x.y: this value contains itself \(an alias \*name inside its own anchor &name\)" -- \
+  timeout 20 "$pw" validate recursive.yaml
+check "a recursive alias through --set is refused" 2 "the value is not valid YAML: this value contains itself" -- \
+  timeout 20 "$pw" run "$src/scenarios/two_station.yaml" --set 'x=&a {y: *a}'
+check "a billion laughs is refused by its expanded size" 2 "expands to more than 250000 values" -- \
+  timeout 20 "$pw" validate "$src/tests/scenarios/broken/39_billion_laughs.yaml"
+check "nesting too deep says so" 2 "nested deeper than 64 levels of maps and lists" -- \
+  timeout 20 "$pw" validate "$src/tests/scenarios/broken/41_nesting_far_too_deep.yaml"
+check "/dev/zero as a scenario is no text" 2 \
+  "^/dev/zero: cannot read the file: it holds binary data \(a NUL byte at offset 0\), expected a scenario \(YAML text\)" -- \
+  timeout 20 "$pw" validate /dev/zero
+check "a directory as a scenario says so" 2 "cannot read the file: it is a directory, expected a file of a scenario" -- \
+  timeout 20 "$pw" run "$src/scenarios"
+printf 'scenario: /dev/zero\n' > exp_zero.yaml
+check "an experiment file's scenario target that is a device" 2 \
+  "exp_zero.yaml:1:11: scenario: cannot read the file \"/dev/zero\": it is not a regular file" -- \
+  timeout 20 "$pw" validate exp_zero.yaml
+check "an empirical column below zero" 2 "empirical column must be a whole number from 0 to 1000, got -1" -- \
+  timeout 20 "$pw" validate "$src/tests/scenarios/broken/45_empirical_column_m1.yaml"
+check "a nanosecond record period is refused with the estimate" 2 \
+  "record.period: every 1e-09 s over the horizon of 5 d is 4.32e\+14 runs, more than the limit of 1e\+08" -- \
+  timeout 20 "$pw" run "$src/scenarios/two_station.yaml" --set 'record={period: 1e-9 s}'
+check "an arrival rate of 1e300 /s is refused with the estimate" 2 "components.arrivals.rate: gives about 4.32e\+305 arrivals" -- \
+  timeout 20 "$pw" run "$src/scenarios/two_station.yaml" --set 'components.arrivals.rate=1e300 /s'
+check "a network of 1e8 thermal nodes is refused" 2 "components.oven.nodes: must be between 1 and 1000000, got 100000000" -- \
+  timeout 20 "$pw" validate "$src/tests/scenarios/broken/47_thermal_network_too_many_nodes.yaml"
+check "a horizon beyond 1000 years is refused" 2 "horizon: must be at most 1000 years" -- \
+  timeout 20 "$pw" run "$src/scenarios/two_station.yaml" --set 'horizon=1e300 d'
+check "--seed -1 is refused" 2 "--seed: expected a whole number from 0 to 9223372036854775807, got \"-1\"" -- \
+  "$pw" run "$src/scenarios/two_station.yaml" --seed -1
+check "--pace nan is refused" 2 "--pace: expected a positive number, got \"nan\"" -- \
+  "$pw" run "$src/scenarios/two_station.yaml" --pace nan
+check "escape sequences in a key are shown escaped" 2 'comp\\x1b\[31monents: unknown key' -- \
+  "$pw" validate "$src/scenarios/two_station.yaml" --set $'comp\e[31monents.x=1'
+checks=$((checks + 1))
+if "$pw" validate "$src/scenarios/two_station.yaml" --set $'comp\e[31monents.x=1' 2>&1 | grep -q $'\e'; then
+  echo "FAIL an escape character reached the terminal"; failures=$((failures + 1)); else echo "ok   no raw escape character in the output"; fi
+check "an unknown option with an escape sequence is shown escaped" 2 'not expected: --fro\\x1b\[2J' -- \
+  "$pw" run "$src/scenarios/two_station.yaml" $'--fro\e[2J'
+sed 's/respot -> /respto -> /' "$src/scenarios/body_shop.yaml" > one_typo.yaml
+check "one misspelt name in a flow line is one error" 2 "^one_typo.yaml: 1 error$" -- "$pw" validate one_typo.yaml
+check "the misspelt flow name is named with a hint" 2 'unknown component "respto" \(did you mean "respot"\?\)' -- \
+  "$pw" validate one_typo.yaml
+check "a process time without unit is one error, no false unknown key" 2 "body_shop.yaml: 1 error$" -- \
+  "$pw" validate "$src/scenarios/body_shop.yaml" --set components.respot.process_time=0.55
+check "--set on a component the scenario lacks says so" 2 \
+  'components.labeller: no component "labeller" in the scenario; to add one, give its type too' -- \
+  "$pw" validate "$src/scenarios/body_shop.yaml" --set components.labeller.process_time=0.55
+cat > alloc_conveyor.yaml <<'YAML'
+horizon: 1 d
+components:
+  src: {type: source, rate: 20 /h}
+  belt: {type: conveyor, length: 10 m, speed: 0.5 m/s, spacing: 1 m}
+  m: {type: machine, process_time: 2 min}
+  out: {type: sink}
+flow: ["src -> belt -> m -> out"]
+experiments:
+  buffer_allocation: {buffers: [belt], target_throughput: 10 /h, max_capacity: 4}
+YAML
+check "validate refuses a buffer allocation over a conveyor, in one message" 2 \
+  'alloc_conveyor.yaml:9:33: experiments.buffer_allocation.buffers\[0\]: "belt" is a conveyor, not a buffer' -- \
+  "$pw" validate alloc_conveyor.yaml
+check "... and only one" 2 "^alloc_conveyor.yaml: 1 error$" -- "$pw" validate alloc_conveyor.yaml
+check "a sweep grid beyond 10000 cases is refused before it is built" 2 \
+  "experiments.sweep: the grid has 1e\+09 points, more than the limit of 10000 cases" -- \
+  timeout 20 "$pw" validate "$src/scenarios/two_station.yaml" --set "experiments={sweep: {seed: [$(seq -s, 1 1000)], components.wip.capacity: [$(seq -s, 1 1000)], components.lathe.servers: [$(seq -s, 1 1000)]}}"
+check "a compound duration is a duration" 0 "until 1.458 d" -- \
+  "$pw" run "$src/scenarios/two_station.yaml" --until 1d11h
+check "full day names are days" 0 "ok" -- \
+  "$pw" validate "$src/scenarios/energy_shifts.yaml" --set 'shifts.days=[monday, tuesday, Wednesday]'
+
 # Ctrl-C: a long run interrupted leaves a readable file marked partial.
-"$pw" run "$src/scenarios/two_station.yaml" --set horizon=100000d --quiet --output partial.h5 &
+# (sampled hourly: every minute for 100000 d would be more samples than a run may record)
+"$pw" run "$src/scenarios/two_station.yaml" --set horizon=100000d --set record.period=1h --quiet --output partial.h5 &
 pid=$!
 sleep 1.5
 kill -INT $pid

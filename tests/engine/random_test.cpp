@@ -209,7 +209,7 @@ TEST_CASE("impossible distributions are refused with a reason") {
   CHECK(refused("empirical([1 s, 2 s], [1])"));
   CHECK(why == "empirical needs as many weights as values, got 2 values and 1 weights");
   CHECK(refused("erlang(k=2.5, mean=1 min)"));
-  CHECK(why == "erlang k must be a whole number, got 2.5");
+  CHECK(why == "erlang k must be a whole number from 1 to 1000, got 2.5");
   CHECK(refused("normal(mean=30 s)"));
   CHECK(why == "normal needs sd (it takes mean, sd)");
 }

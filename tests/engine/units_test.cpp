@@ -41,3 +41,15 @@ TEST_CASE("durations print with a readable unit") {
   CHECK(format_duration(8 * 3600) == "8 h");
   CHECK(format_duration(5 * 86400) == "5 d");
 }
+
+TEST_CASE("a compound duration adds its terms, and every term needs a unit") {
+  CHECK(*parse_quantity("1d11h", Dimension::kTime) == 86400 + 11 * 3600);
+  CHECK(*parse_quantity("2 h 30 min", Dimension::kTime) == 9000);
+  CHECK(*parse_quantity("1h30min15s", Dimension::kTime) == 5415);
+  CHECK(*parse_quantity("-1h30min", Dimension::kTime) == -5400);
+  std::string why;
+  CHECK_FALSE(parse_quantity("1d11", Dimension::kTime, &why));
+  CHECK(why == "unknown unit \"d11\" for a duration (e.g. \"45 s\")");
+  CHECK_FALSE(parse_quantity("1 h 30 parsecs", Dimension::kTime, &why));
+  CHECK_FALSE(parse_quantity("1h30min", Dimension::kRate, &why));
+}

@@ -66,7 +66,9 @@ shifts: {days: [mon, tues], periods: ["06:00-14:00", "6-14"]}
 components: {s: {type: source}, o: {type: sink}}
 flow: ["s -> o"]
 )Y")
-            .find("test.yaml:2:22: shifts.days[1]: expected a day (mon ... sun), got \"tues\" (did "
+            .find("test.yaml:2:22: shifts.days[1]: expected a day (mon ... sun or monday ... "
+                  "sunday), got "
+                  "\"tues\" (did "
                   "you mean \"tue\"?)") != std::string::npos);
   CHECK(compile_error(R"Y(horizon: 1 d
 shifts: {periods: ["06:00-14:00", "6-14"]}

@@ -3,6 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "support.h"
 
 using namespace plantwin;
@@ -10,311 +15,56 @@ using plantwin::test::compile_error;
 
 namespace {
 
+// The catalogue lives in tests/scenarios/broken/, one file per case, shared with the fuzzer's
+// seed corpus (tests/fuzz/). Each file starts with comment lines: what it shows, the expected
+// error ("# error: ..." a substring of the error text) and optionally the number of errors
+// ("# errors: N"). Line numbers in the expected text count from the first line after them.
 struct Broken {
-  const char* what;
-  const char* yaml;
-  const char* error;  // expected as a substring of the error text
+  std::string file;
+  std::string yaml;
+  std::string error;
+  int errors = 0;  // 0: any number
 };
 
-// Line numbers below count from the first line of each YAML text.
-const Broken kCatalogue[] = {
-    {"horizon missing", R"Y(components:
-  s: {type: source}
-  o: {type: sink}
-flow: ["s -> o"]
-)Y",
-     "test.yaml:1:1: horizon: is required (a duration)"},
-    {"horizon without unit", R"Y(horizon: 8
-components: {s: {type: source}, o: {type: sink}}
-flow: ["s -> o"]
-)Y",
-     "test.yaml:1:10: horizon: expected a duration with a unit (e.g. \"45 s\"), got \"8\""},
-    {"horizon not a duration", R"Y(horizon: fast
-components: {s: {type: source}, o: {type: sink}}
-flow: ["s -> o"]
-)Y",
-     "test.yaml:1:10: horizon: expected a duration (e.g. \"45 s\"), got \"fast\""},
-    {"negative horizon", R"Y(horizon: -1 h
-components: {s: {type: source}, o: {type: sink}}
-flow: ["s -> o"]
-)Y",
-     "test.yaml:1:10: horizon: must be above 0 (SI units), got \"-1 h\""},
-    {"warm-up longer than horizon", R"Y(horizon: 1 h
-warmup: 2 h
-components: {s: {type: source}, o: {type: sink}}
-flow: ["s -> o"]
-)Y",
-     "test.yaml:2:9: warmup: must be shorter than the horizon (1 h)"},
-    {"unknown top-level key with hint", R"Y(horizon: 1 h
-compnents: {}
-components: {s: {type: source}, o: {type: sink}}
-flow: ["s -> o"]
-)Y",
-     "test.yaml:2:1: compnents: unknown key (did you mean \"components\"?)"},
-    {"unknown component type", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machin, process_time: 1 s}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "test.yaml:4:13: components.m.type: unknown component type \"machin\" (did you mean "
-     "\"machine\"?)"},
-    {"component without type", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {process_time: 1 s}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.type: is required; one of assembly, buffer, conveyor, crew, energy_meter, "
-     "machine, sensor, sink, source, split, thermal"},
-    {"unknown component key with hint", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m:
-    type: machine
-    proces_time: 1 s
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "test.yaml:6:5: components.m.proces_time: unknown key (did you mean \"process_time\"?)"},
-    {"process time missing", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.process_time: is required (a distribution, e.g. \"exponential(45 s)\")"},
-    {"process time not a distribution", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m:
-    type: machine
-    process_time: fast
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "test.yaml:6:19: components.m.process_time: expected a distribution such as \"exponential(45 "
-     "s)\" or a duration (e.g. \"45 s\"), got \"fast\""},
-    {"negative mean", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: exponential(-3 s)}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.process_time: exponential needs a positive mean, got -3"},
-    {"negative standard deviation", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: "normal(30 s, -2 s)"}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.process_time: normal needs sd >= 0, got sd=-2"},
-    {"misspelt distribution", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: expo(3 s)}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "unknown distribution \"expo\""},
-    {"ttf without ttr", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: 1 s, ttf: exponential(1 h)}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.ttf: needs a time to repair (ttr) as well"},
-    {"scrap above one", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: 1 s, scrap: 1.5}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.scrap: must be between 0 and 1, got \"1.5\""},
-    {"zero servers", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: 1 s, servers: 0}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.servers: must be between 1 and 10000, got 0"},
-    {"bad failure clock", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: 1 s, ttf: 1 h, ttr: 1 min, failure_clock: operation}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.failure_clock: expected one of operating, calendar, got \"operation\" (did you "
-     "mean \"operating\"?)"},
-    {"negative buffer capacity", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: 1 s}
-  b: {type: buffer, capacity: -1}
-  m2: {type: machine, process_time: 1 s}
-  o: {type: sink}
-flow: ["s -> m -> b -> m2 -> o"]
-)Y",
-     "components.b.capacity: must be at least 0, got -1"},
-    {"fractional buffer capacity", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: 1 s}
-  b: {type: buffer, capacity: 2.5}
-  m2: {type: machine, process_time: 1 s}
-  o: {type: sink}
-flow: ["s -> m -> b -> m2 -> o"]
-)Y",
-     "components.b.capacity: expected a whole number, got \"2.5\""},
-    {"flow names a missing component", R"Y(horizon: 1 h
-components:
-  src: {type: source}
-  press: {type: machine, process_time: 1 s}
-  out: {type: sink}
-flow:
-  - src -> pres -> out
-)Y",
-     "test.yaml:7:12: flow[0]: unknown component \"pres\" (did you mean \"press\"?)"},
-    {"flow is not a list", R"Y(horizon: 1 h
-components: {s: {type: source}, o: {type: sink}}
-flow: s -> o
-)Y",
-     "test.yaml:3:7: flow: expected a list of chains such as \"a -> b -> c\", got a value"},
-    {"flow entry without arrow", R"Y(horizon: 1 h
-components: {s: {type: source}, o: {type: sink}}
-flow: ["s -> o", "s o"]
-)Y",
-     "flow[1]: expected a chain such as \"a -> b\", got \"s o\""},
-    {"a link given twice", R"Y(horizon: 1 h
-components: {s: {type: source}, o: {type: sink}}
-flow: ["s -> o", "s -> o"]
-)Y",
-     "flow[1]: the link s -> o is given twice"},
-    {"component feeding itself", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  b: {type: buffer}
-  o: {type: sink}
-flow: ["s -> b -> b -> o"]
-)Y",
-     "flow[0]: \"b\" cannot feed itself"},
-    {"source with an input", R"Y(horizon: 1 h
-components:
-  a: {type: source}
-  b: {type: source}
-  o: {type: sink}
-flow: ["a -> b -> o"]
-)Y",
-     "components.b: a source has no inputs, but the flow gives it 1"},
-    {"machine with two outputs", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: 1 s}
-  o1: {type: sink}
-  o2: {type: sink}
-flow: ["s -> m -> o1", "m -> o2"]
-)Y",
-     "components.m: needs exactly 1 output in the flow, got 2"},
-    {"component not in the flow", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  lonely: {type: buffer}
-  o: {type: sink}
-flow: ["s -> o"]
-)Y",
-     "test.yaml:4:3: components.lonely: is not connected: name it in the flow"},
-    {"source with both rate and interarrival", R"Y(horizon: 1 h
-components:
-  s: {type: source, rate: 10 /h, interarrival: exponential(6 min)}
-  o: {type: sink}
-flow: ["s -> o"]
-)Y",
-     "components.s.rate: give either interarrival or rate, not both"},
-    {"rate with a time unit", R"Y(horizon: 1 h
-components:
-  s: {type: source, rate: 10 h}
-  o: {type: sink}
-flow: ["s -> o"]
-)Y",
-     "components.s.rate: unknown unit \"h\" for a rate (e.g. \"12 /h\")"},
-    {"split weights naming a stranger", R"Y(horizon: 1 h
-components:
-  s: {type: source, rate: 10 /h}
-  r: {type: split, weights: {a: 1, c: 2}}
-  a: {type: sink}
-  b: {type: sink}
-flow: ["s -> r -> a", "r -> b"]
-)Y",
-     "components.r.weights: \"c\" is not a next station of r (next: a, b)"},
-    {"conveyor without speed", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  c: {type: conveyor, length: 10 m, spacing: 1 m}
-  o: {type: sink}
-flow: ["s -> c -> o"]
-)Y",
-     "components.c.speed: is required (a speed)"},
-    {"conveyor spacing longer than the belt", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  c: {type: conveyor, length: 1 m, spacing: 2 m, speed: 1 m/s}
-  o: {type: sink}
-flow: ["s -> c -> o"]
-)Y",
-     "components.c.spacing: must not exceed the length"},
-    {"assembly with a single input", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  a: {type: assembly, process_time: 1 min}
-  o: {type: sink}
-flow: ["s -> a -> o"]
-)Y",
-     "components.a: needs at least 2 inputs in the flow, got 1"},
-    {"recording an unknown signal", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: 1 s}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-record: {period: 1 min, signals: [m.stat]}
-)Y",
-     "test.yaml:7:35: record.signals[0]: unknown signal \"m.stat\" (did you mean \"m.state\"?)"},
-    {"process time map missing a part type", R"Y(horizon: 1 h
-components:
-  s: {type: source, rate: 10 /h, part_types: {sedan: 1, suv: 1}}
-  m: {type: machine, process_time: {sedan: 1 min}}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "components.m.process_time: gives no time for part type \"suv\" (add it or a default)"},
-    {"empirical data file missing", R"Y(horizon: 1 h
-components:
-  s: {type: source}
-  m: {type: machine, process_time: "empirical(file=\"data/none.csv\")"}
-  o: {type: sink}
-flow: ["s -> m -> o"]
-)Y",
-     "cannot read data file"},
-};
+std::vector<Broken> catalogue() {
+  std::vector<Broken> out;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e :
+       std::filesystem::directory_iterator(PLANTWIN_SOURCE_DIR "/tests/scenarios/broken"))
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    Broken b;
+    b.file = f.filename().string();
+    std::string text = ss.str();
+    while (text.rfind("#", 0) == 0) {
+      const auto nl = text.find('\n');
+      const std::string line = text.substr(0, nl);
+      if (line.rfind("# error: ", 0) == 0) b.error = line.substr(9);
+      if (line.rfind("# errors: ", 0) == 0) b.errors = std::stoi(line.substr(10));
+      text = nl == std::string::npos ? "" : text.substr(nl + 1);
+    }
+    b.yaml = text;
+    out.push_back(std::move(b));
+  }
+  return out;
+}
 
 }  // namespace
 
 TEST_CASE("every broken scenario in the catalogue is refused with its error text") {
-  CHECK(std::size(kCatalogue) >= 25);
-  for (const auto& b : kCatalogue) {
-    CAPTURE(b.what);
+  const auto cases = catalogue();
+  CHECK(cases.size() >= 58);
+  for (const auto& b : cases) {
+    CAPTURE(b.file);
+    REQUIRE(!b.error.empty());
     const std::string err = compile_error(b.yaml);
     CAPTURE(err);
     CHECK(err.find(b.error) != std::string::npos);
+    if (b.errors > 0) CHECK(std::count(err.begin(), err.end(), '\n') + 1 == b.errors);
   }
 }
 
@@ -330,4 +80,45 @@ flow: ["s -> m -> o"]
   CHECK(err.find("components.m.process_time") != std::string::npos);
   CHECK(err.find("components.m.scrap") != std::string::npos);
   CHECK(std::count(err.begin(), err.end(), '\n') == 2);
+}
+
+namespace {
+const char* const kLine = R"Y(horizon: 8 h
+components:
+  s: {type: source, rate: 20 /h}
+  m: {type: machine, process_time: 1 min, ttf: exponential(2 h), ttr: 5 min}
+  o: {type: sink}
+flow: ["s -> m -> o"]
+)Y";
+}  // namespace
+
+TEST_CASE("an override is held to the same limits as the file") {
+  SUBCASE("a recursive alias") {
+    CHECK(compile_error(kLine, {"x=&a {y: *a}"}) ==
+          "--set x=&a {y: *a}: x: the value is not valid YAML: this value contains itself (an "
+          "alias *name inside its own anchor &name)");
+  }
+  SUBCASE("a value without its unit names only that key") {
+    CHECK(compile_error(kLine, {"components.m.process_time=0.55"}) ==
+          "--set components.m.process_time=0.55: components.m.process_time: expected a "
+          "distribution such as \"exponential(45 s)\" or a duration (e.g. \"45 s\"), got \"0.55\"");
+  }
+  SUBCASE("a key of a component the scenario does not have") {
+    CHECK(compile_error(kLine, {"components.mm.process_time=1 s"}) ==
+          "--set components.mm.process_time=1 s: components.mm: no component \"mm\" in the "
+          "scenario (did you mean \"m\"?); to add one, give its type too "
+          "(components.mm.type=...)");
+  }
+}
+
+TEST_CASE("full day names and compound durations are accepted") {
+  const std::string yaml = std::string(kLine) +
+                           "shifts: {days: [monday, Tuesday, wed], periods: "
+                           "[\"06:00-14:00\"]}\n";
+  CHECK(compile_error(yaml, {"horizon=1d11h"}) == "");
+  CHECK(compile_error(yaml, {"horizon=1 d 11 h"}) == "");
+  CHECK(
+      compile_error(yaml, {"shifts.days=[mondy]"})
+          .find("shifts.days[0]: expected a day (mon ... sun or monday ... sunday), got \"mondy\" "
+                "(did you mean \"mon\"?)") != std::string::npos);
 }

@@ -35,6 +35,9 @@
 
 namespace plantwin {
 
+/// The most cases an experiment may have (a sweep's grid points, say).
+inline constexpr int kMaxExperimentCases = 10000;
+
 /// One case: a name and the overrides that turn the base scenario into it.
 struct ExperimentCase {
   std::string name;

@@ -32,6 +32,13 @@ struct PhysicsSettings {
   double event_tolerance = 1e-6;    ///< State events are located within this many seconds.
 };
 
+/// The longest horizon a scenario may have: 1000 years (365.25 d each) in seconds. Simulated
+/// time stays exact to well below a millisecond, and every time axis (the viewer's too) holds it.
+inline constexpr double kMaxHorizon = 1000 * 365.25 * 86400.0;
+
+/// The most samples a run may record (all signals together): about 1.6 GB of times and values.
+inline constexpr double kMaxRecordedValues = 1e8;
+
 /// What a run records, from the scenario's `record:` section.
 struct RecordPlan {
   double period = 0;         ///< Sampling period in seconds; 0 = no sampling.

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,13 @@
 #include "plantwin/params.h"
 
 namespace plantwin {
+
+/// The most times a task may repeat over the horizon (a sensor reading, a meter window, a
+/// recorded sample, a physics step) and the most arrivals a source may make: a scenario
+/// above either is refused before the run with the estimate, since it would never finish
+/// (a period far below the clock's resolution never even advances time).
+inline constexpr double kMaxPeriodicRuns = 1e8;
+inline constexpr double kMaxArrivals = 1e9;
 
 /// What a factory sees of the scenario while it builds one component.
 class BuildContext {
@@ -70,8 +78,16 @@ class BuildContext {
 
   /// Reports an error about the component as a whole (located at its definition).
   void error(std::string message);
-  /// Checks the number of flow links; reports a readable error when out of range.
+  /// The scenario's horizon in seconds, to estimate a component's work before the run.
+  double horizon() const { return horizon_; }
+  void set_horizon(double horizon_s) { horizon_ = horizon_s; }
+  /// A duration under `key` that a task repeats with (a sensor's sampling period, say): it must
+  /// be positive and repeat at most kMaxPeriodicRuns times over the horizon.
+  double period(std::string_view key, std::optional<double> fallback);
+  /// Checks the number of flow links; reports a readable error when out of range. Does nothing
+  /// when a flow line could not be read (the links are then unknown).
   void require_ports(int min_in, int max_in, int min_out, int max_out);
+  void set_ports_known(bool known) { ports_known_ = known; }
 
  private:
   std::string name_;
@@ -82,7 +98,13 @@ class BuildContext {
   const std::vector<std::string>* component_names_ = nullptr;
   const std::vector<std::string>* component_types_ = nullptr;
   std::vector<SignalCheck>* signal_checks_ = nullptr;
+  double horizon_ = 0;
+  bool ports_known_ = true;
 };
+
+/// The error text for a task repeating every `period_s` over `horizon_s` more often than
+/// kMaxPeriodicRuns, or "" when it does not.
+std::string periodic_work_error(double period_s, double horizon_s);
 
 using ComponentFactory = std::function<std::unique_ptr<Component>(BuildContext&)>;
 

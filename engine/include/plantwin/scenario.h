@@ -15,6 +15,16 @@
 
 namespace plantwin {
 
+/// Limits on what a scenario file may hold, so that no input exhausts the stack or memory.
+/// Deeper nesting, more values (after YAML aliases are expanded) or more text is an error.
+inline constexpr std::size_t kMaxScenarioDepth = 64;
+inline constexpr std::size_t kMaxScenarioValues = 250000;
+inline constexpr std::size_t kMaxScenarioBytes = std::size_t{16} << 20;
+
+/// `text` with control characters written as \n, \t, \x1b ...: every message that quotes
+/// user input passes through it, so that a terminal never acts on escape sequences.
+std::string escape_control(std::string_view text);
+
 /// Where a value was written. Lines and columns count from 1.
 struct SourceLocation {
   std::string file;
@@ -77,6 +87,15 @@ struct Node {
   std::vector<SourceLocation> key_locations;  ///< One per entry.
   SourceLocation location;
 
+  // Out of line: a Node holds pairs of Nodes, which clang cannot check for destructibility
+  // while the class is still being defined.
+  Node();
+  Node(const Node&);
+  Node(Node&&) noexcept;
+  Node& operator=(const Node&);
+  Node& operator=(Node&&) noexcept;
+  ~Node();
+
   bool is_map() const { return kind == Kind::kMap; }
   bool is_seq() const { return kind == Kind::kSequence; }
   bool is_scalar() const { return kind == Kind::kScalar; }
@@ -106,8 +125,10 @@ struct Scenario {
 };
 
 /// Reads and parses a scenario file. Throws ScenarioError on YAML syntax errors (with the
-/// location) and on a file that cannot be read.
-Scenario load_scenario_file(const std::string& path);
+/// location), on a file that cannot be read, is no text or exceeds kMaxScenarioBytes, and on
+/// a tree beyond kMaxScenarioDepth or kMaxScenarioValues. `named_at`, when given, is where
+/// another file named this one (an experiment file's `scenario:` key); read errors point there.
+Scenario load_scenario_file(const std::string& path, const SourceLocation* named_at = nullptr);
 /// Parses scenario text; `label` stands for the file name in error texts.
 Scenario load_scenario_text(std::string text, std::string label = "<text>",
                             std::string base_dir = ".");
