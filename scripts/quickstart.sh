@@ -2,6 +2,8 @@
 # Command 1 of the README: install what is needed, build, and run the flagship scenario.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keys on paths relative to the clone, so another clone (CI's) reuses the objects.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 bash scripts/setup.sh
 cmake --preset release
 cmake --build --preset release --target plantwin plantwin_python plantwin-viewer

@@ -5,6 +5,8 @@
 # for a bounded time (fuzz preset). PLANTWIN_TEST_PRESET=NAME runs one preset only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keys on paths relative to the clone, so another clone (CI's) reuses the objects.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 bash scripts/setup.sh
 presets=(ci asan fuzz)
 if [ -n "${PLANTWIN_TEST_PRESET:-}" ]; then presets=("$PLANTWIN_TEST_PRESET"); fi

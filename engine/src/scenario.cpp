@@ -63,12 +63,6 @@ void Diagnostics::throw_if_any() const {
   if (!items_.empty()) throw ScenarioError(items_);
 }
 
-Node::Node() = default;
-Node::Node(const Node&) = default;
-Node::Node(Node&&) noexcept = default;
-Node& Node::operator=(const Node&) = default;
-Node& Node::operator=(Node&&) noexcept = default;
-Node::~Node() = default;
 
 const Node* Node::find(std::string_view key) const {
   for (const auto& [k, v] : entries)

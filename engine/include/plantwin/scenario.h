@@ -87,15 +87,6 @@ struct Node {
   std::vector<SourceLocation> key_locations;  ///< One per entry.
   SourceLocation location;
 
-  // Out of line: a Node holds pairs of Nodes, which clang cannot check for destructibility
-  // while the class is still being defined.
-  Node();
-  Node(const Node&);
-  Node(Node&&) noexcept;
-  Node& operator=(const Node&);
-  Node& operator=(Node&&) noexcept;
-  ~Node();
-
   bool is_map() const { return kind == Kind::kMap; }
   bool is_seq() const { return kind == Kind::kSequence; }
   bool is_scalar() const { return kind == Kind::kScalar; }
