@@ -265,8 +265,16 @@ int cmd_run(const std::string& file, const std::vector<std::string>& sets,
 }
 
 int run_model(const RunRequest& req) {
-  const auto& [model, t_end, output, json, quiet, serve_port, pace, strict, replication, chunks,
-               inputs, expect] = req;
+  // Plain references, not a structured binding: clang 14 (the fuzz preset) cannot capture those.
+  const auto& model = req.model;
+  const double t_end = req.t_end;
+  const std::string &output = req.output, &json = req.json;
+  const bool quiet = req.quiet, strict = req.strict;
+  const int serve_port = req.serve_port, chunks = req.chunks;
+  const double pace = req.pace;
+  const std::uint64_t replication = req.replication;
+  const auto& inputs = req.inputs;
+  const std::vector<KpiRow>* expect = req.expect;
   // A folder that does not exist or a target that is a directory or device fails now, not
   // after hours of simulation.
   try {
