@@ -499,7 +499,7 @@ class Conveyor(Component):
         self.stopped_since = t  # the head part waits at the end: the whole belt stops
         for p in self.parts[1:]:
             p[1], p[2] = INF, p[1] - t
-        # The docs: an entry that opens within 1 ns of the instant the belt stops is open (a full
+        # The docs: an entry that opens within a relative 1e-9 of the instant the belt stops is open (a full
         # belt's head arrives as its entry opens; the two float sums may differ in the last bits).
         self.entry_left = max(0.0, self.entry_ok - t)
         if self.entry_left <= 1e-9 * max(1.0, abs(t)):
