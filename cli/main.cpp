@@ -207,6 +207,12 @@ class ProgressBar {
   std::chrono::steady_clock::time_point t0_;
 };
 
+void print_warning(std::FILE* out, const RunWarning& w) {
+  fmt::print(out, "warning: {}: {} (first at {}{})\n", escape_control(w.source),
+             escape_control(w.message), format_duration(w.time),
+             w.count > 1 ? fmt::format(", {} times", w.count) : "");
+}
+
 // One run of a model, however it was obtained (a scenario file, a result file to replay).
 struct RunRequest {
   std::shared_ptr<const Model> model;
@@ -360,9 +366,7 @@ int run_model(const RunRequest& req) {
   }
   int rc = complete ? kExitOk : kExitRunFailure;
   // Warnings go to stderr even with --quiet: they say the results may mean less than they seem.
-  for (const auto& w : sim.state().trace.warnings)
-    fmt::print(stderr, "warning: {}: {} (first at {}{})\n", w.source, w.message,
-               format_duration(w.time), w.count > 1 ? fmt::format(", {} times", w.count) : "");
+  for (const auto& w : sim.state().trace.warnings) print_warning(stderr, w);
   if (strict && !sim.state().trace.warnings.empty() && rc == kExitOk) {
     fmt::print(stderr, "--strict: {} warning(s) make this run a failure\n",
                sim.state().trace.warnings.size());
@@ -745,9 +749,7 @@ int cmd_info(const std::string& file) {
                format_duration(sig.t0), format_duration(sig.t1), sig.unit);
   fmt::print("\n/events: {} entries\n/inputs: {} applied\n/kpi: {} rows\n", s.events.size(),
              s.inputs.size(), s.kpis.size());
-  for (const auto& w : s.warnings)
-    fmt::print("warning: {}: {} (first at {}{})\n", w.source, w.message, format_duration(w.time),
-               w.count > 1 ? fmt::format(", {} times", w.count) : "");
+  for (const auto& w : s.warnings) print_warning(stdout, w);
   std::map<std::string, std::string> types;
   for (const auto& c : s.components) types[c.name] = c.type;
   print_kpis(s.kpis, types, stdout);

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
@@ -54,6 +56,31 @@ inline std::vector<double> replicate(const std::shared_ptr<const Model>& model, 
     out.push_back(f(sim));
   }
   return out;
+}
+
+/// Writes small data files (name -> text) into a fresh folder `name` under the system's
+/// temporary folder and returns its path, for scenarios that read traces or tables.
+inline std::string write_data_files(const std::string& name,
+                                    const std::map<std::string, std::string>& files) {
+  const auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::create_directories(dir);
+  for (const auto& [file, text] : files) std::ofstream(dir / file) << text;
+  return dir.string();
+}
+
+/// A press whose condition-based maintenance watches a sensor that drops every reading (or, with
+/// dropout 0, a healthy one): the case of the "sensor never reads" warning.
+inline std::string silent_sensor_line(double dropout = 1.0) {
+  return R"Y(horizon: 3 d
+components:
+  src: {type: source, interarrival: 1 min}
+  press: {type: machine, process_time: 50 s, wear: {rate: 0.02 /h, ttr: 1 h},
+          maintenance: {policy: condition, sensor: vib, threshold: 5 mm/s, duration: 1 h}}
+  vib: {type: sensor, signal: press.vibration, period: 10 min, dropout: )Y" +
+         std::to_string(dropout) + R"Y(}
+  out: {type: sink}
+flow: ["src -> press -> out"]
+)Y";
 }
 
 /// Confidence level of the statistical checks: a correct model fails one check in a thousand.

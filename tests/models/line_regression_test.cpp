@@ -208,12 +208,8 @@ flow: ["src -> m1 -> m2 -> out"]
 }
 
 TEST_CASE("a trace replays its values in order, wraps, and each stream reads its own") {
-  const std::string dir = (std::filesystem::temp_directory_path() / "plantwin_trace_test").string();
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream f(dir + "/times.csv");
-    f << "seconds\n5\n# a comment\n7\n11\n";
-  }
+  const std::string dir =
+      write_data_files("plantwin_trace_test", {{"times.csv", "seconds\n5\n# a comment\n7\n11\n"}});
   auto m = compile_text(fmt::format(R"Y(horizon: 200 s
 components:
   src: {{type: source, interarrival: "trace(file=\"{0}/times.csv\", column=0, unit=s)"}}
@@ -248,15 +244,7 @@ flow: ["src -> out"]
 }
 
 TEST_CASE("a maintenance policy whose sensor never reads raises a warning, once") {
-  auto m = compile_text(R"Y(horizon: 3 d
-components:
-  src: {type: source, interarrival: 1 min}
-  press: {type: machine, process_time: 50 s, wear: {rate: 0.02 /h, ttr: 1 h},
-          maintenance: {policy: condition, sensor: vib, threshold: 5 mm/s, duration: 1 h}}
-  vib: {type: sensor, signal: press.vibration, period: 10 min, dropout: 1}
-  out: {type: sink}
-flow: ["src -> press -> out"]
-)Y");
+  auto m = compile_text(silent_sensor_line());
   Sim sim(m);
   sim.run();
   const auto& w = sim.state().trace.warnings;
@@ -267,15 +255,7 @@ flow: ["src -> press -> out"]
         "cannot act (check its period and dropout)");
   CHECK(w[0].time == doctest::Approx(100 * 60.0));  // the 10th check, every 10 min
   // A healthy sensor gives no warning.
-  Sim ok(compile_text(R"Y(horizon: 3 d
-components:
-  src: {type: source, interarrival: 1 min}
-  press: {type: machine, process_time: 50 s, wear: {rate: 0.02 /h, ttr: 1 h},
-          maintenance: {policy: condition, sensor: vib, threshold: 5 mm/s, duration: 1 h}}
-  vib: {type: sensor, signal: press.vibration, period: 10 min}
-  out: {type: sink}
-flow: ["src -> press -> out"]
-)Y"));
+  Sim ok(compile_text(silent_sensor_line(0)));
   ok.run();
   CHECK(ok.state().trace.warnings.empty());
 }
@@ -331,14 +311,9 @@ TEST_CASE("two parts finishing on one machine at one instant leave in the order 
   // and 2 s in job order, so part 2 (server 1, from 2 s) and part 3 (server 0, from 3 s) both
   // finish at 5 s. Part 2's completion was scheduled first and leaves first, to `fast` (both
   // next machines empty: ties to the first); part 3 goes to `slow`.
-  const std::string dir = (std::filesystem::temp_directory_path() / "plantwin_tie_test").string();
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream f(dir + "/arrivals.csv");
-    f << "seconds\n1\n1\n1\n1000\n";
-    std::ofstream g(dir + "/work.csv");
-    g << "seconds\n1.5\n3\n2\n";
-  }
+  const std::string dir = write_data_files(
+      "plantwin_tie_test",
+      {{"arrivals.csv", "seconds\n1\n1\n1\n1000\n"}, {"work.csv", "seconds\n1.5\n3\n2\n"}});
   auto m = compile_text(fmt::format(R"Y(horizon: 20 s
 components:
   src: {{type: source, interarrival: "trace(file=\"{0}/arrivals.csv\", unit=s)"}}
@@ -368,14 +343,8 @@ TEST_CASE(
   // m2 changes and serves its first input first: a's part, waiting since 5 s. Before, m2 read
   // the calendar's state, already on shift, and took q's second part while m1 settled.
   const std::string dir =
-      (std::filesystem::temp_directory_path() / "plantwin_shift_order_test").string();
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream f(dir + "/a.csv");
-    f << "seconds\n5\n1000\n";
-    std::ofstream g(dir + "/b.csv");
-    g << "seconds\n1\n1\n1000\n";
-  }
+      write_data_files("plantwin_shift_order_test",
+                       {{"a.csv", "seconds\n5\n1000\n"}, {"b.csv", "seconds\n1\n1\n1000\n"}});
   auto m = compile_text(fmt::format(R"Y(horizon: 200 s
 components:
   a: {{type: source, interarrival: "trace(file=\"{0}/a.csv\", unit=s)"}}
