@@ -35,6 +35,12 @@ def test_two_threads_hammering_run_and_kpis_take_turns_and_see_consistent_states
             start.wait()
             for t in stops:
                 sim.run(until=t)  # releases the GIL while the kernel runs
+                # Let a reader look between two runs before the next one takes the lock again,
+                # so that the check below has states in the middle to compare (the lock itself
+                # promises no fairness, and a busy machine may schedule the runner first).
+                n, wait_until = len(seen), time.monotonic() + 1
+                while len(seen) == n and time.monotonic() < wait_until:
+                    time.sleep(0.0005)
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
         finally:
