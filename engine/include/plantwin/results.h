@@ -76,7 +76,10 @@ struct ResultContents {
 /// the reading runs in a child process, so that a file that crashes libhdf5 itself ends in an
 /// error too. Throws std::runtime_error "<path>: not a plantwin result file: <why>", or
 /// "<path>: no such file" / "<path>: cannot read: <why>".
-ResultContents read_result_file(const std::string& path, bool with_samples = true);
+/// `time_limit_s` bounds the child's reading (libhdf5 loops for ever on some corrupt files);
+/// 0 means 10 s plus 1 s per 2 MB of file, which a healthy read meets many times over.
+ResultContents read_result_file(const std::string& path, bool with_samples = true,
+                                double time_limit_s = 0);
 
 /// read_result_file in this process, for the fuzz harness (tests/fuzz/fuzz_results.cpp): the same
 /// checks and errors, but a file that crashes libhdf5 crashes the caller.
