@@ -12,6 +12,7 @@
 #include "physics/sensor.h"
 #include "physics/thermal.h"
 #include "physics/thermal_network.h"
+#include "plantwin/models/flow.h"
 
 namespace plantwin {
 
@@ -23,6 +24,7 @@ void register_builtin_models(Registry& registry) {
   line::register_assembly(registry);
   line::register_split(registry);
   line::register_sink(registry);
+  line::register_line_summary(registry);
   physics::register_thermal(registry);
   physics::register_thermal_network(registry);
   physics::register_sensor(registry);

@@ -380,7 +380,10 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
       Sim probe(models[0]);
       for (const auto& k : probe.kpis())
         known |= k.component + "." + k.name == spec.sequential->kpi;
-      known |= spec.sequential->kpi.substr(0, dot) == "line";
+      // Before a run the material flow's summary lists only its throughput: any of its KPIs
+      // is known when the plant has one.
+      known |=
+          spec.sequential->kpi.substr(0, dot) == "line" && models[0]->find_component("line") >= 0;
     }
     if (!known)
       throw ScenarioError({Diagnostic{exp_loc, "experiments.sequential.kpi",

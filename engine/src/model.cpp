@@ -24,17 +24,21 @@ std::string article(std::string_view word) {
 }
 }  // namespace
 
-int BuildContext::part_type_index(const std::string& type) const {
-  const auto it = std::find(part_types_.begin(), part_types_.end(), type);
-  return it == part_types_.end() ? -1 : static_cast<int>(it - part_types_.begin());
-}
-
 const std::string& BuildContext::component_type(const std::string& name) const {
   static const std::string kNone;
   const auto& names = component_names();
   const auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end() || !component_types_) return kNone;
-  return (*component_types_)[static_cast<std::size_t>(it - names.begin())];
+  if (it == names.end() || !shared_->types) return kNone;
+  return (*shared_->types)[static_cast<std::size_t>(it - names.begin())];
+}
+
+int BuildContext::require_component(const std::string& name, const std::string& type) {
+  auto& implicit = shared_->implicit;
+  const int scenario_size = static_cast<int>(component_names().size());
+  for (std::size_t k = 0; k < implicit.size(); ++k)
+    if (implicit[k].name == name) return scenario_size + static_cast<int>(k);
+  implicit.push_back({name, type});
+  return scenario_size + static_cast<int>(implicit.size() - 1);
 }
 
 bool BuildContext::check_component(ParamReader& params, std::string_view key,
@@ -127,9 +131,20 @@ void Registry::add(std::string type, std::string summary, ComponentFactory facto
   entries_.emplace(std::move(type), Entry{std::move(summary), std::move(factory)});
 }
 
+void Registry::add_implicit(std::string type, std::string summary, ComponentFactory factory) {
+  if (entries_.count(type) || implicit_.count(type))
+    throw std::logic_error("component type registered twice: " + type);
+  implicit_.emplace(std::move(type), Entry{std::move(summary), std::move(factory)});
+}
+
 const ComponentFactory* Registry::find(const std::string& type) const {
   const auto it = entries_.find(type);
   return it == entries_.end() ? nullptr : &it->second.factory;
+}
+
+const ComponentFactory* Registry::find_implicit(const std::string& type) const {
+  const auto it = implicit_.find(type);
+  return it == implicit_.end() ? nullptr : &it->second.factory;
 }
 
 std::vector<std::string> Registry::types() const {
@@ -233,9 +248,11 @@ class ModelBuilder {
     } else {
       collect_names(*components);
     }
+    // A plant without material (a thermal model, a wind farm) needs no flow; one component
+    // that takes part in it makes the flow required (checked as components are built).
     if (!flow) {
-      diag_.error(root.location, "flow", "is required: a list such as [\"source -> m1 -> sink\"]");
-      flow_complete_ = false;
+      flow_missing_ = true;
+      flow_complete_ = false;  // the links are unknown: no port counts to check
     } else {
       parse_flow(*flow);
     }
@@ -304,15 +321,44 @@ class ModelBuilder {
       name_index_.emplace(name, static_cast<int>(names_.size() - 1));
       inputs_.emplace_back();
       outputs_.emplace_back();
-      // Part types come from sources; machines read them while they are built.
-      if (node.is_map()) {
-        const Node* type = node.find("type");
-        const Node* mix = node.find("part_types");
-        if (type && type->scalar == "source" && mix && mix->is_map())
-          for (const auto& [t, w] : mix->entries)
-            if (std::find(part_types_.begin(), part_types_.end(), t) == part_types_.end())
-              part_types_.push_back(t);
+    }
+  }
+
+  // The components factories asked for (BuildContext::require_component()), after the
+  // scenario's own: indices of the scenario's components do not depend on them.
+  void build_implicit(BuildContext::Shared& shared, std::vector<std::unique_ptr<Component>>& built,
+                      std::vector<BuildContext::SignalCheck>& signal_checks) {
+    static const Node kNoKeys = [] {
+      Node n;
+      n.kind = Node::Kind::kMap;
+      return n;
+    }();
+    for (std::size_t k = 0; k < shared.implicit.size(); ++k) {
+      const auto [name, type] = shared.implicit[k];
+      if (const int clash = index_of(name); clash >= 0) {
+        diag_.error(
+            scenario_.root.find("components")->key_locations[static_cast<std::size_t>(clash)],
+            "components." + name,
+            fmt::format("the name \"{}\" is reserved: plantwin adds a component of that "
+                        "name ({}) to this plant; rename this one",
+                        name, type));
+        return;
       }
+      const ComponentFactory* factory = registry_.find_implicit(type);
+      if (!factory) throw std::logic_error("no implicit component type " + type);
+      ParamReader params(kNoKeys, "components." + name, diag_, scenario_.base_dir);
+      BuildContext ctx(name, params, {}, {}, SourceLocation{});
+      ctx.set_shared(&shared);
+      ctx.set_signal_checks(&signal_checks);
+      ctx.set_horizon(model_->horizon_);
+      std::unique_ptr<Component> c = (*factory)(ctx);
+      params.finish();
+      if (!c) throw std::logic_error("implicit component " + name + " was not built");
+      names_.push_back(name);
+      name_index_.emplace(name, static_cast<int>(names_.size() - 1));
+      inputs_.emplace_back();
+      outputs_.emplace_back();
+      built.push_back(std::move(c));
     }
   }
 
@@ -415,6 +461,10 @@ class ModelBuilder {
       if (const Node* t = node.find("type"); t && t->is_scalar()) written_types[i] = t->scalar;
     }
     std::vector<BuildContext::SignalCheck> signal_checks;
+    BuildContext::Shared shared;
+    shared.components = &components;
+    shared.names = &names_;
+    shared.types = &written_types;
     bool all_built = true;
     for (std::size_t i = 0; i < components.entries.size(); ++i) {
       const auto& [name, node] = components.entries[i];
@@ -475,15 +525,22 @@ class ModelBuilder {
       std::vector<std::string> in_names, out_names;
       for (int u : inputs_[i]) in_names.push_back(names_[static_cast<std::size_t>(u)]);
       for (int d : outputs_[i]) out_names.push_back(names_[static_cast<std::size_t>(d)]);
-      BuildContext ctx(name, params, in_names, out_names, part_types_, components.key_locations[i]);
-      ctx.set_components(&names_, &written_types);
+      BuildContext ctx(name, params, in_names, out_names, components.key_locations[i]);
+      ctx.set_shared(&shared);
       ctx.set_signal_checks(&signal_checks);
       ctx.set_horizon(model_->horizon_);
       const std::size_t errors_before = diag_.size();
       ctx.set_ports_known(flow_complete_);
       std::unique_ptr<Component> c = (*factory)(ctx);
       params.finish();
-      if (c && flow_complete_ && c->material() && in_names.empty() && out_names.empty()) {
+      if (c && flow_missing_ && c->material()) {
+        if (!flow_reported_)
+          diag_.error(scenario_.root.location, "flow",
+                      fmt::format("is required: a list such as [\"source -> m1 -> sink\"] ({} is "
+                                  "{} {}, which takes part in the material flow)",
+                                  name, article(c->type()), c->type()));
+        flow_reported_ = true;
+      } else if (c && flow_complete_ && c->material() && in_names.empty() && out_names.empty()) {
         diag_.error(components.key_locations[i], path, "is not connected: name it in the flow");
       }
       if (c && !c->material() && (!in_names.empty() || !out_names.empty())) {
@@ -498,6 +555,8 @@ class ModelBuilder {
       built[i] = std::move(c);
     }
     if (!all_built || !diag_.empty()) return;
+    build_implicit(shared, built, signal_checks);
+    if (!diag_.empty()) return;
 
     for (std::size_t i = 0; i < built.size(); ++i) {
       Component& c = *built[i];
@@ -545,7 +604,6 @@ class ModelBuilder {
                   fmt::format("no signal \"{}\"{}", check.signal,
                               hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
     }
-    model_->part_types_ = part_types_;
     model_->positions_.assign(model_->components_.size(), {std::nan(""), std::nan("")});
     for (const auto& [n, xy] : positions_)
       model_->positions_[static_cast<std::size_t>(model_->find_component(n))] = xy;
@@ -640,10 +698,10 @@ class ModelBuilder {
   std::unordered_map<std::string, int> name_index_;
   std::unordered_map<std::string, std::pair<double, double>> positions_;
   std::vector<std::vector<int>> inputs_, outputs_;
-  std::vector<std::string> part_types_;
   // False when a flow line could not be read: the links of its components are then unknown,
   // and counting them would only repeat that error in other words.
   bool flow_complete_ = true;
+  bool flow_missing_ = false, flow_reported_ = false;  // no `flow:` key; its error given once
 };
 
 std::shared_ptr<const Model> compile(const Scenario& scenario, const Registry& registry) {

@@ -63,7 +63,6 @@ void Diagnostics::throw_if_any() const {
   if (!items_.empty()) throw ScenarioError(items_);
 }
 
-
 const Node* Node::find(std::string_view key) const {
   for (const auto& [k, v] : entries)
     if (k == key) return &v;
@@ -264,7 +263,7 @@ Scenario load_scenario_text(std::string text, std::string label, std::string bas
 
 Scenario load_scenario_file(const std::string& path, const SourceLocation* named_at) {
   std::string why;
-auto text = detail::read_text_file(path, kMaxScenarioBytes, "a scenario (YAML text)", &why,
+  auto text = detail::read_text_file(path, kMaxScenarioBytes, "a scenario (YAML text)", &why,
                                      /*regular_only=*/named_at != nullptr);
   if (!text) {
     if (named_at)

@@ -40,7 +40,6 @@ Sim::Sim(std::shared_ptr<const Model> model, State state, ControlPlan control)
 void Sim::start() {
   state_.started = true;
   state_.time = 0;
-  state_.wip.reset(0, 0);
   state_.space_queue.reserve(64);
   if (const ShiftCalendar* cal = model_->shifts()) {
     state_.on_shift = cal->on_shift(0);
@@ -48,7 +47,7 @@ void Sim::start() {
   }
   if (model_->warmup() <= 0) {
     state_.warmup_done = true;
-    snapshot_batch();
+    begin_batch();
   }
   for (int id : model_->continuous_components())
     model_->component(id).initial_continuous(*this,
@@ -74,11 +73,9 @@ double Sim::next_kernel_time() const {
   return std::min(t, state_.next_shift_change);
 }
 
-void Sim::snapshot_batch() {
-  const double t = state_.time;
-  state_.batches.push_back(BatchSnapshot{t, static_cast<double>(state_.exits),
-                                         state_.wip.integral(t), state_.lead_time.sum(),
-                                         static_cast<double>(state_.lead_time.count())});
+void Sim::begin_batch() {
+  for (std::size_t i = 0; i < model_->size(); ++i)
+    model_->component(static_cast<int>(i)).on_batch(*this);
 }
 
 void Sim::kernel_step() {
@@ -97,21 +94,16 @@ void Sim::kernel_step() {
   if (!state_.warmup_done && t >= model_->warmup()) {
     state_.warmup_done = true;
     state_.stats_start = t;
-    state_.wip.reset(t, static_cast<double>(state_.live_parts));
-    state_.exits = state_.scrapped = state_.created = 0;
-    state_.lead_time.reset();
-    state_.sojourn_all.reset();
     for (std::size_t i = 0; i < model_->size(); ++i)
       model_->component(static_cast<int>(i)).reset_statistics(*this);
-    state_.batches.clear();
-    snapshot_batch();
+    begin_batch();
   }
   if (state_.warmup_done && state_.next_batch <= model_->batches()) {
     const double boundary = state_.next_batch == model_->batches()
                                 ? model_->horizon()
                                 : model_->warmup() + state_.next_batch * batch_length_;
     if (t >= boundary) {
-      snapshot_batch();
+      begin_batch();
       ++state_.next_batch;
     }
   }
@@ -237,98 +229,13 @@ void Sim::add_controller(double period, Controller fn) {
   control_.add(period, state_.time, std::move(fn));
 }
 
-PartId Sim::create_part(int type) {
-  PartId id;
-  if (!state_.free_parts.empty()) {
-    id = state_.free_parts.back();
-    state_.free_parts.pop_back();
-  } else {
-    id = static_cast<PartId>(state_.parts.size());
-    state_.parts.emplace_back();
-  }
-  state_.parts[static_cast<std::size_t>(id)] = Part{state_.time, type};
-  ++state_.live_parts;
-  ++state_.created;
-  state_.wip.update(state_.time, static_cast<double>(state_.live_parts));
-  return id;
-}
-
-void Sim::release_part(PartId id) {
-  --state_.live_parts;
-  state_.wip.update(state_.time, static_cast<double>(state_.live_parts));
-  state_.free_parts.push_back(id);
-}
-
-void Sim::part_exits(PartId id) {
-  const double sojourn = state_.time - part(id).created;
-  if (state_.warmup_done) {
-    ++state_.exits;
-    state_.lead_time.add(sojourn);
-    state_.sojourn_all.add(sojourn);
-  }
-  release_part(id);
-}
-
-void Sim::part_scrapped(PartId id) {
-  if (state_.warmup_done) {
-    ++state_.scrapped;
-    state_.sojourn_all.add(state_.time - part(id).created);
-  }
-  release_part(id);
-}
-
-void Sim::part_consumed(PartId id) {
-  release_part(id);
-}
-
 std::vector<KpiRow> Sim::kpis() const {
   std::vector<KpiRow> rows;
-  const double t = state_.time;
-  const double span = t - state_.stats_start;
-  const auto& b = state_.batches;
-  std::vector<double> th, wip, lt;
-  for (std::size_t i = 1; i < b.size(); ++i) {
-    const double len = b[i].time - b[i - 1].time;
-    if (len <= 0) continue;
-    th.push_back((b[i].exits - b[i - 1].exits) / len * 3600.0);
-    wip.push_back((b[i].wip_integral - b[i - 1].wip_integral) / len);
-    const double n = b[i].lead_time_count - b[i - 1].lead_time_count;
-    lt.push_back(n > 0 ? (b[i].lead_time_sum - b[i - 1].lead_time_sum) / n : std::nan(""));
-  }
-  const auto hw = [](const std::vector<double>& v) { return batch_means_interval(v).half_width; };
-  if (!state_.warmup_done) {
-    rows.push_back({"line", "throughput", std::nan(""), std::nan(""), "parts/h"});
-    return rows;
-  }
-  rows.push_back(
-      {"line", "throughput", span > 0 ? state_.exits / span * 3600.0 : 0.0, hw(th), "parts/h"});
-  rows.push_back({"line", "wip", state_.wip.mean(t), hw(wip), "parts"});
-  rows.push_back({"line", "lead_time", state_.lead_time.mean(), hw(lt), "s"});
-  rows.push_back({"line", "exits", static_cast<double>(state_.exits), std::nan(""), "parts"});
-  rows.push_back({"line", "scrapped", static_cast<double>(state_.scrapped), std::nan(""), "parts"});
-  const std::size_t first_component_row = rows.size();
+  if (state_.warmup_done)
+    for (std::size_t i = 0; i < model_->size(); ++i)
+      model_->component(static_cast<int>(i)).report(*this, rows);
   for (std::size_t i = 0; i < model_->size(); ++i)
-    model_->component(static_cast<int>(i)).report(*this, rows);
-  // Plant totals of what components meter, in this order, after the line's own KPIs.
-  auto sum_of = [&](const std::string& name) -> std::optional<double> {
-    std::optional<double> sum;
-    for (std::size_t i = first_component_row; i < rows.size(); ++i)
-      if (rows[i].name == name) sum = sum.value_or(0.0) + rows[i].value;
-    return sum;
-  };
-  std::vector<KpiRow> totals;
-  if (const auto e = sum_of("energy")) {
-    totals.push_back({"line", "energy", *e, std::nan(""), "kWh"});
-    totals.push_back({"line", "energy_per_good_part",
-                      state_.exits > 0 ? *e / static_cast<double>(state_.exits) : std::nan(""),
-                      std::nan(""), "kWh/part"});
-  }
-  for (const char* name : {"unplanned_downtime", "planned_downtime", "maintenance_cost"})
-    if (const auto v = sum_of(name))
-      totals.push_back(
-          {"line", name, *v, std::nan(""), std::string(name) == "maintenance_cost" ? "cost" : "s"});
-  rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(first_component_row), totals.begin(),
-              totals.end());
+    model_->component(static_cast<int>(i)).finish_report(*this, rows);
   return rows;
 }
 

@@ -25,8 +25,8 @@ std::optional<std::string> read_text_file(const std::string& path, std::size_t m
     return std::nullopt;
   }
   if (regular_only && !fs::is_regular_file(st)) {
-    *why = fmt::format("it is not a regular file (a device or a pipe), expected a file of {}",
-                       what);
+    *why =
+        fmt::format("it is not a regular file (a device or a pipe), expected a file of {}", what);
     return std::nullopt;
   }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);

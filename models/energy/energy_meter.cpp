@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "plantwin/models/flow.h"
 #include "plantwin/sim.h"
 
 namespace plantwin::energy {
@@ -15,8 +16,9 @@ struct MeterState : ClonableState<MeterState> {
 
 class EnergyMeter final : public Component {
  public:
-  EnergyMeter(std::string name, std::vector<std::string> machines, double window)
+  EnergyMeter(std::string name, line::Flow flow, std::vector<std::string> machines, double window)
       : Component(std::move(name), "energy_meter"),
+        flow_(flow),
         machines_(std::move(machines)),
         window_(window) {}
 
@@ -70,7 +72,7 @@ class EnergyMeter final : public Component {
     const double nan = std::nan("");
     const double e = total(sim, s.energy);
     const double span = sim.now() - s.stats_start;
-    const double exits = static_cast<double>(sim.state().exits);
+    const double exits = static_cast<double>(flow_.exits(sim));
     rows.push_back({name(), "metered_energy", e, nan, "kWh"});
     rows.push_back({name(), "mean_power", span > 0 ? e * 3600.0 / span : nan, nan, "kW"});
     rows.push_back({name(), "peak_demand", s.peak, nan, "kW"});
@@ -83,6 +85,7 @@ class EnergyMeter final : public Component {
     for (int i : signals) v += sim.signal(i);
     return v;
   }
+  line::Flow flow_;
   std::vector<std::string> machines_;
   double window_;
 };
@@ -109,8 +112,8 @@ void register_energy_meter(Registry& registry) {
                    }
                  }
                  const double window = ctx.period("window", 900.0);
-                 return std::unique_ptr<Component>(
-                     std::make_unique<EnergyMeter>(ctx.name(), machines, window));
+                 return std::unique_ptr<Component>(std::make_unique<EnergyMeter>(
+                     ctx.name(), line::Flow::join(ctx), machines, window));
                });
 }
 

@@ -1,5 +1,7 @@
 #include "assembly.h"
 
+#include "plantwin/models/flow.h"
+
 #include "line_common.h"
 #include "plantwin/sim.h"
 
@@ -18,8 +20,11 @@ struct AssemblyState : ClonableState<AssemblyState> {
 
 class Assembly final : public Component {
  public:
-  Assembly(std::string name, Distribution process, int inputs)
-      : Component(std::move(name), "assembly"), process_(std::move(process)), inputs_(inputs) {}
+  Assembly(std::string name, Flow flow, Distribution process, int inputs)
+      : Component(std::move(name), "assembly"),
+        flow_(flow),
+        process_(std::move(process)),
+        inputs_(inputs) {}
 
   std::unique_ptr<ComponentState> make_state(const StreamSeed& seed) const override {
     auto s = std::make_unique<AssemblyState>();
@@ -111,12 +116,12 @@ class Assembly final : public Component {
       if (p < 0) return;
     touch(sim, s);
     PartId keep = s.slots[0];
-    double earliest = sim.part(keep).created;
+    double earliest = flow_.part(sim, keep).created;
     for (std::size_t i = 1; i < s.slots.size(); ++i) {
-      earliest = std::min(earliest, sim.part(s.slots[i]).created);
-      sim.part_consumed(s.slots[i]);
+      earliest = std::min(earliest, flow_.part(sim, s.slots[i]).created);
+      flow_.consume(sim, s.slots[i]);
     }
-    sim.part(keep).created = earliest;
+    flow_.part(sim, keep).created = earliest;
     std::fill(s.slots.begin(), s.slots.end(), -1);
     s.part = keep;
     s.busy = true;
@@ -124,6 +129,7 @@ class Assembly final : public Component {
     sim.notify_space_all(*this);
   }
 
+  Flow flow_;
   Distribution process_;
   int inputs_;
 };
@@ -135,8 +141,8 @@ void register_assembly(Registry& registry) {
     ctx.require_ports(2, 1 << 30, 1, 1);
     auto d = ctx.params().distribution("process_time", Dimension::kTime, true);
     if (!d) return std::unique_ptr<Component>();
-    return std::unique_ptr<Component>(
-        std::make_unique<Assembly>(ctx.name(), *d, static_cast<int>(ctx.inputs().size())));
+    return std::unique_ptr<Component>(std::make_unique<Assembly>(
+        ctx.name(), Flow::join(ctx), *d, static_cast<int>(ctx.inputs().size())));
   });
 }
 

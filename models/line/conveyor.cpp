@@ -157,7 +157,8 @@ class Conveyor final : public Component {
           // The belt, and its entry clock, stop. If the entry opens at this very instant, it
           // opens: the belt has moved its spacing since the last entry. A full belt makes the
           // two instants equal by construction (the head arrives as the entry opens), and their
-          // floating-point sums can differ in the last bits: within a relative 1e-9 they are one instant.
+          // floating-point sums can differ in the last bits: within a relative 1e-9 they are one
+          // instant.
           sim.cancel(s.entry_event);
           const double clock = entry_clock(sim, s);
           if (!s.entry_open && clock >= s.open_at - 1e-9 * std::max(1.0, std::fabs(clock))) {

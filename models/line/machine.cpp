@@ -8,6 +8,7 @@
 
 #include "line_common.h"
 #include "maintenance/crew.h"
+#include "plantwin/models/flow.h"
 #include "plantwin/sim.h"
 
 namespace plantwin::line {
@@ -92,6 +93,7 @@ class Machine final : public Component {
     std::optional<Distribution> service_time;
     double service_cost = 0, repair_cost = 0;
     std::string crew;
+    Flow flow;
   };
 
   Machine(std::string name, Params p)
@@ -186,7 +188,7 @@ class Machine final : public Component {
     srv.mode = kBusy;
     srv.part = part;
     const Distribution& d =
-        typed_ ? p_.process[static_cast<std::size_t>(sim.part(part).type)] : process0_;
+        typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
     srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
     ++s.busy;
     update_failure_clock(sim, s);
@@ -382,10 +384,11 @@ class Machine final : public Component {
     ++s.completed;
     ++s.completed_total;
     const PartId part = srv.part;
-    s.ideal_time += typed_ ? p_.ideal[static_cast<std::size_t>(sim.part(part).type)] : ideal0_;
+    s.ideal_time +=
+        typed_ ? p_.ideal[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : ideal0_;
     if (p_.scrap > 0 && s.scrap.uniform() < p_.scrap) {
       ++s.scrapped;
-      sim.part_scrapped(part);
+      p_.flow.scrap(sim, part);
       free_server(sim, s, srv);
     } else {
       ++s.good;
@@ -638,12 +641,13 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   ParamReader& p = ctx.params();
   ctx.require_ports(1, 1 << 30, 1, 1);
   Machine::Params mp;
+  mp.flow = Flow::join(ctx);
   const Node* pt = p.raw("process_time");
   if (!pt) {
     p.error("process_time", "is required (a distribution, e.g. \"exponential(45 s)\")");
   } else if (pt->is_map()) {
     ParamReader types(*pt, p.key_path("process_time"), p.diagnostics(), p.base_dir());
-    const auto& known = ctx.part_types();
+    const auto& known = part_types(ctx);
     std::optional<Distribution> fallback = types.distribution("default", Dimension::kTime, false);
     if (known.empty()) {
       p.error("process_time", "a map by part type needs sources with part_types");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "plantwin/models/flow.h"
 #include "plantwin/sim.h"
 
 namespace plantwin::line {
@@ -15,7 +16,7 @@ struct SinkState : ClonableState<SinkState> {
 
 class Sink final : public Component {
  public:
-  explicit Sink(std::string name) : Component(std::move(name), "sink") {}
+  Sink(std::string name, Flow flow) : Component(std::move(name), "sink"), flow_(flow) {}
   std::unique_ptr<ComponentState> make_state(const StreamSeed&) const override {
     return std::make_unique<SinkState>();
   }
@@ -24,10 +25,10 @@ class Sink final : public Component {
     auto& s = sim.state_of<SinkState>(*this);
     ++s.count;
     ++s.total;
-    s.lead_time.add(sim.now() - sim.part(part).created);
-    if (sim.model().record().exits)
-      sim.log_event(*this, "exit", fmt::format("{:.17g}", sim.part(part).created));
-    sim.part_exits(part);
+    const double created = flow_.part(sim, part).created;
+    s.lead_time.add(sim.now() - created);
+    if (sim.model().record().exits) sim.log_event(*this, "exit", fmt::format("{:.17g}", created));
+    flow_.exit(sim, part);
   }
   std::vector<SignalSpec> signals() const override {
     return {{"count", "parts", "parts received since the start of the run"}};
@@ -50,6 +51,9 @@ class Sink final : public Component {
     rows.push_back(
         {name(), "lead_time_max", s.count ? s.lead_time.max() : std::nan(""), std::nan(""), "s"});
   }
+
+ private:
+  Flow flow_;
 };
 
 }  // namespace
@@ -57,7 +61,7 @@ class Sink final : public Component {
 void register_sink(Registry& registry) {
   registry.add("sink", "parts leave: counts them and their lead time", [](BuildContext& ctx) {
     ctx.require_ports(1, 1 << 30, 0, 0);
-    return std::make_unique<Sink>(ctx.name());
+    return std::make_unique<Sink>(ctx.name(), Flow::join(ctx));
   });
 }
 

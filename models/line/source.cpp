@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "line_common.h"
+#include "plantwin/models/flow.h"
 #include "plantwin/sim.h"
 
 namespace plantwin::line {
@@ -17,9 +18,10 @@ struct SourceState : ClonableState<SourceState> {
 
 class Source final : public Component {
  public:
-  Source(std::string name, std::optional<Distribution> interarrival, bool drop,
+  Source(std::string name, Flow flow, std::optional<Distribution> interarrival, bool drop,
          std::vector<int> type_index, std::optional<Distribution> type_mix)
       : Component(std::move(name), "source"),
+        flow_(flow),
         interarrival_(std::move(interarrival)),
         drop_(drop),
         type_index_(std::move(type_index)),
@@ -115,12 +117,13 @@ class Source final : public Component {
     if (type_mix_) type = type_index_[static_cast<std::size_t>(type_mix_->sample(s.types))];
     ++s.created;
     ++s.created_total;
-    return sim.create_part(type);
+    return flow_.create(sim, type);
   }
   void schedule_next(Sim& sim, SourceState& s) const {
     sim.schedule_in(interarrival_->sample(s.arrivals), *this, 0);
   }
 
+  Flow flow_;
   std::optional<Distribution> interarrival_;
   bool drop_;
   std::vector<int> type_index_;
@@ -159,7 +162,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     std::vector<double> idx, w;
     for (const auto& [t, wt] : weights) {
       idx.push_back(static_cast<double>(index.size()));
-      index.push_back(ctx.part_type_index(t));
+      index.push_back(part_type_index(ctx, t));
       w.push_back(wt);
     }
     try {
@@ -168,7 +171,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
       p.error("part_types", e.what());
     }
   }
-  return std::make_unique<Source>(ctx.name(), ia, when == "drop", index, mix);
+  return std::make_unique<Source>(ctx.name(), Flow::join(ctx), ia, when == "drop", index, mix);
 }
 
 }  // namespace

@@ -49,7 +49,9 @@ TEST_CASE("--set overrides any value and is validated like the file") {
         "\"servers\"?)");
   SUBCASE("a new key under an existing component is added") {
     auto m2 = compile_text(kLine, {"components.m1.servers=2"});
-    CHECK(m2->size() == 3);
+    // The scenario's three components, then the material flow's summary "line".
+    CHECK(m2->size() == 4);
+    CHECK(m2->component(3).name() == "line");
   }
   SUBCASE("malformed assignments are refused") {
     Scenario s = load_scenario_text(kLine, "line.yaml");

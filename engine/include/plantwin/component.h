@@ -20,6 +20,8 @@
 namespace plantwin {
 
 class Sim;
+/// What moves along flow links: a handle the material-flow module (models/line/flow.h) gives
+/// out and gives meaning to. The kernel only carries it from one component to the next.
 using PartId = std::int32_t;
 
 /// Mutable per-run data of one component. Derive through ClonableState.
@@ -132,12 +134,21 @@ class Component {
   virtual void set_actuator(Sim&, int /*index*/, double /*value*/) const {}
   /// Restarts statistics at the current time (end of warm-up).
   virtual void reset_statistics(Sim&) const {}
+  /// A batch of the statistics period begins now: at the end of warm-up (right after
+  /// reset_statistics()) and at every batch boundary up to the horizon (Model::batches()).
+  /// A component that gives batch-means intervals keeps what it needs of its counters here.
+  virtual void on_batch(Sim&) const {}
   /// Names of this component's KPI rows whose sum is the share of time it is active (working,
   /// or down and under repair), for bottleneck analysis by the active-period method. Empty for
   /// components that cannot be a bottleneck.
   virtual std::vector<std::string> active_kpis() const { return {}; }
-  /// Appends this component's KPIs over the statistics period so far.
+  /// Appends this component's KPIs over the statistics period so far (called once warm-up is
+  /// over).
   virtual void report(const Sim&, std::vector<KpiRow>&) const {}
+  /// Called after every component has reported (and also before warm-up ends, when `rows` is
+  /// empty): a component that summarizes others (plant totals) adds its rows here, wherever in
+  /// the table they belong.
+  virtual void finish_report(const Sim&, std::vector<KpiRow>& /*rows*/) const {}
 
  private:
   friend class ModelBuilder;

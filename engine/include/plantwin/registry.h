@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plantwin/component.h"
@@ -26,14 +27,26 @@ inline constexpr double kMaxArrivals = 1e9;
 /// What a factory sees of the scenario while it builds one component.
 class BuildContext {
  public:
+  /// A component added by the build itself, not written in the scenario (see
+  /// require_component()).
+  struct ImplicitComponent {
+    std::string name, type;
+  };
+  /// What every BuildContext of one compile shares.
+  struct Shared {
+    const Node* components = nullptr;  ///< the scenario's `components:` map
+    const std::vector<std::string>* names = nullptr;
+    const std::vector<std::string>* types = nullptr;  ///< as written, "" when unreadable
+    std::vector<ImplicitComponent> implicit;
+    std::map<std::string, std::shared_ptr<void>> blackboard;
+  };
+
   BuildContext(std::string name, ParamReader& params, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, const std::vector<std::string>& part_types,
-               SourceLocation location)
+               std::vector<std::string> outputs, SourceLocation location)
       : name_(std::move(name)),
         params_(params),
         inputs_(std::move(inputs)),
         outputs_(std::move(outputs)),
-        part_types_(part_types),
         location_(std::move(location)) {}
 
   const std::string& name() const { return name_; }
@@ -42,18 +55,29 @@ class BuildContext {
   const std::vector<std::string>& inputs() const { return inputs_; }
   /// Names of the downstream components, in output-port order.
   const std::vector<std::string>& outputs() const { return outputs_; }
-  /// Part types declared by the scenario's sources (empty when parts are untyped).
-  const std::vector<std::string>& part_types() const { return part_types_; }
-  /// Index of a part type, or -1.
-  int part_type_index(const std::string& type) const;
   /// Names of every component in the scenario (to check references such as `machine: press1`).
-  const std::vector<std::string>& component_names() const { return *component_names_; }
+  const std::vector<std::string>& component_names() const { return *shared_->names; }
   /// Type of component `name` as the scenario writes it ("machine" ...), or "" if unknown.
   const std::string& component_type(const std::string& name) const;
-  void set_components(const std::vector<std::string>* names,
-                      const std::vector<std::string>* types) {
-    component_names_ = names;
-    component_types_ = types;
+  /// The scenario's `components:` map, for a module that reads what several components declare
+  /// (the part types of every source, say) before all of them are built.
+  const Node& scenario_components() const { return *shared_->components; }
+  void set_shared(Shared* shared) { shared_ = shared; }
+
+  /// Asks for a component that the scenario does not write but a module needs once per plant
+  /// (the material flow's summary "line", say): it is built after the scenario's components,
+  /// from `type` registered with Registry::add_implicit(), with no keys. Every request for the
+  /// same name gets the same component. Returns the index it will have; a scenario component
+  /// of that name is an error ("the name is reserved").
+  int require_component(const std::string& name, const std::string& type);
+
+  /// A value shared by every factory of one compile, made on first use: a module computes what
+  /// it reads from the whole scenario once, not once per component.
+  template <class T, class Make>
+  T& shared(const std::string& key, Make make) {
+    auto& slot = shared_->blackboard[key];
+    if (!slot) slot = std::make_shared<T>(make());
+    return *static_cast<T*>(slot.get());
   }
   /// Checks that `name`, given under `key` of `params`, names a component of the scenario and,
   /// when `kind` is given, one of that type. Reports "no component ... (did you mean ...?)" or
@@ -93,10 +117,8 @@ class BuildContext {
   std::string name_;
   ParamReader& params_;
   std::vector<std::string> inputs_, outputs_;
-  const std::vector<std::string>& part_types_;
   SourceLocation location_;
-  const std::vector<std::string>* component_names_ = nullptr;
-  const std::vector<std::string>* component_types_ = nullptr;
+  Shared* shared_ = nullptr;
   std::vector<SignalCheck>* signal_checks_ = nullptr;
   double horizon_ = 0;
   bool ports_known_ = true;
@@ -112,7 +134,11 @@ class Registry {
  public:
   /// Registers a type. Throws std::logic_error if the name is taken.
   void add(std::string type, std::string summary, ComponentFactory factory);
+  /// Registers a type that scenarios cannot write: the build adds such components itself when
+  /// a factory asks for one (BuildContext::require_component()).
+  void add_implicit(std::string type, std::string summary, ComponentFactory factory);
   const ComponentFactory* find(const std::string& type) const;
+  const ComponentFactory* find_implicit(const std::string& type) const;
   std::vector<std::string> types() const;
   const std::string& summary(const std::string& type) const;
 
@@ -121,7 +147,7 @@ class Registry {
     std::string summary;
     ComponentFactory factory;
   };
-  std::map<std::string, Entry> entries_;
+  std::map<std::string, Entry> entries_, implicit_;
 };
 
 }  // namespace plantwin

@@ -86,7 +86,8 @@ class Sim {
   void add_controller(double period, Controller fn);
   const ControlPlan& control_plan() const { return control_; }
 
-  /// The KPI table over the statistics period so far: line KPIs first, then per component.
+  /// The KPI table over the statistics period so far: each component's rows in component order,
+  /// then what summaries add (the material flow puts its `line` rows first).
   std::vector<KpiRow> kpis() const;
   /// Current value of a signal by index into Model::signals().
   double signal(int index) const {
@@ -103,6 +104,17 @@ class Sim {
   template <class T>
   const T& state_of(const Component& c) const {
     return static_cast<const T&>(state_.components[static_cast<std::size_t>(c.id())]);
+  }
+  /// Another component's state, by index: for a module whose components share one (the
+  /// material flow's parts live in its summary component's state). The caller knows the type
+  /// because it asked for that component by type (BuildContext::require_component()).
+  template <class T>
+  T& state_at(int id) {
+    return static_cast<T&>(state_.components[static_cast<std::size_t>(id)]);
+  }
+  template <class T>
+  const T& state_at(int id) const {
+    return static_cast<const T&>(state_.components[static_cast<std::size_t>(id)]);
   }
 
   EventHandle schedule_in(double delay, const Component& c, int kind, std::int64_t arg = 0,
@@ -164,17 +176,6 @@ class Sim {
     return model_->component(from.output(port).component).occupancy(*this);
   }
 
-  /// A new part of type `type` enters the system now.
-  PartId create_part(int type);
-  const Part& part(PartId id) const { return state_.parts[static_cast<std::size_t>(id)]; }
-  Part& part(PartId id) { return state_.parts[static_cast<std::size_t>(id)]; }
-  /// A part leaves the system through a sink (counted in throughput and lead time).
-  void part_exits(PartId id);
-  /// A part is scrapped (leaves the system, counted apart).
-  void part_scrapped(PartId id);
-  /// A part is consumed into another (assembly); it leaves without being counted.
-  void part_consumed(PartId id);
-
   /// This component's continuous states (valid at the current time).
   const double* continuous(const Component& c) const {
     return state_.x.data() + model_->continuous_offset(c.id());
@@ -220,8 +221,7 @@ class Sim {
   void take_step(double t, double h, const double* x0, double* x1, double* err);
   void implicit_euler_step(double t, double h, const double* x0, double* x1);
   double next_kernel_time() const;
-  void release_part(PartId id);
-  void snapshot_batch();
+  void begin_batch();
 
   // Counts nested pushes: a loop of components that hold no part (splits, buffers of capacity
   // 0) would otherwise ask itself for room without end.

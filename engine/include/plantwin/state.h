@@ -17,27 +17,12 @@ namespace plantwin {
 
 class Model;
 
-/// A part in the system: when it entered and its type (index into Model::part_types()).
-struct Part {
-  double created = 0;
-  std::int32_t type = 0;
-};
-
 /// One entry of the event log written to /events.
 struct LoggedEvent {
   double time = 0;
   std::int32_t component = -1;
   const char* kind = "";  ///< A string literal owned by the component's code.
   std::string detail;
-};
-
-/// Line-level counters snapshotted at each batch boundary for batch means.
-struct BatchSnapshot {
-  double time = 0;
-  double exits = 0;
-  double wip_integral = 0;
-  double lead_time_sum = 0;
-  double lead_time_count = 0;
 };
 
 /// Recorded samples: one time column and one value column per recorded signal.
@@ -110,22 +95,11 @@ class State {
   Calendar calendar;
   ComponentStates components;
 
-  // Parts.
-  std::vector<Part> parts;
-  std::vector<PartId> free_parts;
-
   // Deferred "space freed" notifications: upstream links to call on_space() on.
   std::vector<Link> space_queue;
 
-  // Line statistics (since the end of warm-up).
-  double stats_start = 0;
-  TimeWeighted wip;
-  std::int64_t live_parts = 0;
-  std::int64_t created = 0, exits = 0, scrapped = 0;
-  Tally lead_time;    ///< Sink exits.
-  Tally sojourn_all;  ///< Every departure (exits and scrap), for Little's law.
-  std::vector<BatchSnapshot> batches;
-  int next_batch = 1;
+  double stats_start = 0;  ///< Start of the statistics period (end of warm-up).
+  int next_batch = 1;      ///< The batch boundary the kernel waits for (1 .. Model::batches()).
   double next_sample = 0;
   bool on_shift = true;
   double next_shift_change = HUGE_VAL;

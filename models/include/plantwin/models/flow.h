@@ -1,0 +1,111 @@
+#pragma once
+/// The material flow of a plant: parts, work in process, lead time and the plant totals.
+///
+/// The kernel only carries PartId handles along flow links; this module gives them meaning.
+/// Every component that creates, ends or reads parts joins the flow when it is built
+/// (Flow::join()), which adds the plant summary component "line" (type line_summary) to the
+/// model once. Its state holds every part in the plant; it reports the `line` KPIs
+/// (throughput, WIP and lead time with batch-means intervals, exits, scrap) and the plant
+/// totals of what components meter (energy, downtime, maintenance cost) as any component
+/// reports its own, and offers the signals line.wip and line.exits. A plant without material
+/// flow (a thermal model alone) has no `line` component and no parts/h anywhere.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plantwin/component.h"
+#include "plantwin/registry.h"
+#include "plantwin/sim.h"
+#include "plantwin/stats.h"
+
+namespace plantwin::line {
+
+/// A part in the plant: when it entered and its type (index into part_types()).
+struct Part {
+  double created = 0;
+  std::int32_t type = 0;
+};
+
+/// Counters kept at each batch boundary, for batch-means intervals.
+struct BatchSnapshot {
+  double time = 0;
+  double exits = 0;
+  double wip_integral = 0;
+  double lead_time_sum = 0;
+  double lead_time_count = 0;
+};
+
+/// The summary component's state: every part and the line statistics (since warm-up).
+struct FlowState : ClonableState<FlowState> {
+  std::vector<Part> parts;
+  std::vector<PartId> free_parts;
+  TimeWeighted wip;
+  std::int64_t live_parts = 0;
+  std::int64_t created = 0, exits = 0, scrapped = 0;  // since the statistics restarted
+  std::int64_t exits_total = 0;                       // since the start (the signal)
+  Tally lead_time;                                    ///< Sink exits.
+  Tally sojourn_all;  ///< Every departure (exits and scrap), for Little's law.
+  std::vector<BatchSnapshot> batches;
+};
+
+/// What a component holds to take part in the material flow.
+class Flow {
+ public:
+  Flow() = default;
+  /// Joins the plant's material flow (adds the summary component "line" on first use).
+  static Flow join(BuildContext& ctx);
+
+  /// A new part of type `type` enters the plant now.
+  PartId create(Sim& sim, int type) const {
+    FlowState& f = state(sim);
+    PartId id;
+    if (!f.free_parts.empty()) {
+      id = f.free_parts.back();
+      f.free_parts.pop_back();
+    } else {
+      id = static_cast<PartId>(f.parts.size());
+      f.parts.emplace_back();
+    }
+    f.parts[static_cast<std::size_t>(id)] = Part{sim.now(), type};
+    ++f.live_parts;
+    ++f.created;
+    f.wip.update(sim.now(), static_cast<double>(f.live_parts));
+    return id;
+  }
+  const Part& part(const Sim& sim, PartId id) const {
+    return state(sim).parts[static_cast<std::size_t>(id)];
+  }
+  Part& part(Sim& sim, PartId id) const { return state(sim).parts[static_cast<std::size_t>(id)]; }
+  /// A part leaves the plant through a sink (counted in throughput and lead time).
+  void exit(Sim& sim, PartId id) const;
+  /// A part is scrapped (leaves the plant, counted apart).
+  void scrap(Sim& sim, PartId id) const;
+  /// A part is consumed into another (assembly); it leaves without being counted.
+  void consume(Sim& sim, PartId id) const { release(sim, id); }
+  /// Good parts out of the plant since the statistics restarted.
+  std::int64_t exits(const Sim& sim) const { return state(sim).exits; }
+
+  FlowState& state(Sim& sim) const { return sim.state_at<FlowState>(id_); }
+  const FlowState& state(const Sim& sim) const { return sim.state_at<FlowState>(id_); }
+
+ private:
+  explicit Flow(int id) : id_(id) {}
+  void release(Sim& sim, PartId id) const {
+    FlowState& f = state(sim);
+    --f.live_parts;
+    f.wip.update(sim.now(), static_cast<double>(f.live_parts));
+    f.free_parts.push_back(id);
+  }
+  int id_ = -1;
+};
+
+/// Part types declared by the scenario's sources (`part_types:` maps), in the order they first
+/// appear; empty when parts are untyped.
+const std::vector<std::string>& part_types(BuildContext& ctx);
+/// Index of a part type, or -1.
+int part_type_index(BuildContext& ctx, const std::string& type);
+
+void register_line_summary(Registry& registry);
+
+}  // namespace plantwin::line
