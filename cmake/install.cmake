@@ -3,12 +3,12 @@
 # Python package where Debian's /usr/bin/python3 finds it. `cpack -G DEB` (in the build folder)
 # makes a .deb of the same.
 
-set_target_properties(plantwin_engine PROPERTIES EXPORT_NAME engine)
 set_target_properties(plantwin_models PROPERTIES EXPORT_NAME models)
 set_target_properties(plantwin_live PROPERTIES EXPORT_NAME live)
 set_target_properties(plantwin_io PROPERTIES EXPORT_NAME io)
 set_target_properties(plantwin_flags PROPERTIES EXPORT_NAME flags)
-install(TARGETS plantwin_engine plantwin_models plantwin_live plantwin_io plantwin_flags
+install(TARGETS plantwin_scenario plantwin_core plantwin_results plantwin_experiment plantwin_engine
+                plantwin_models plantwin_live plantwin_io plantwin_flags
         EXPORT plantwinTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

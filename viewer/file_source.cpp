@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "data_source.h"
-#include "plantwin/results.h"
+#include "plantwin/result_file.h"
 
 namespace plantwin::viewer {
 

@@ -11,6 +11,7 @@
 
 #include "plantwin/calendar.h"
 #include "plantwin/component.h"
+#include "plantwin/run_records.h"
 #include "plantwin/stats.h"
 
 namespace plantwin {
@@ -26,25 +27,6 @@ struct LoggedEvent {
 };
 
 /// Recorded samples: one time column and one value column per recorded signal.
-/// An input from outside (an actuator set by a person, a feed, Python, a replay) as it took
-/// effect: replaying these at the same times reproduces the run.
-struct AppliedInput {
-  double time = 0;
-  std::string target;
-  double value = 0;
-  std::string origin;
-};
-
-/// Something a run noticed that may make its results mean less than they seem (a maintenance
-/// policy whose sensor never gave a reading ...). The same warning from the same source is
-/// kept once, with a count and the time it was first seen.
-struct RunWarning {
-  double time = 0;
-  std::string source;  ///< the component's name
-  std::string message;
-  std::uint64_t count = 1;
-};
-
 struct Trace {
   std::vector<double> times;
   std::vector<std::vector<double>> values;  ///< values[k][i]: signal k at times[i].
