@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   sweep->add_flag("--quiet,-q", s.quiet, "print nothing but errors and warnings");
   sweep->add_flag("--strict", s.strict, "treat warnings as errors (exit 1)");
 
+  // Declared after sweep's options, as it always was: --help lists it last.
   run->add_option("--inputs", r.inputs_file,
                   "re-apply the /inputs of this result file at their times (see replay)");
 

@@ -56,6 +56,70 @@ std::vector<KpiRow> summary_rows(const CaseResult& c) {
   return rows;
 }
 
+// One row per case: the line's KPIs with their intervals and the most frequent bottleneck.
+void print_case_table(const ExperimentResult& res, std::size_t w) {
+  auto has_line = [&](const char* kpi) {
+    return std::any_of(res.cases[0].summary.begin(), res.cases[0].summary.end(),
+                       [&](const KpiSummary& k) { return k.component == "line" && k.name == kpi; });
+  };
+  const bool metered = has_line("energy_per_good_part");
+  const bool maintained = has_line("maintenance_cost");
+  fmt::print("\n{:<{}}  {:>22}  {:>18}  {:>22}  {}{}{}\n", "case", w, "throughput [parts/h]",
+             "wip [parts]", "lead time", metered ? "  energy [kWh/good part]  " : "",
+             maintained ? "unplanned down [h]   maintenance cost     " : "", "bottleneck");
+  for (const auto& c : res.cases) {
+    std::map<std::string, KpiSummary> line;
+    for (const auto& s : c.summary)
+      if (s.component == "line") line[s.name] = s;
+    int count = 0;
+    const std::string b = most_common(c.bottlenecks, &count);
+    const std::string energy =
+        metered ? fmt::format("{:>12.4f} ± {:<9.4f}  ", line["energy_per_good_part"].mean,
+                              line["energy_per_good_part"].half_width)
+                : "";
+    const std::string maint =
+        maintained ? fmt::format("{:>8.1f} ± {:<7.1f}  {:>9.0f} ± {:<8.0f}  ",
+                                 line["unplanned_downtime"].mean / 3600,
+                                 line["unplanned_downtime"].half_width / 3600,
+                                 line["maintenance_cost"].mean, line["maintenance_cost"].half_width)
+                   : "";
+    fmt::print(
+        "{:<{}}  {:>12.2f} ± {:<7.2f}  {:>8.2f} ± {:<7.2f}  {:>10} ± {:<9}  {}{}{} ({}/{})\n",
+        c.spec.name, w, line["throughput"].mean, line["throughput"].half_width, line["wip"].mean,
+        line["wip"].half_width, format_duration(line["lead_time"].mean),
+        format_duration(line["lead_time"].half_width), energy, maint, b, count,
+        c.bottlenecks.size());
+  }
+}
+
+// Each case minus the base on common random numbers, for the line KPIs a variant is about.
+void print_paired_differences(const ExperimentResult& res, std::size_t w) {
+  bool header = false;
+  for (const auto& c : res.cases) {
+    for (const auto& d : c.versus_base) {
+      if (d.component != "line" || (d.name != "throughput" && d.name != "energy_per_good_part" &&
+                                    d.name != "unplanned_downtime" && d.name != "maintenance_cost"))
+        continue;
+      if (d.name != "throughput" && d.base_mean == 0 && d.mean == 0 && d.half_width == 0)
+        continue;  // e.g. no maintenance cost in either case: nothing to compare
+      if (!header) {
+        fmt::print("\nPaired differences against the base (common random numbers, 95% CI)\n");
+        header = true;
+      }
+      const double rel = d.base_mean != 0 ? 100 * d.mean / d.base_mean : std::nan("");
+      const double rel_hw = d.base_mean != 0 ? 100 * d.half_width / d.base_mean : std::nan("");
+      const std::string label = d.name == "throughput"             ? "throughput"
+                                : d.name == "energy_per_good_part" ? "energy / good part"
+                                : d.name == "unplanned_downtime"   ? "unplanned downtime"
+                                                                   : "maintenance cost";
+      const double scale = d.unit == "s" ? 1.0 / 3600 : 1.0;
+      const std::string unit = d.unit == "s" ? "h" : d.unit == "kWh/part" ? "kWh" : d.unit;
+      fmt::print("  {:<{}}  {:<20} {:+9.4g} {:<7} ± {:<8.3g} ({:+.1f}% ± {:.1f}%)\n", c.spec.name,
+                 w, label, d.mean * scale, unit, d.half_width * scale, rel, rel_hw);
+    }
+  }
+}
+
 }  // namespace
 
 std::map<std::string, std::string> component_types(const Model& model) {
@@ -189,68 +253,11 @@ void print_experiment_report(const Model& base, const ExperimentResult& res) {
   } else {
     std::size_t w = 8;
     for (const auto& c : res.cases) w = std::max(w, c.spec.name.size());
-    auto has_line = [&](const char* kpi) {
-      return std::any_of(
-          res.cases[0].summary.begin(), res.cases[0].summary.end(),
-          [&](const KpiSummary& k) { return k.component == "line" && k.name == kpi; });
-    };
-    const bool metered = has_line("energy_per_good_part");
-    const bool maintained = has_line("maintenance_cost");
-    fmt::print("\n{:<{}}  {:>22}  {:>18}  {:>22}  {}{}{}\n", "case", w, "throughput [parts/h]",
-               "wip [parts]", "lead time", metered ? "  energy [kWh/good part]  " : "",
-               maintained ? "unplanned down [h]   maintenance cost     " : "", "bottleneck");
-    for (const auto& c : res.cases) {
-      std::map<std::string, KpiSummary> line;
-      for (const auto& s : c.summary)
-        if (s.component == "line") line[s.name] = s;
-      int count = 0;
-      const std::string b = most_common(c.bottlenecks, &count);
-      const std::string energy =
-          metered ? fmt::format("{:>12.4f} ± {:<9.4f}  ", line["energy_per_good_part"].mean,
-                                line["energy_per_good_part"].half_width)
-                  : "";
-      const std::string maint =
-          maintained
-              ? fmt::format("{:>8.1f} ± {:<7.1f}  {:>9.0f} ± {:<8.0f}  ",
-                            line["unplanned_downtime"].mean / 3600,
-                            line["unplanned_downtime"].half_width / 3600,
-                            line["maintenance_cost"].mean, line["maintenance_cost"].half_width)
-              : "";
-      fmt::print(
-          "{:<{}}  {:>12.2f} ± {:<7.2f}  {:>8.2f} ± {:<7.2f}  {:>10} ± {:<9}  {}{}{} ({}/{})\n",
-          c.spec.name, w, line["throughput"].mean, line["throughput"].half_width, line["wip"].mean,
-          line["wip"].half_width, format_duration(line["lead_time"].mean),
-          format_duration(line["lead_time"].half_width), energy, maint, b, count,
-          c.bottlenecks.size());
-    }
-    bool header = false;
-    for (const auto& c : res.cases) {
-      for (const auto& d : c.versus_base) {
-        if (d.component != "line" ||
-            (d.name != "throughput" && d.name != "energy_per_good_part" &&
-             d.name != "unplanned_downtime" && d.name != "maintenance_cost"))
-          continue;
-        if (d.name != "throughput" && d.base_mean == 0 && d.mean == 0 && d.half_width == 0)
-          continue;  // e.g. no maintenance cost in either case: nothing to compare
-        if (!header) {
-          fmt::print("\nPaired differences against the base (common random numbers, 95% CI)\n");
-          header = true;
-        }
-        const double rel = d.base_mean != 0 ? 100 * d.mean / d.base_mean : std::nan("");
-        const double rel_hw = d.base_mean != 0 ? 100 * d.half_width / d.base_mean : std::nan("");
-        const std::string label = d.name == "throughput"             ? "throughput"
-                                  : d.name == "energy_per_good_part" ? "energy / good part"
-                                  : d.name == "unplanned_downtime"   ? "unplanned downtime"
-                                                                     : "maintenance cost";
-        const double scale = d.unit == "s" ? 1.0 / 3600 : 1.0;
-        const std::string unit = d.unit == "s" ? "h" : d.unit == "kWh/part" ? "kWh" : d.unit;
-        fmt::print("  {:<{}}  {:<20} {:+9.4g} {:<7} ± {:<8.3g} ({:+.1f}% ± {:.1f}%)\n", c.spec.name,
-                   w, label, d.mean * scale, unit, d.half_width * scale, rel, rel_hw);
-      }
-    }
+    print_case_table(res, w);
+    print_paired_differences(res, w);
   }
-  int count = 0;
   if (res.cases.size() == 1 && !res.cases[0].bottlenecks.empty()) {
+    int count = 0;
     const std::string b = most_common(res.cases[0].bottlenecks, &count);
     fmt::print("\nBottleneck: {} in {} of {} replications (active-period method)\n", b, count,
                res.cases[0].bottlenecks.size());
