@@ -1,0 +1,59 @@
+#pragma once
+
+/// The bodies of plantwin's commands. Each prints its results and errors and returns the
+/// process's exit code: kExitOk, kExitRunFailure (a failed or interrupted run, --strict
+/// warnings, an output that could not be written) or kExitBadInput.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace plantwin::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRunFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+/// `plantwin run FILE` (a single run; see SweepOptions for --replications).
+struct RunOptions {
+  std::string file;
+  std::vector<std::string> sets;  ///< --set key.path=value, in order
+  std::optional<std::uint64_t> seed;
+  std::string until;        ///< a duration; empty: the scenario's horizon
+  std::string output;       ///< HDF5 result file
+  std::string json;         ///< KPI JSON file
+  std::string inputs_file;  ///< a result file whose /inputs are re-applied
+  bool quiet = false, strict = false;
+  int serve_port = 0;  ///< 0: no live server
+  double pace = 0;     ///< simulated seconds per wall second; 0: as fast as possible
+  int replications = 0;
+};
+
+/// `plantwin sweep FILE`, and `plantwin run FILE --replications N` (`base_only`: the base case
+/// alone, no buffer allocation).
+struct SweepOptions {
+  std::string file;
+  std::vector<std::string> sets;
+  std::optional<std::uint64_t> seed;
+  int replications = 0;  ///< 0: the scenario's
+  bool base_only = false;
+  std::string output, csv;
+  bool quiet = false, strict = false;
+};
+
+/// `plantwin replay RESULT_FILE`.
+struct ReplayOptions {
+  std::string file, output, json;
+  bool quiet = false;
+  bool check = false;  ///< exit 1 unless every KPI equals the recorded one to the bit
+};
+
+int run_command(const RunOptions& opts);
+int sweep_command(const SweepOptions& opts);
+int replay_command(const ReplayOptions& opts);
+/// Checks every file (and every experiment case in it), printing every error of every file.
+int validate_command(const std::vector<std::string>& files, const std::vector<std::string>& sets);
+int info_command(const std::string& result_file);
+
+}  // namespace plantwin::cli
