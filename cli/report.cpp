@@ -138,19 +138,23 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
     if (!by.count(r.component)) order.push_back(r.component);
     by[r.component][r.name] = r;
   }
-  fmt::print(out, "\nLine ({})\n", ci_note);
-  for (const char* k : {"throughput", "wip", "lead_time", "exits", "scrapped"}) {
-    if (!by["line"].count(k)) continue;
-    const auto& r = by["line"][k];
-    fmt::print(out, "  {:<12} {:>12} {:<14} {}\n", k, fmt_value(r.value, r.unit, r.half_width),
-               fmt_hw(r.half_width, r.unit), r.unit == "s" ? "" : r.unit);
-  }
-  std::size_t w = 10;
-  for (const auto& c : order) w = std::max(w, c.size());
   auto type_of = [&](const std::string& c) {
     auto it = types.find(c);
     return it == types.end() ? std::string() : it->second;
   };
+  // The material flow's summary (models/line/flow.cpp); a plant without material has none.
+  const bool flow = type_of("line") == "line_summary";
+  if (flow) {
+    fmt::print(out, "\nLine ({})\n", ci_note);
+    for (const char* k : {"throughput", "wip", "lead_time", "exits", "scrapped"}) {
+      if (!by["line"].count(k)) continue;
+      const auto& r = by["line"][k];
+      fmt::print(out, "  {:<12} {:>12} {:<14} {}\n", k, fmt_value(r.value, r.unit, r.half_width),
+                 fmt_hw(r.half_width, r.unit), r.unit == "s" ? "" : r.unit);
+    }
+  }
+  std::size_t w = 10;
+  for (const auto& c : order) w = std::max(w, c.size());
   bool header = false;
   for (const auto& c : order) {
     if (type_of(c) != "machine") continue;
@@ -183,7 +187,7 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
   header = false;
   for (const auto& c : order) {
     const std::string t = type_of(c);
-    if (c == "line" || t == "machine" || t == "buffer") continue;
+    if ((flow && c == "line") || t == "machine" || t == "buffer") continue;
     if (!header) {
       fmt::print(out, "\nOther components\n");
       header = true;

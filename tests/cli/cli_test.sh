@@ -27,6 +27,22 @@ check "unknown option is bad input" 2 "" -- "$pw" run "$src/scenarios/two_statio
 check "validate every shipped scenario" 0 "ok" -- "$pw" validate "$src"/scenarios/*.yaml
 check "missing file" 2 "nope.yaml: cannot read the file" -- "$pw" run nope.yaml
 
+# A plant without material flow: no flow key, no Line section, no parts anywhere.
+cat > room.yaml <<'YAML'
+name: a cold room alone
+horizon: 1 d
+components:
+  room: {type: thermal, capacitance: 5 MJ/K, r_ambient: 0.005 K/W, ambient: 30 degC, initial: 4 degC, heat: -4 kW}
+YAML
+check "a plant without material runs without a flow" 0 "room +\(thermal\) +temperature=" -- "$pw" run room.yaml -o room.h5
+checks=$((checks + 1))
+if "$pw" run room.yaml --quiet --json room.json >/dev/null 2>&1 && ! "$pw" run room.yaml 2>&1 | grep -qiE "part|^Line" &&
+   ! grep -q '"line"' room.json && ! "$pw" info room.h5 | grep -qiE "parts|^Line"; then
+  echo "ok   a plant without material shows no line and no parts"
+else
+  echo "FAIL a plant without material shows no line and no parts"; failures=$((failures + 1))
+fi
+
 cat > broken.yaml <<'YAML'
 horizon: 1 h
 components:
