@@ -15,11 +15,7 @@
 namespace plantwin {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using detail::trim;
 
 // Splits on commas that are not inside brackets or quotes.
 std::vector<std::string_view> split_top(std::string_view s) {
@@ -105,40 +101,28 @@ std::optional<std::vector<double>> read_column_file(const std::string& path, int
     *why = fmt::format("cannot read data file \"{}\": {}", path, file_why);
     return std::nullopt;
   }
-  std::istringstream in(*text);
   std::vector<double> values;
-  std::string line;
-  int line_no = 0;
-  bool first_row = true;
-  while (std::getline(in, line)) {
-    ++line_no;
-    std::string_view l = trim(line);
-    if (l.empty() || l.front() == '#') continue;
-    const bool header_allowed = first_row;
-    first_row = false;
-    std::vector<std::string_view> cells;
-    std::size_t start = 0;
-    for (;;) {
-      const auto comma = l.find(',', start);
-      cells.push_back(trim(l.substr(start, comma - start)));
-      if (comma == std::string_view::npos) break;
-      start = comma + 1;
+  bool failed = false;
+  detail::for_each_csv_row(*text, [&](const detail::CsvRow& row) {
+    if (column >= static_cast<int>(row.cells.size())) {
+      *why = fmt::format("{}:{}: has no column {}", path, row.line, column);
+      failed = true;
+      return false;
     }
-    if (column >= static_cast<int>(cells.size())) {
-      *why = fmt::format("{}:{}: has no column {}", path, line_no, column);
-      return std::nullopt;
-    }
-    const std::string cell = std::string(cells[static_cast<std::size_t>(column)]);
+    const std::string cell = std::string(row.cells[static_cast<std::size_t>(column)]);
     std::string cell_why;
     const std::string with_unit = unit.empty() ? cell : cell + " " + std::string(unit);
     auto v = parse_quantity(with_unit, dim, &cell_why);
     if (!v) {
-      if (header_allowed) continue;  // a header line
-      *why = fmt::format("{}:{}: {}", path, line_no, cell_why);
-      return std::nullopt;
+      if (row.first) return true;  // a header line
+      *why = fmt::format("{}:{}: {}", path, row.line, cell_why);
+      failed = true;
+      return false;
     }
     values.push_back(*v);
-  }
+    return true;
+  });
+  if (failed) return std::nullopt;
   if (values.empty()) {
     *why = fmt::format("data file \"{}\" holds no values", path);
     return std::nullopt;

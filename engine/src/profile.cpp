@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <numbers>
@@ -46,11 +47,16 @@ double Profile::mean_over_day() const {
   return s / 1440;
 }
 
+using detail::trim;
+
 namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
+// A whole cell as a number (strtod's syntax; nothing may follow but white space).
+bool number(std::string_view cell, double* out) {
+  const std::string s(cell);
+  if (s.empty()) return false;
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return end != s.c_str() && *end == '\0';
 }
 }  // namespace
 
@@ -151,41 +157,35 @@ std::optional<Profile> parse_profile(std::string_view text, Dimension dim,
       *why = fmt::format("cannot read data file \"{}\": {}", path.string(), file_why);
       return std::nullopt;
     }
-    std::istringstream in(*content);
-    std::string line;
-    int line_no = 0;
-    bool first = true;
-    while (std::getline(in, line)) {
-      ++line_no;
-      std::string_view l = trim(line);
-      if (l.empty() || l.front() == '#') continue;
+    bool failed = false;
+    detail::for_each_csv_row(*content, [&](const detail::CsvRow& row) {
       double th = 0, v = 0;
-      char comma;
       const bool ok =
-          std::sscanf(std::string(l).c_str(), "%lf %c %lf", &th, &comma, &v) == 3 && comma == ',';
+          row.cells.size() >= 2 && number(row.cells[0], &th) && number(row.cells[1], &v);
       if (!ok) {
-        if (first) {
-          first = false;
-          continue;  // header
-        }
-        *why = fmt::format("{}:{}: expected \"time_h,value\"", path.string(), line_no);
-        return std::nullopt;
+        if (row.first) return true;  // header
+        *why = fmt::format("{}:{}: expected \"time_h,value\"", path.string(), row.line);
+        failed = true;
+        return false;
       }
-      first = false;
       std::string qwhy;
       auto q = parse_quantity(fmt::format("{} {}", v, unit), dim, &qwhy);
       if (!q) {
-        *why = fmt::format("{}:{}: {} (give the file's unit with unit=...)", path.string(), line_no,
-                           qwhy);
-        return std::nullopt;
+        *why = fmt::format("{}:{}: {} (give the file's unit with unit=...)", path.string(),
+                           row.line, qwhy);
+        failed = true;
+        return false;
       }
       if (!p.times_.empty() && th * 3600.0 <= p.times_.back()) {
-        *why = fmt::format("{}:{}: times must increase", path.string(), line_no);
-        return std::nullopt;
+        *why = fmt::format("{}:{}: times must increase", path.string(), row.line);
+        failed = true;
+        return false;
       }
       p.times_.push_back(th * 3600.0);
       p.values_.push_back(*q);
-    }
+      return true;
+    });
+    if (failed) return std::nullopt;
     if (p.times_.empty()) {
       *why = fmt::format("data file \"{}\" holds no rows", path.string());
       return std::nullopt;

@@ -61,4 +61,30 @@ std::optional<std::string> read_text_file(const std::string& path, std::size_t m
   return text;
 }
 
+void for_each_csv_row(std::string_view text, const std::function<bool(const CsvRow&)>& row) {
+  CsvRow r;
+  bool seen = false;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t nl = text.find('\n', pos);
+    const std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    ++r.line;
+    pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
+    const std::string_view l = trim(line);
+    if (l.empty() || l.front() == '#') continue;
+    r.first = !seen;
+    seen = true;
+    r.cells.clear();
+    std::size_t start = 0;
+    for (;;) {
+      const auto comma = l.find(',', start);
+      r.cells.push_back(trim(l.substr(start, comma - start)));
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    if (!row(r)) return;
+  }
+}
+
 }  // namespace plantwin::detail

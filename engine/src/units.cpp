@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "text_file.h"
+
 namespace plantwin {
 namespace {
 
@@ -31,11 +33,7 @@ constexpr UnitFactor kSpeedUnits[] = {{"m/s", 1.0},
                                       {"mm/s", 1e-3},
                                       {"km/h", 1.0 / 3.6}};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
+using detail::trim;
 
 template <std::size_t N>
 std::optional<double> find_factor(const UnitFactor (&table)[N], std::string_view unit) {
