@@ -1,5 +1,6 @@
 #include "plantwin/models/register.h"
 
+#include "control/control.h"
 #include "energy/energy_meter.h"
 #include "line/assembly.h"
 #include "line/buffer.h"
@@ -30,6 +31,8 @@ void register_builtin_models(Registry& registry) {
   physics::register_sensor(registry);
   energy::register_energy_meter(registry);
   maintenance::register_crew(registry);
+  control::register_pid(registry);
+  control::register_hysteresis(registry);
 }
 
 Registry builtin_registry() {

@@ -76,9 +76,23 @@ bool BuildContext::check_component_at(Diagnostics& diag, const SourceLocation& l
 void BuildContext::check_signal(ParamReader& params, std::string_view key,
                                 const std::string& signal) {
   const Node* n = params.node().find(key);
-  if (signal_checks_)
-    signal_checks_->push_back(
-        {n ? n->location : params.node().location, params.key_path(key), signal});
+  check_signal_at(n ? n->location : params.node().location, params.key_path(key), signal);
+}
+
+void BuildContext::check_actuator(ParamReader& params, std::string_view key,
+                                  const std::string& actuator) {
+  const Node* n = params.node().find(key);
+  check_actuator_at(n ? n->location : params.node().location, params.key_path(key), actuator);
+}
+
+void BuildContext::check_signal_at(const SourceLocation& location, const std::string& path,
+                                   const std::string& signal) {
+  if (signal_checks_) signal_checks_->push_back({location, path, signal, false});
+}
+
+void BuildContext::check_actuator_at(const SourceLocation& location, const std::string& path,
+                                     const std::string& actuator) {
+  if (signal_checks_) signal_checks_->push_back({location, path, actuator, true});
 }
 
 void BuildContext::error(std::string message) {
@@ -127,7 +141,8 @@ void BuildContext::require_ports(int min_in, int max_in, int min_out, int max_ou
 }
 
 void Registry::add(std::string type, std::string summary, ComponentFactory factory) {
-  if (entries_.count(type)) throw std::logic_error("component type registered twice: " + type);
+  if (entries_.count(type) || controllers_.count(type))
+    throw std::logic_error("component type registered twice: " + type);
   entries_.emplace(std::move(type), Entry{std::move(summary), std::move(factory)});
 }
 
@@ -142,6 +157,23 @@ const ComponentFactory* Registry::find(const std::string& type) const {
   return it == entries_.end() ? nullptr : &it->second.factory;
 }
 
+void Registry::add_controller(std::string type, std::string summary, ComponentFactory factory) {
+  if (entries_.count(type) || implicit_.count(type) || controllers_.count(type))
+    throw std::logic_error("component type registered twice: " + type);
+  controllers_.emplace(std::move(type), Entry{std::move(summary), std::move(factory)});
+}
+
+const ComponentFactory* Registry::find_controller(const std::string& type) const {
+  const auto it = controllers_.find(type);
+  return it == controllers_.end() ? nullptr : &it->second.factory;
+}
+
+std::vector<std::string> Registry::controller_types() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : controllers_) out.push_back(k);
+  return out;
+}
+
 const ComponentFactory* Registry::find_implicit(const std::string& type) const {
   const auto it = implicit_.find(type);
   return it == implicit_.end() ? nullptr : &it->second.factory;
@@ -154,6 +186,7 @@ std::vector<std::string> Registry::types() const {
 }
 
 const std::string& Registry::summary(const std::string& type) const {
+  if (const auto it = controllers_.find(type); it != controllers_.end()) return it->second.summary;
   return entries_.at(type).summary;
 }
 
@@ -221,6 +254,7 @@ class ModelBuilder {
       top.error("warmup", fmt::format("must be shorter than the horizon ({})",
                                       format_duration(model_->horizon_)));
     const Node* components = top.raw("components");
+    const Node* controllers = top.raw("controllers");
     const Node* flow = top.raw("flow");
     const Node* record = top.raw("record");
     const Node* statistics = top.raw("statistics");
@@ -246,7 +280,25 @@ class ModelBuilder {
                   fmt::format("expected a map of component name to its keys, got {}",
                               components->kind_phrase()));
     } else {
-      collect_names(*components);
+      // Controllers are components that scan (a PLC task): one name space, one build, the
+      // scenario's controllers after its components.
+      all_ = *components;
+      if (controllers && !controllers->is_map()) {
+        diag_.error(controllers->location, "controllers",
+                    fmt::format("expected a map of controller name to its keys, got {}",
+                                controllers->kind_phrase()));
+      } else if (controllers) {
+        first_controller_ = all_.entries.size();
+        for (std::size_t i = 0; i < controllers->entries.size(); ++i) {
+          const std::string& name = controllers->entries[i].first;
+          if (components->find(name))
+            diag_.error(controllers->key_locations[i], "controllers." + name,
+                        fmt::format("\"{}\" is already the name of a component", name));
+          all_.entries.push_back(controllers->entries[i]);
+          all_.key_locations.push_back(controllers->key_locations[i]);
+        }
+      }
+      collect_names(all_);
     }
     // A plant without material (a thermal model, a wind farm) needs no flow; one component
     // that takes part in it makes the flow required (checked as components are built).
@@ -256,7 +308,7 @@ class ModelBuilder {
     } else {
       parse_flow(*flow);
     }
-    if (components && components->is_map()) build_components(*components);
+    if (components && components->is_map() && !components->entries.empty()) build_components(all_);
     // Fixed-step integration takes horizon / dt steps.
     if (model_->num_continuous_ > 0 &&
         model_->physics_.method != PhysicsSettings::Method::kDormandPrince) {
@@ -308,7 +360,7 @@ class ModelBuilder {
   void collect_names(const Node& components) {
     for (std::size_t i = 0; i < components.entries.size(); ++i) {
       const auto& [name, node] = components.entries[i];
-      const std::string path = "components." + name;
+      const std::string path = section(i) + "." + name;
       const bool control = std::any_of(name.begin(), name.end(), [](char ch) {
         return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
       });
@@ -336,12 +388,11 @@ class ModelBuilder {
     for (std::size_t k = 0; k < shared.implicit.size(); ++k) {
       const auto [name, type] = shared.implicit[k];
       if (const int clash = index_of(name); clash >= 0) {
-        diag_.error(
-            scenario_.root.find("components")->key_locations[static_cast<std::size_t>(clash)],
-            "components." + name,
-            fmt::format("the name \"{}\" is reserved: plantwin adds a component of that "
-                        "name ({}) to this plant; rename this one",
-                        name, type));
+        diag_.error(all_.key_locations[static_cast<std::size_t>(clash)],
+                    section(static_cast<std::size_t>(clash)) + "." + name,
+                    fmt::format("the name \"{}\" is reserved: plantwin adds a component of that "
+                                "name ({}) to this plant; rename this one",
+                                name, type));
         return;
       }
       const ComponentFactory* factory = registry_.find_implicit(type);
@@ -466,9 +517,11 @@ class ModelBuilder {
     shared.names = &names_;
     shared.types = &written_types;
     bool all_built = true;
+    const auto controller_types = registry_.controller_types();
     for (std::size_t i = 0; i < components.entries.size(); ++i) {
       const auto& [name, node] = components.entries[i];
-      const std::string path = "components." + name;
+      const bool controller = i >= first_controller_;
+      const std::string path = section(i) + "." + name;
       if (!node.is_map()) {
         diag_.error(node.location, path,
                     fmt::format("expected a map with a type (e.g. type: machine), got {}",
@@ -484,28 +537,39 @@ class ModelBuilder {
         for (const auto& n : names_)
           if (n != name) others.push_back(n);
         const std::string hint = closest_match(name, others);
-        diag_.error(
-            node.location, path,
-            fmt::format("no component \"{}\" in the scenario{}; to add one, give its type "
-                        "too (components.{}.type=...)",
-                        name, hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
-                        name));
+        diag_.error(node.location, path,
+                    fmt::format("no {} \"{}\" in the scenario{}; to add one, give its type "
+                                "too ({}.{}.type=...)",
+                                controller ? "controller" : "component", name,
+                                hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
+                                section(i), name));
         all_built = false;
         continue;
       }
+      const auto& known = controller ? controller_types : types;
       if (!type || !type->is_scalar()) {
         diag_.error(node.location, path + ".type",
-                    fmt::format("is required; one of {}", fmt::join(types, ", ")));
+                    fmt::format("is required; one of {}", fmt::join(known, ", ")));
         all_built = false;
         continue;
       }
-      const ComponentFactory* factory = registry_.find(type->scalar);
+      const ComponentFactory* factory =
+          controller ? registry_.find_controller(type->scalar) : registry_.find(type->scalar);
       if (!factory) {
-        const std::string hint = closest_match(type->scalar, types);
-        diag_.error(type->location, path + ".type",
-                    fmt::format("unknown component type \"{}\"{}; known: {}", type->scalar,
-                                hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
-                                fmt::join(types, ", ")));
+        const std::string hint = closest_match(type->scalar, known);
+        const bool elsewhere = controller ? registry_.find(type->scalar) != nullptr
+                                          : registry_.find_controller(type->scalar) != nullptr;
+        diag_.error(
+            type->location, path + ".type",
+            elsewhere
+                ? fmt::format("a {} is {}: put it under {}", type->scalar,
+                              controller ? "a component, not a controller"
+                                         : "a controller, not a component",
+                              controller ? "components" : "controllers")
+                : fmt::format("unknown {} type \"{}\"{}; known: {}",
+                              controller ? "controller" : "component", type->scalar,
+                              hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint),
+                              fmt::join(known, ", ")));
         all_built = false;
         continue;
       }
@@ -548,6 +612,8 @@ class ModelBuilder {
             components.key_locations[i], path,
             fmt::format("a {} takes no part in the material flow; remove it from flow", c->type()));
       }
+      if (c && diag_.size() == errors_before && controller != (c->scan_period() > 0))
+        throw std::logic_error(fmt::format("{}: a controller type must scan, and only one", path));
       if (!c || diag_.size() != errors_before) {
         all_built = false;
         continue;
@@ -596,13 +662,22 @@ class ModelBuilder {
       model_->components_.push_back(std::move(c));
     }
     for (const auto& check : signal_checks) {
-      if (model_->find_signal(check.signal) >= 0) continue;
+      const auto& table = check.actuator ? model_->actuators_ : model_->signals_;
+      if (std::any_of(table.begin(), table.end(),
+                      [&](const SignalRef& r) { return r.name == check.signal; }))
+        continue;
       std::vector<std::string> names;
-      for (const auto& r : model_->signals_) names.push_back(r.name);
+      for (const auto& r : table) names.push_back(r.name);
       const std::string hint = closest_match(check.signal, names);
-      diag_.error(check.location, check.path,
-                  fmt::format("no signal \"{}\"{}", check.signal,
-                              hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+      std::string why;
+      if (check.actuator && model_->find_signal(check.signal) >= 0)
+        why = " (it is a signal, an output; settable here: " +
+              (names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))) +
+              ")";
+      diag_.error(
+          check.location, check.path,
+          fmt::format("no {} \"{}\"{}{}", check.actuator ? "actuator" : "signal", check.signal,
+                      hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint), why));
     }
     model_->positions_.assign(model_->components_.size(), {std::nan(""), std::nan("")});
     for (const auto& [n, xy] : positions_)
@@ -702,6 +777,12 @@ class ModelBuilder {
   // and counting them would only repeat that error in other words.
   bool flow_complete_ = true;
   bool flow_missing_ = false, flow_reported_ = false;  // no `flow:` key; its error given once
+  // The scenario's components, then its controllers (from first_controller_ on).
+  Node all_;
+  std::size_t first_controller_ = static_cast<std::size_t>(-1);
+  std::string section(std::size_t i) const {
+    return i >= first_controller_ ? "controllers" : "components";
+  }
 };
 
 std::shared_ptr<const Model> compile(const Scenario& scenario, const Registry& registry) {

@@ -29,6 +29,12 @@ Sim::Sim(std::shared_ptr<const Model> model, std::uint64_t replication)
     : model_(std::move(model)), state_(*model_, replication) {
   push_depth_limit_ = static_cast<int>(model_->size()) + 1;
   batch_length_ = (model_->horizon() - model_->warmup()) / model_->batches();
+  // The scenario's controllers join the control plan, in the order the scenario lists them.
+  for (std::size_t i = 0; i < model_->size(); ++i) {
+    const int id = static_cast<int>(i);
+    if (const double period = model_->component(id).scan_period(); period > 0)
+      control_.add(period, 0, [id](Sim& sim) { sim.model().component(id).scan(sim); });
+  }
 }
 
 Sim::Sim(std::shared_ptr<const Model> model, State state, ControlPlan control)
@@ -184,11 +190,15 @@ void Sim::set(const std::string& name, double v) {
                                             names_hint(model_->actuators(), name)));
   }
   if (!state_.started) start();
-  const SignalRef& a = model_->actuators()[static_cast<std::size_t>(idx)];
+  set_actuator(idx, v);
+}
+
+void Sim::set_actuator(int index, double v) {
+  const SignalRef& a = model_->actuators()[static_cast<std::size_t>(index)];
   try {
     model_->component(a.component).set_actuator(*this, a.index, v);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("{}: {}", name, e.what()));
+    throw std::invalid_argument(fmt::format("{}: {}", a.name, e.what()));
   }
   settle();
 }

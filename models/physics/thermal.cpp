@@ -15,6 +15,7 @@ struct ThermalState : ClonableState<ThermalState> {
   double alarm_since = 0, time_above = 0;
   double stats_start = 0, max_t = -HUGE_VAL;
   double integral = 0, last_t = 0, last_v = 0;  // trapezoid of samples taken at events
+  double heat_input = 0;                        // W, set by a controller (the heat_input actuator)
 };
 
 class Thermal final : public Component {
@@ -96,6 +97,17 @@ class Thermal final : public Component {
         return sim.state_of<ThermalState>(*this).alarm ? 1.0 : 0.0;
     }
   }
+  std::vector<SignalSpec> actuators() const override {
+    return {{"heat_input", "W",
+             "heat into node 1 on top of `heat` and the machine's (negative: cooling), e.g. a "
+             "heater or compressor driven by a controller"}};
+  }
+  void set_actuator(Sim& sim, int, double value) const override {
+    if (!std::isfinite(value) || std::abs(value) > 1e12)
+      throw std::invalid_argument(
+          fmt::format("heat_input must be a finite power in W of at most 1e12, got {}", value));
+    sim.state_of<ThermalState>(*this).heat_input = value;
+  }
   void reset_statistics(Sim& sim) const override {
     auto& s = sim.state_of<ThermalState>(*this);
     s.stats_start = sim.now();
@@ -115,8 +127,9 @@ class Thermal final : public Component {
 
  private:
   double heat(const Sim& sim) const {
-    double q = p_.heat_w;
-    const int sig = sim.state_of<ThermalState>(*this).heat_signal;
+    const auto& s = sim.state_of<ThermalState>(*this);
+    double q = p_.heat_w + s.heat_input;
+    const int sig = s.heat_signal;
     if (sig >= 0) {
       const int st = static_cast<int>(sim.signal(sig));
       if (st >= 0 && st < 5) q += p_.heat_by_state_w[st];

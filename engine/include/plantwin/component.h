@@ -132,6 +132,14 @@ class Component {
   virtual std::vector<SignalSpec> actuators() const { return {}; }
   /// Sets actuator `index` now. Throws std::invalid_argument with a reason for a bad value.
   virtual void set_actuator(Sim&, int /*index*/, double /*value*/) const {}
+  // ---- Control (a controller is a component that scans: scenario `controllers:`) ---------
+  /// A positive period makes the component a controller: the kernel calls scan() at time 0
+  /// and then every period, after the events of a time point and before its samples (a PLC
+  /// scan cycle), as a task of the run's control plan, which a fork copies or leaves behind.
+  virtual double scan_period() const { return 0; }
+  /// One scan: read signals (Sim::signal), write actuators (Sim::set_actuator).
+  virtual void scan(Sim&) const {}
+
   /// Restarts statistics at the current time (end of warm-up).
   virtual void reset_statistics(Sim&) const {}
   /// A batch of the statistics period begins now: at the end of warm-up (right after

@@ -92,11 +92,19 @@ class BuildContext {
   /// A signal reference ("press1.vibration") given under `key`: checked once every component
   /// has declared its signals, before the model is handed out.
   void check_signal(ParamReader& params, std::string_view key, const std::string& signal);
+  /// An actuator reference ("conveyor2.speed"), checked the same way against the actuators.
+  void check_actuator(ParamReader& params, std::string_view key, const std::string& actuator);
+  /// The same for a reference written at `location` (a value of a map, an item of a list).
+  void check_signal_at(const SourceLocation& location, const std::string& path,
+                       const std::string& signal);
+  void check_actuator_at(const SourceLocation& location, const std::string& path,
+                         const std::string& actuator);
 
-  /// A signal reference waiting for its check.
+  /// A signal (or actuator) reference waiting for its check.
   struct SignalCheck {
     SourceLocation location;
     std::string path, signal;
+    bool actuator = false;
   };
   void set_signal_checks(std::vector<SignalCheck>* checks) { signal_checks_ = checks; }
 
@@ -139,6 +147,11 @@ class Registry {
   void add_implicit(std::string type, std::string summary, ComponentFactory factory);
   const ComponentFactory* find(const std::string& type) const;
   const ComponentFactory* find_implicit(const std::string& type) const;
+  /// Registers a controller type (scenario `controllers:`): a component whose scan_period()
+  /// is positive. Controller and component types share no names.
+  void add_controller(std::string type, std::string summary, ComponentFactory factory);
+  const ComponentFactory* find_controller(const std::string& type) const;
+  std::vector<std::string> controller_types() const;
   std::vector<std::string> types() const;
   const std::string& summary(const std::string& type) const;
 
@@ -147,7 +160,7 @@ class Registry {
     std::string summary;
     ComponentFactory factory;
   };
-  std::map<std::string, Entry> entries_, implicit_;
+  std::map<std::string, Entry> entries_, implicit_, controllers_;
 };
 
 }  // namespace plantwin

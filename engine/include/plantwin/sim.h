@@ -73,6 +73,8 @@ class Sim {
   /// Sets a run-time quantity by dotted name ("conveyor2.speed"). Throws std::invalid_argument
   /// naming the settable quantities when `name` is not one, or the reason when `value` is bad.
   void set(const std::string& name, double value);
+  /// set() by index into Model::actuators(), for controllers (which resolve names once).
+  void set_actuator(int index, double value);
   /// set() for an input from outside the model (a person, a feed, Python, a replay), recorded
   /// in the State's input log (Trace::inputs) with the time it took effect and `origin`.
   void apply_input(const std::string& name, double value, const std::string& origin);

@@ -1,0 +1,11 @@
+#pragma once
+/// Controllers for the scenario's `controllers:` section: components that scan (a PLC task).
+
+#include "plantwin/registry.h"
+
+namespace plantwin::control {
+
+void register_pid(Registry& registry);
+void register_hysteresis(Registry& registry);
+
+}  // namespace plantwin::control
