@@ -36,11 +36,18 @@ int validate_command(const std::vector<std::string>& files, const std::vector<st
         }
       }
       if (!errors.empty()) throw ScenarioError(errors);
-      std::size_t links = 0;
-      for (std::size_t i = 0; i < m->size(); ++i)
+      std::size_t links = 0, controllers = 0;
+      for (std::size_t i = 0; i < m->size(); ++i) {
         links += static_cast<std::size_t>(m->component(static_cast<int>(i)).num_outputs());
-      fmt::print("{}: ok ({} components, {} links, {} signals)\n", f, m->size(), links,
-                 m->signals().size());
+        if (m->component(static_cast<int>(i)).scan_period() > 0) ++controllers;
+      }
+      const std::size_t components = m->scenario_size() - controllers;
+      fmt::print("{}: ok ({} component{}, {}{} links, {} signals)\n", f, components,
+                 components == 1 ? "" : "s",
+                 controllers
+                     ? fmt::format("{} controller{}, ", controllers, controllers == 1 ? "" : "s")
+                     : "",
+                 links, m->signals().size());
     } catch (const ScenarioError& e) {
       fmt::print(stderr, "{}\n", e.what());
       fmt::print(stderr, "{}: {} error{}\n", f, e.diagnostics().size(),
@@ -51,7 +58,34 @@ int validate_command(const std::vector<std::string>& files, const std::vector<st
   return rc;
 }
 
+namespace {
+
+bool is_scenario_file(const std::string& path) {
+  for (const char* ext : {".yaml", ".yml"}) {
+    const std::string e(ext);
+    if (path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0)
+      return true;
+  }
+  return false;
+}
+
+// What a scenario offers: its components, controllers, signals and actuators, with units.
+int scenario_info(const std::string& file) {
+  std::shared_ptr<const Model> m;
+  try {
+    m = compile(load_scenario(file, {}, std::nullopt), registry());
+  } catch (const ScenarioError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  print_scenario_info(file, *m);
+  return kExitOk;
+}
+
+}  // namespace
+
 int info_command(const std::string& result_file) {
+  if (is_scenario_file(result_file)) return scenario_info(result_file);
   ResultContents contents;
   try {
     contents = read_result_file(result_file, /*with_samples=*/false);

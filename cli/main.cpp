@@ -106,9 +106,11 @@ int main(int argc, char** argv) {
   validate->add_option("FILE", files, "scenario files")->required();
   validate->add_option("--set", validate_sets, "override a value: key.path=value (repeatable)");
 
-  auto* info = app.add_subcommand("info", "say what a result file holds");
+  auto* info =
+      app.add_subcommand("info", "say what a result file holds, or what a scenario offers");
   std::string result;
-  info->add_option("FILE", result, "result file (HDF5)")->required();
+  info->add_option("FILE", result, "result file (HDF5), or a scenario (.yaml): what it offers")
+      ->required();
 
   try {
     app.parse(argc, argv);

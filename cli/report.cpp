@@ -290,6 +290,36 @@ void print_buffer_allocation(const BufferAllocationSpec& ba, const BufferAllocat
   }
 }
 
+void print_scenario_info(const std::string& file, const Model& m) {
+  fmt::print("{}: {}\n", escape_control(file), escape_control(m.name()));
+  std::size_t w = 10;
+  for (std::size_t i = 0; i < m.size(); ++i)
+    w = std::max(w, m.component(static_cast<int>(i)).name().size());
+  fmt::print("\ncomponents (and controllers)\n");
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    const Component& c = m.component(static_cast<int>(i));
+    fmt::print("  {:<{}}  {}{}{}\n", escape_control(c.name()), w, c.type(),
+               c.scan_period() > 0
+                   ? fmt::format(", scans every {}", format_duration(c.scan_period()))
+                   : "",
+               i >= m.scenario_size() ? " (added by plantwin)" : "");
+  }
+  auto table = [&](const char* title, const std::vector<SignalRef>& refs, bool actuators) {
+    std::size_t nw = 10;
+    for (const auto& r : refs) nw = std::max(nw, r.name.size());
+    fmt::print("\n{} ({})\n", title, refs.size());
+    for (const auto& r : refs) {
+      const Component& c = m.component(r.component);
+      const auto specs = actuators ? c.actuators() : c.signals();
+      const std::string& doc = specs[static_cast<std::size_t>(r.index)].doc;
+      fmt::print("  {:<{}}  {:<8}  {}\n", escape_control(r.name), nw, r.unit.empty() ? "-" : r.unit,
+                 doc);
+    }
+  };
+  table("signals", m.signals(), false);
+  table("actuators: set by controllers, Python, replays and feeds", m.actuators(), true);
+}
+
 void print_result_file(const std::string& file, const ResultContents& s) {
   fmt::print("{}\n", file);
   for (const auto& [k, v] : s.meta) {

@@ -44,5 +44,7 @@ void print_buffer_allocation(const BufferAllocationSpec& spec, const BufferAlloc
 
 /// `info`: what the result or experiment file `file` holds, on stdout.
 void print_result_file(const std::string& file, const ResultContents& contents);
+/// `plantwin info SCENARIO.yaml`: components, controllers, signals and actuators with units.
+void print_scenario_info(const std::string& file, const Model& model);
 
 }  // namespace plantwin::cli

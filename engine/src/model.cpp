@@ -621,6 +621,7 @@ class ModelBuilder {
       built[i] = std::move(c);
     }
     if (!all_built || !diag_.empty()) return;
+    model_->scenario_size_ = built.size();
     build_implicit(shared, built, signal_checks);
     if (!diag_.empty()) return;
 

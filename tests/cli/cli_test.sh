@@ -43,6 +43,17 @@ else
   echo "FAIL a plant without material shows no line and no parts"; failures=$((failures + 1))
 fi
 
+cat > pid.yaml <<'YAML'
+horizon: 1 h
+components:
+  room: {type: thermal, capacitance: 1 MJ/K, r_ambient: 0.01 K/W}
+controllers:
+  tc: {type: pid, scan: 1 s, measure: room.temperature, setpoint: 30, output: room.heat_input, kp: 500}
+YAML
+check "validate counts controllers apart" 0 "pid.yaml: ok \(1 component, 1 controller, 0 links, 9 signals\)" -- "$pw" validate pid.yaml
+check "info on a scenario lists its actuators with units" 0 "room.heat_input +W +heat into node 1" -- "$pw" info pid.yaml
+check "info on a scenario says which controllers scan" 0 "tc +pid, scans every 1 s" -- "$pw" info pid.yaml
+
 cat > broken.yaml <<'YAML'
 horizon: 1 h
 components:
@@ -65,7 +76,9 @@ checks=$((checks + 1))
 if [ -s run.h5 ] && grep -q '"name": "throughput"' kpis.json; then echo "ok   files written"; else
   echo "FAIL files written"; failures=$((failures + 1)); fi
 check "info describes the result file" 0 "status +complete" -- "$pw" info run.h5
-check "info on a non-result file is bad input" 2 "broken.yaml: not a plantwin result file: not an HDF5 file" -- "$pw" info broken.yaml
+cp broken.yaml broken.txt
+check "info on a non-result file is bad input" 2 "broken.txt: not a plantwin result file: not an HDF5 file" -- "$pw" info broken.txt
+check "info on a broken scenario gives its errors" 2 "broken.yaml:4:37: components.m1.process_time" -- "$pw" info broken.yaml
 check "quiet prints nothing" 0 "^$" -- "$pw" run "$src/scenarios/two_station.yaml" --until 1h --quiet
 check "an output in a missing folder is bad input, found before the run" 2 \
   "/nonexistent/x.h5: cannot write the result file: the folder /nonexistent does not exist" -- \

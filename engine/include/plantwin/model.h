@@ -59,7 +59,11 @@ class Model {
   const Scenario& scenario() const { return scenario_; }
   const RecordPlan& record() const { return record_; }
 
+  /// Every component: the scenario's components, then its controllers, then those the build
+  /// added (BuildContext::require_component(): the material flow's `line`).
   std::size_t size() const { return components_.size(); }
+  /// How many the scenario wrote (components and controllers): the first scenario_size().
+  std::size_t scenario_size() const { return scenario_size_; }
   const Component& component(int id) const { return *components_[static_cast<std::size_t>(id)]; }
   /// Index of a component by name, or -1.
   int find_component(const std::string& name) const;
@@ -106,6 +110,7 @@ class Model {
   PhysicsSettings physics_;
   std::vector<std::pair<double, double>> positions_;
   int num_continuous_ = 0, num_guards_ = 0;
+  std::size_t scenario_size_ = 0;
   std::vector<int> continuous_offset_, guard_offset_, continuous_components_;
 };
 
