@@ -258,7 +258,8 @@ class ModelBuilder {
     const Node* flow = top.raw("flow");
     const Node* record = top.raw("record");
     const Node* statistics = top.raw("statistics");
-    top.allow("experiments");  // read by the experiment runner
+    top.allow("experiments");   // read by the experiment runner
+    top.allow("expectations");  // read by plantwin test (expectations.h)
     if (const Node* shifts = top.raw("shifts")) model_->shifts_ = parse_shifts(*shifts, diag_);
     if (const Node* physics = top.raw("physics")) parse_physics(*physics);
     top.finish();

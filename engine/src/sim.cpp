@@ -154,6 +154,7 @@ bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
       ++state_.events_executed;
       model_->component(ev.target).on_event(*this, ev.kind, ev.arg);
       settle();
+      if (monitor_) monitor_(*this);
       if (stop && (state_.events_executed & 0x3FFF) == 0 && stop->load(std::memory_order_relaxed))
         return false;
       continue;
@@ -161,6 +162,7 @@ bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
     if (kernel_t <= t_end) {
       state_.time = kernel_t;
       kernel_step();
+      if (monitor_) monitor_(*this);
       kernel_t = next_kernel_time();
       if (stop && stop->load(std::memory_order_relaxed)) return false;
       continue;

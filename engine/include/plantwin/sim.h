@@ -88,6 +88,13 @@ class Sim {
   void add_controller(double period, Controller fn);
   const ControlPlan& control_plan() const { return control_; }
 
+  /// Something that watches the run without changing it (the expectations of `plantwin test`):
+  /// called after every event (once the flow has settled) and after the kernel's work at each
+  /// of its time points (samples, scans, batch boundaries). It adds no time points, so a
+  /// watched run is the same run, bit for bit. Not part of the State: a fork has none.
+  using Monitor = std::function<void(const Sim&)>;
+  void set_monitor(Monitor monitor) { monitor_ = std::move(monitor); }
+
   /// The KPI table over the statistics period so far: each component's rows in component order,
   /// then what summaries add (the material flow puts its `line` rows first).
   std::vector<KpiRow> kpis() const;
@@ -247,6 +254,7 @@ class Sim {
   State state_;
   double batch_length_ = 0;
   ControlPlan control_;
+  Monitor monitor_;
 };
 
 }  // namespace plantwin
