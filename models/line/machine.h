@@ -1,6 +1,11 @@
 #pragma once
 /// `machine`: a station that processes one part per server.
 ///
+/// Built from the station core (station.h: servers, blocking, preempt-resume) and parts that
+/// other components can use too: maintenance/failure.h (ttf, ttr, failure_clock, repair_cost,
+/// crew), maintenance/wear.h (wear), maintenance/policy.h (maintenance) and energy/power.h
+/// (power, off_shift); their headers list the keys in full.
+///
 /// Parameters:
 ///   process_time   distribution (required), or a map part type -> distribution, where the key
 ///                  `default` covers types not listed

@@ -1,0 +1,421 @@
+#include "station.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "line_common.h"
+#include "plantwin/sim.h"
+
+namespace plantwin::line {
+namespace {
+
+using maintenance::Failure;
+using maintenance::FailureCause;
+using maintenance::MaintenancePolicy;
+using maintenance::Wear;
+
+// Event kinds of the station; the failure part uses 1 to 3 and Crew::kGrantedEvent, the
+// policy part MaintenancePolicy::kCheckEvent.
+constexpr int kDone = 0;
+static_assert(Failure::kFailEvent != kDone && Failure::kRepairEvent != kDone &&
+              Failure::kServiceDoneEvent != kDone && MaintenancePolicy::kCheckEvent != kDone);
+
+enum ServerMode : std::uint8_t { kIdle, kBusy, kHolding };
+
+struct Server {
+  ServerMode mode = kIdle;
+  PartId part = -1;
+  EventHandle done;
+  double remaining = 0;  // service left when interrupted by a failure
+};
+
+struct StationState : ClonableState<StationState> {
+  // Hot: touched by every part (kept together, in the first cache lines).
+  std::vector<Server> servers;
+  std::vector<int> holding_order;  // servers holding a finished part, oldest first
+  int busy = 0, holding = 0;
+  bool enabled = true;  // actuator: a disabled machine starts no new job
+  // On shift as this machine last changed: at a shift change the machines change one at a
+  // time, the flow settling after each, so one not yet changed keeps its old state. -1 until
+  // start(): the calendar's state at time 0.
+  signed char shift = -1;
+  double speed = 1.0;  // actuator: process times are divided by it
+  Rng process;
+  PhaseClock clock;
+  std::int64_t completed = 0, good = 0;
+  std::int64_t completed_total = 0;  // the signal: never drops at the warm-up's end
+  double ideal_time = 0;
+  maintenance::FailureState failure;  // down, service pending: read for every offered part
+  maintenance::PolicyState policy;
+  // Cold: scrap and wear.
+  std::int64_t scrapped = 0;
+  Rng scrap;
+  maintenance::WearState wear;
+
+  bool down() const { return failure.down(); }
+};
+
+class Station final : public Component, private maintenance::FailureHost {
+ public:
+  Station(std::string name, StationParams p, Failure failure, Wear wear, MaintenancePolicy policy,
+          energy::PowerDraw power)
+      : Component(std::move(name), "machine"),
+        servers_(p.servers),
+        typed_(p.process.size() > 1),
+        metered_(power.metered()),
+        maintained_(failure.params().ttf.has_value() || wear.enabled() ||
+                    policy.kind() != maintenance::PolicyKind::kCorrective),
+        preventive_(policy.preventive()),
+        ideal0_(p.ideal.front()),
+        process0_(p.process.front()),
+        p_(std::move(p)),
+        failure_(std::move(failure)),
+        wear_(std::move(wear)),
+        policy_(std::move(policy)),
+        power_(power) {}
+
+  std::unique_ptr<ComponentState> make_state(const StreamSeed& seed) const override {
+    auto s = std::make_unique<StationState>();
+    s->servers.resize(static_cast<std::size_t>(p_.servers));
+    s->holding_order.reserve(static_cast<std::size_t>(p_.servers));
+    s->process = Rng::stream(seed.seed, seed.replication, name(), "process");
+    s->scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
+    // The parts draw their first values here, not in start(): an upstream source may push a
+    // part before start() runs.
+    failure_.init(s->failure, seed, name());
+    wear_.init(s->wear, seed, name());
+    return s;
+  }
+
+  void start(Sim& sim) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    s.clock.reset(sim.now());
+    s.shift = sim.on_shift() ? 1 : 0;
+    failure_.start(sim, *this, s.failure);
+    policy_.start(sim, *this, s.policy);
+  }
+
+  // ---- Wear: the part's continuous state, growing with the servers' load ----------------
+  int continuous_states() const override { return wear_.continuous_states(); }
+  void derivatives(const Sim& sim, double, const double*, double* dx) const override {
+    const auto& s = sim.state_of<StationState>(*this);
+    double load = 0;
+    if (!s.down())
+      load = s.busy > 0 ? static_cast<double>(s.busy) / p_.servers
+                        : (on_shift(sim, s) ? wear_.idle_factor() : 0.0);
+    dx[0] = wear_.derivative(s.wear, load);
+  }
+  int guards() const override { return wear_.continuous_states(); }
+  void guard_values(const Sim&, double, const double* x, double* g) const override {
+    g[0] = wear_.guard(x[0]);
+  }
+  void on_guard(Sim& sim, int) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    if (s.down()) return;
+    touch(sim, s);
+    failure_.fail(sim, *this, s.failure, FailureCause::kWear, "wear limit");
+  }
+
+  bool can_accept(const Sim& sim, int) const override {
+    const auto& s = sim.state_of<StationState>(*this);
+    return !s.down() && !s.failure.service_pending && s.busy + s.holding < servers_ && s.enabled &&
+           on_shift(sim, s);
+  }
+
+  void on_shift_change(Sim& sim) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    const bool was_on = on_shift(sim, s);
+    s.shift = sim.on_shift() ? 1 : 0;
+    touch_phase(sim, s, was_on);
+    if (s.shift == 1 && !s.down() && s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
+  }
+
+  void accept(Sim& sim, int, PartId part) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    touch(sim, s);
+    int i = 0;
+    while (s.servers[static_cast<std::size_t>(i)].mode != kIdle) ++i;
+    Server& srv = s.servers[static_cast<std::size_t>(i)];
+    srv.mode = kBusy;
+    srv.part = part;
+    const Distribution& d =
+        typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
+    srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
+    ++s.busy;
+    failure_.update_clock(sim, *this, s.failure, s.busy > 0);
+  }
+
+  void on_event(Sim& sim, int kind, std::int64_t arg) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    touch(sim, s);
+    if (kind == kDone) {
+      finish_part(sim, s, static_cast<int>(arg));
+    } else if (kind == MaintenancePolicy::kCheckEvent) {
+      check_condition(sim, s);
+      policy_.schedule_check(sim, *this);
+    } else {
+      failure_.on_event(sim, *this, s.failure, kind, arg);
+    }
+  }
+
+  void on_space(Sim& sim, int) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    if (s.down() || s.holding == 0) return;
+    touch(sim, s);
+    push_holding(sim, s);
+  }
+
+  double occupancy(const Sim& sim) const override {
+    const auto& s = sim.state_of<StationState>(*this);
+    return s.busy + s.holding;
+  }
+
+  std::vector<SignalSpec> signals() const override {
+    return {{"state", "", "0 working, 1 starved, 2 blocked, 3 down, 4 off shift"},
+            {"busy", "servers", "servers processing a part"},
+            {"working_share", "share", "share of server time working since the statistics restart"},
+            {"starved_share", "share", "share of server time starved"},
+            {"blocked_share", "share", "share of server time blocked"},
+            {"down_share", "share", "share of server time down"},
+            {"completed", "parts", "parts completed since the start of the run"},
+            {"power", "kW", "electric power drawn now (0 without a power map)"},
+            {"energy", "kWh", "energy drawn since the statistics restart"},
+            {"wear", "", "wear since the last renewal (failure at the wear limit)"},
+            {"vibration", "mm/s", "vibration velocity RMS, rising with wear"}};
+  }
+  double signal(const Sim& sim, int index) const override {
+    const auto& s = sim.state_of<StationState>(*this);
+    if (index == 0) {
+      if (s.down()) return kDown;
+      if (s.busy > 0) return kWorking;
+      if (!on_shift(sim, s)) return kOff;
+      return s.holding > 0 ? kBlocked : kStarved;
+    }
+    if (index == 1) return s.busy;
+    if (index >= 2 && index <= 5) return share(sim, s, index - 2);
+    if (index == 6) return static_cast<double>(s.completed_total);
+    if (index == 7)
+      return power_.power_kw(p_.servers, s.busy, s.holding, s.down(), on_shift(sim, s));
+    if (index == 8) return metered_ ? energy_kwh(sim, s) : 0.0;
+    const double w = wear_.enabled() ? sim.continuous(*this)[0] : 0.0;
+    if (index == 9) return w;
+    return wear_.vibration(w);
+  }
+
+  std::vector<SignalSpec> actuators() const override {
+    return {{"speed", "", "process-time factor for jobs started from now on (1 = nominal)"},
+            {"enabled", "", "1: works; 0: starts no new job (a job under way finishes)"}};
+  }
+  void set_actuator(Sim& sim, int index, double value) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    if (index == 0) {
+      if (!(value > 0) || !std::isfinite(value))
+        throw std::invalid_argument(fmt::format("speed must be positive, got {}", value));
+      s.speed = value;
+      return;
+    }
+    if (value != 0 && value != 1)
+      throw std::invalid_argument(fmt::format("enabled must be 0 or 1, got {}", value));
+    s.enabled = value == 1;
+    if (s.enabled && !s.down() && s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
+  }
+
+  std::vector<std::string> active_kpis() const override { return {"working", "down"}; }
+
+  void reset_statistics(Sim& sim) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    s.clock.reset(sim.now());
+    s.completed = s.good = s.scrapped = 0;
+    s.ideal_time = 0;
+    failure_.reset_statistics(sim, s.failure);
+  }
+
+  void report(const Sim& sim, std::vector<KpiRow>& rows) const override {
+    const auto& s = sim.state_of<StationState>(*this);
+    const double nan = std::nan("");
+    const double span = sim.now() - s.clock.start;
+    for (int k = 0; k < 4; ++k)
+      rows.push_back({name(), kPhaseNames[k], share(sim, s, k), nan, "share"});
+    rows.push_back({name(), "off", share(sim, s, kOff), nan, "share"});
+    // Planned time excludes off-shift time: OEE does not count planned downtime.
+    const double planned_share = 1.0 - share(sim, s, kOff);
+    const double down = share(sim, s, kDown);
+    const double availability = planned_share > 0 ? (planned_share - down) / planned_share : nan;
+    const double operating = span * p_.servers * (planned_share - down);
+    const double performance = operating > 0 ? s.ideal_time / operating : nan;
+    const double quality = s.completed ? static_cast<double>(s.good) / s.completed : nan;
+    rows.push_back({name(), "availability", availability, nan, "share"});
+    rows.push_back({name(), "performance", performance, nan, "share"});
+    rows.push_back({name(), "quality", quality, nan, "share"});
+    rows.push_back({name(), "oee", availability * performance * quality, nan, "share"});
+    rows.push_back({name(), "completed", static_cast<double>(s.completed), nan, "parts"});
+    rows.push_back({name(), "good", static_cast<double>(s.good), nan, "parts"});
+    rows.push_back({name(), "scrapped", static_cast<double>(s.scrapped), nan, "parts"});
+    rows.push_back({name(), "failures", static_cast<double>(s.failure.failures), nan, "count"});
+    rows.push_back({name(), "throughput", span > 0 ? s.good / span * 3600.0 : nan, nan, "parts/h"});
+    if (maintained_) failure_.report(sim, name(), s.failure, rows);
+    if (metered_)
+      power_.report(name(), energy_kwh(sim, s), span, static_cast<double>(s.good), rows);
+  }
+
+ private:
+  // ---- FailureHost: what the failure part asks of the station ---------------------------
+  const Component& component() const override { return *this; }
+  // Preempt: every busy server keeps the service it has left.
+  void stop_work(Sim& sim) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    for (auto& srv : s.servers) {
+      if (srv.mode != kBusy) continue;
+      srv.remaining = sim.time_of(srv.done) - sim.now();
+      sim.cancel(srv.done);
+    }
+  }
+  // Resume: the interrupted parts finish after the service they had left.
+  void resume_work(Sim& sim) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    for (std::size_t i = 0; i < s.servers.size(); ++i) {
+      Server& srv = s.servers[i];
+      if (srv.mode == kBusy)
+        srv.done = sim.schedule_in(srv.remaining, *this, kDone, static_cast<std::int64_t>(i));
+    }
+  }
+  void after_up(Sim& sim) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    push_holding(sim, s);
+    if (s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
+  }
+  /// As good as new: wear back to zero with a fresh wear rate, and the policy's counts restart.
+  void renew(Sim& sim) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    if (wear_.enabled()) wear_.renew(sim.continuous_mut(*this), s.wear);
+    policy_.renew(s.policy);
+  }
+  bool working(const Sim& sim) const override { return sim.state_of<StationState>(*this).busy > 0; }
+
+  static bool on_shift(const Sim& sim, const StationState& s) {
+    return s.shift < 0 ? sim.on_shift() : s.shift == 1;
+  }
+  void touch(Sim& sim, StationState& s) const {
+    s.clock.advance(sim.now(), s.busy, s.holding, servers_, s.down(), !on_shift(sim, s));
+    // Only preventive maintenance needs the operating time.
+    if (preventive_) policy_.advance(sim.now(), s.policy, s.busy > 0 && !s.down());
+  }
+  // At a shift change the interval just ended belongs to the previous shift state.
+  void touch_phase(Sim& sim, StationState& s, bool was_on) const {
+    s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down(), !was_on);
+  }
+  double share(const Sim& sim, const StationState& s, int phase) const {
+    return s.clock.share(phase, sim.now(), s.busy, s.holding, p_.servers, s.down(),
+                         !on_shift(sim, s));
+  }
+  /// Energy in kWh since the statistics restart: time in each phase times its power.
+  double energy_kwh(const Sim& sim, const StationState& s) const {
+    const double span = (sim.now() - s.clock.start) * p_.servers;
+    double shares[energy::PowerDraw::kStates];
+    for (int k = 0; k < energy::PowerDraw::kStates; ++k) shares[k] = share(sim, s, k);
+    return power_.energy_kwh(shares, span, p_.servers);
+  }
+
+  void finish_part(Sim& sim, StationState& s, int i) const {
+    Server& srv = s.servers[static_cast<std::size_t>(i)];
+    srv.done = EventHandle{};
+    --s.busy;
+    ++s.completed;
+    ++s.completed_total;
+    const PartId part = srv.part;
+    s.ideal_time +=
+        typed_ ? p_.ideal[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : ideal0_;
+    if (p_.scrap > 0 && s.scrap.uniform() < p_.scrap) {
+      ++s.scrapped;
+      p_.flow.scrap(sim, part);
+      srv.mode = kIdle;
+      srv.part = -1;
+      sim.notify_space_all(*this);
+    } else {
+      ++s.good;
+      if (s.holding == 0) {
+        // The common case, without the holding queue: the part leaves first (the server is
+        // free when the next component takes it) and comes back if the push fails.
+        srv.mode = kIdle;
+        srv.part = -1;
+        if (sim.try_push(*this, 0, part)) {
+          sim.notify_space_all(*this);
+        } else {
+          srv.mode = kHolding;
+          srv.part = part;
+          ++s.holding;
+          s.holding_order.push_back(i);
+        }
+      } else {  // it waits behind the older finished parts
+        srv.mode = kHolding;
+        ++s.holding;
+        s.holding_order.push_back(i);
+      }
+    }
+    const bool service_due = policy_.part_done(s.policy);
+    failure_.update_clock(sim, *this, s.failure, s.busy > 0);
+    if (service_due) request_service(sim, s, "preventive");
+    if (s.failure.service_pending && s.busy == 0 && !s.down())
+      failure_.begin_service(sim, *this, s.failure);
+  }
+
+  // Hands finished parts on, oldest first. A part leaves before the next component takes it:
+  // the server is freed first and taken back if the push fails (a failed push changes
+  // nothing), so a part routed straight back to this machine finds a consistent state.
+  void push_holding(Sim& sim, StationState& s) const {
+    while (!s.holding_order.empty()) {
+      const int i = s.holding_order.front();
+      Server& srv = s.servers[static_cast<std::size_t>(i)];
+      const PartId part = srv.part;
+      s.holding_order.erase(s.holding_order.begin());
+      --s.holding;
+      srv.mode = kIdle;
+      srv.part = -1;
+      if (!sim.try_push(*this, 0, part)) {
+        srv.mode = kHolding;
+        srv.part = part;
+        ++s.holding;
+        s.holding_order.insert(s.holding_order.begin(), i);
+        return;
+      }
+      sim.notify_space_all(*this);
+    }
+  }
+
+  void request_service(Sim& sim, StationState& s, const char* why) const {
+    failure_.request_service(sim, *this, s.failure, why, s.busy == 0);
+  }
+
+  void check_condition(Sim& sim, StationState& s) const {
+    if (s.down() || s.failure.service_pending) return;
+    if (const char* why = policy_.check(sim, *this, s.policy, wear_)) request_service(sim, s, why);
+  }
+
+  // Read for every part: kept next to the vtable pointer, ahead of the (large) parameters.
+  int servers_;
+  bool typed_;
+  bool metered_;
+  bool maintained_;
+  bool preventive_;
+  double ideal0_;
+  Distribution process0_;  // the common untyped case reads it inline
+  StationParams p_;
+  Failure failure_;
+  Wear wear_;
+  MaintenancePolicy policy_;
+  energy::PowerDraw power_;
+};
+
+}  // namespace
+
+std::unique_ptr<Component> make_station(std::string name, StationParams p, Failure failure,
+                                        Wear wear, MaintenancePolicy policy,
+                                        energy::PowerDraw power) {
+  return std::make_unique<Station>(std::move(name), std::move(p), std::move(failure),
+                                   std::move(wear), std::move(policy), power);
+}
+
+}  // namespace plantwin::line
