@@ -91,8 +91,8 @@ done
 "$pw" run "$scenario" --until 1h --quiet --output whole.h5
 head -c 20000 whole.h5 > truncated.h5
 expect "info on a truncated file" 2 "^truncated.h5: not a plantwin result file: " -- "$pw" info truncated.h5
-expect "info on a scenario file" 2 "^two_station.yaml: not a plantwin result file: not an HDF5 file$" -- \
-  bash -c "cp '$scenario' . && '$pw' info two_station.yaml"
+expect "info on a scenario file under another name" 2 "^two_station.txt: not a plantwin result file: not an HDF5 file$" -- \
+  bash -c "cp '$scenario' two_station.txt && '$pw' info two_station.txt"
 # (slow_*: libhdf5 loops until the reader's 10 s deadline; results_test covers those.)
 for f in "$src"/tests/fuzz/regressions/results/[!s]*.h5 "$src"/tests/fuzz/regressions/results/segv*.h5; do
   expect "info on fuzz finding $(basename "$f")" 2 ": not a plantwin result file: " -- "$pw" info "$f"
