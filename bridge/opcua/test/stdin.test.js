@@ -99,3 +99,19 @@ test("a server whose greeting never ends exits 0 at the end of input without say
   assert.deepEqual(await bridge.close(), { code: 0, signal: null });
   assert.deepEqual(bridge.out, ["warning\tstdin: the greeting was cut off by the end of input"]);
 });
+
+test("the end of input while a plant server is unreachable still exits 0 within seconds, and so does SIGTERM", async (t) => {
+  const { freePort } = require("../test_support/helpers");
+  const port = await freePort();  // nobody listens there
+  const config = { serve: null, pki_dir: pki, subscribe: [{ endpoint: `opc.tcp://127.0.0.1:${port}`, node: "i=2258", target: "clock" }] };
+  for (const how of ["stdin closed", "SIGTERM"]) {
+    const bridge = BridgeProcess.start(config, dir);
+    t.after(() => bridge.kill());
+    await bridge.waitFor((f) => f[0] === "status" && f[2] === "reconnecting", 30000);
+    const before = Date.now();
+    if (how === "SIGTERM") bridge.child.kill("SIGTERM");
+    const exit = how === "SIGTERM" ? await bridge.waitExit(15000) : await bridge.close(15000);
+    assert.deepEqual(exit, { code: 0, signal: null }, how);
+    assert.ok(Date.now() - before < 6000, `${how}: exited after ${Date.now() - before} ms`);
+  }
+});
