@@ -125,7 +125,9 @@ class PlantConnection {
   }
 
   async subscribe() {
-    const fastest = Math.min(...this.items.map((i) => i.sampling_ms));
+    // The fastest item's interval; 1 ms rather than 0, which some servers (node-opcua) read as
+    // "your default" (100 ms) instead of "your fastest".
+    const fastest = Math.max(1, Math.min(...this.items.map((i) => i.sampling_ms)));
     this.subscription = await this.session.createSubscription2({
       requestedPublishingInterval: fastest,
       requestedLifetimeCount: 600,

@@ -227,9 +227,16 @@ class TwinServer {
     const sourceTime = new Date(Math.round(this.epochMs + frame.time * 1000));
     const good = opcua.StatusCodes.Good;
     if (frame.values) {
+      // Only the values that changed (to the bit; NaN equals NaN): a variable's SourceTimestamp
+      // is the time of the frame that last changed it, and a frame costs little where few change.
+      if (!this.lastValues) this.lastValues = new Float64Array(this.variables.length).fill(NaN);
       for (let k = 0; k < this.variables.length; k++) {
-        if (this.variables[k]) this.variables[k].setValueFromSource({ dataType: opcua.DataType.Double, value: frame.values[k] }, good, sourceTime);
+        const v = frame.values[k];
+        if (!this.variables[k] || (this.appliedOnce && Object.is(v, this.lastValues[k]))) continue;
+        this.lastValues[k] = v;
+        this.variables[k].setValueFromSource({ dataType: opcua.DataType.Double, value: v }, good, sourceTime);
       }
+      this.appliedOnce = true;
     }
     if (this.timeVariable) {
       this.timeVariable.setValueFromSource({ dataType: opcua.DataType.Double, value: frame.time }, good, sourceTime);

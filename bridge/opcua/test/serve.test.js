@@ -131,6 +131,13 @@ test("an OPC UA client browses one object per component and one variable per sig
   });
   assert.equal(written.name, "BadNotWritable");
 
+  // A value that did not change keeps the SourceTimestamp of the frame that last changed it.
+  await bridge.write(frame(95, "running", [81.25, 13, 7, 417.6, "-0"]));
+  const power = await waitForValue(session, "ns=1;s=press2.power", (dv) => dv.value.value === 13, 10000);
+  assert.equal(power.sourceTimestamp.getTime(), (epoch_s + 95) * 1000);
+  const same = await session.read({ nodeId: "ns=1;s=press2.temperature", attributeId: opcua.AttributeIds.Value });
+  assert.equal(same.sourceTimestamp.getTime(), (epoch_s + 90.5) * 1000);
+
   // The last frame says the run is complete; the frame without a values line keeps the values.
   await bridge.write("time 100\nstatus complete\nend\n");
   await waitForValue(session, "ns=1;s=plant.status", (dv) => dv.value.value === "complete", 10000);
