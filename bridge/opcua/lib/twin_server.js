@@ -88,9 +88,11 @@ class TwinServer {
       rootFolder: this.pkiDir,
       automaticallyAcceptUnknownCertificate: true,
     });
+    // Listening on every interface, the endpoint URL names this machine instead.
+    const wildcard = ["0.0.0.0", "::", "[::]"].includes(this.serve.host);
     this.server = new opcua.OPCUAServer({
       host: this.serve.host,
-      hostname: this.serve.host,
+      hostname: wildcard ? require("node:os").hostname() : this.serve.host,
       port: this.serve.port,
       resourcePath: "/plantwin",
       serverCertificateManager: certificateManager,
