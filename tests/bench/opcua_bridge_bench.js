@@ -17,6 +17,10 @@
 //    revised sampling interval (node-opcua: at least 50 ms, also for sampling_ms 0) are
 //    coalesced to the last one, so gaps below that lose changes by design. The publishing
 //    interval (node-opcua's fastest: 50 ms) adds up to its length to each change.
+// 3. A large twin: --big signals (default 10000, under 100 components): the time to `ready`
+//    (building the address space), then 50 frames in which every value changes, written at
+//    once: the time until the bridge has applied them and exited, against the time it takes
+//    to exit without frames.
 
 const path = require("node:path");
 const helpers = require("../../bridge/opcua/test_support/helpers");
@@ -33,6 +37,7 @@ const changes = option("changes", 1000);
 const samplingMs = option("sampling-ms", 0);
 const gapMs = option("gap-ms", 100);
 const starts = option("starts", 5);
+const big = option("big", 10000);
 
 function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
@@ -101,6 +106,29 @@ async function main() {
               `p99 ${quantile(latencies, 0.99).toFixed(1)} ms, max ${latencies.at(-1).toFixed(1)} ms`);
   await bridge.close();
   await plant.stop();
+
+  const bigRun = async (frames) => {
+    const twin = BridgeProcess.start({ serve: { host: "127.0.0.1", port: 0, name: "big" }, pki_dir: path.join(dir, "pki-serve") }, dir);
+    const lines = ["PLANTWIN 1", "title big"];
+    for (let c = 0; c < 100; c++) lines.push(`component m${c}\tmachine\tnan\tnan\tnan`);
+    for (let s = 0; s < big; s++) lines.push(`signal m${s % 100}.s${s}\tC`);
+    lines.push("end");
+    await twin.write(lines.join("\n") + "\n");
+    const k = await twin.waitFor((f) => f[0] === "ready", 600000);
+    const readyMs = ms(twin.stamps[k] - twin.started);
+    const t0 = process.hrtime.bigint();
+    for (let f = 0; f < frames; f++) {
+      const values = Array.from({ length: big }, (_, i) => String(f * 1.5 + i * 0.001));
+      await twin.write(`time ${f}\nstatus running\nvalues ${values.join(" ")}\nend\n`);
+    }
+    await twin.close(120000);
+    return { readyMs, doneMs: ms(process.hrtime.bigint() - t0) };
+  };
+  const idle = await bigRun(0);
+  const busy = await bigRun(50);
+  print(`${big} signals: ready after ${busy.readyMs.toFixed(0)} ms; 50 frames of ${big} changed values applied and exited ` +
+        `in ${busy.doneMs.toFixed(0)} ms (exit alone ${idle.doneMs.toFixed(0)} ms): ` +
+        `${((busy.doneMs - idle.doneMs) / 50).toFixed(1)} ms a frame`);
   process.exit(0);
 }
 
