@@ -90,7 +90,7 @@ function main() {
   };
 
   if (config.serve) {
-    server = new TwinServer(config.serve, path.join(pkiDir, "server"), warn);
+    server = new TwinServer(config.serve, pkiDir, warn);
     serverInitialized = server.initialize().catch((e) => fatal(`OPC UA server: cannot start: ${e.message}`));
   } else {
     send("ready", "-");

@@ -4,6 +4,7 @@
 // plantwin pushes on stdin. Node ids: a signal's variable is ns=1;s=<signal name>, a
 // component's object ns=1;s=<component name>.
 
+const path = require("node:path");
 const opcua = require("node-opcua");
 
 /// plantwin's units as OPC UA EngineeringUnits: the UNECE common code (EUInformation.unitId),
@@ -72,7 +73,8 @@ function placeSignal(signal, componentNames) {
 }
 
 class TwinServer {
-  /// serve: {host, port, name, epoch_s}; pkiDir: where the server keeps its certificate;
+  /// serve: {host, port, name, epoch_s}; pkiDir: the bridge's PKI folder (the server keeps its
+  /// certificate in server/, the user certificates it would check in user/);
   /// warn(text) reports what the twin cannot serve.
   constructor(serve, pkiDir, warn) {
     this.serve = serve;
@@ -85,7 +87,7 @@ class TwinServer {
   /// Loads the standard address space; what can be done before the greeting arrives.
   async initialize() {
     const certificateManager = new opcua.OPCUACertificateManager({
-      rootFolder: this.pkiDir,
+      rootFolder: path.join(this.pkiDir, "server"),
       automaticallyAcceptUnknownCertificate: true,
     });
     // Listening on every interface, the endpoint URL names this machine instead.
@@ -96,6 +98,11 @@ class TwinServer {
       port: this.serve.port,
       resourcePath: "/plantwin",
       serverCertificateManager: certificateManager,
+      // Else node-opcua keeps one for user certificates under ~/.config/node-opcua-default-nodejs.
+      userCertificateManager: new opcua.OPCUACertificateManager({
+        rootFolder: path.join(this.pkiDir, "user"),
+        automaticallyAcceptUnknownCertificate: true,
+      }),
       securityModes: [opcua.MessageSecurityMode.None],
       securityPolicies: [opcua.SecurityPolicy.None],
       allowAnonymous: true,

@@ -156,6 +156,7 @@ async function startPlantServer(port, pkiDir) {
     hostname: "127.0.0.1",
     port,
     serverCertificateManager: new opcua.OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true }),
+    userCertificateManager: new opcua.OPCUACertificateManager({ rootFolder: path.join(pkiDir, "user"), automaticallyAcceptUnknownCertificate: true }),
     securityModes: [opcua.MessageSecurityMode.None],
     securityPolicies: [opcua.SecurityPolicy.None],
     allowAnonymous: true,
