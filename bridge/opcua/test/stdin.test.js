@@ -112,6 +112,7 @@ test("the end of input while a plant server is unreachable still exits 0 within 
     if (how === "SIGTERM") bridge.child.kill("SIGTERM");
     const exit = how === "SIGTERM" ? await bridge.waitExit(15000) : await bridge.close(15000);
     assert.deepEqual(exit, { code: 0, signal: null }, how);
-    assert.ok(Date.now() - before < 6000, `${how}: exited after ${Date.now() - before} ms`);
+    // The bridge gives its sessions 5 s to close; 10 s leaves room for a loaded machine.
+    assert.ok(Date.now() - before < 10000, `${how}: exited after ${Date.now() - before} ms`);
   }
 });
