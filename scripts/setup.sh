@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package plantwin needs to build, test and run.
+# Installs every Debian 12 package plantwin needs to build, test and run, and the OPC UA
+# bridge's npm packages (npm ci in bridge/opcua, from its package-lock.json).
 # Safe to run twice: when everything is already installed it does nothing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ccache git pkg-config ca-certificates
@@ -11,20 +13,33 @@ packages=(
   python3-distributed python3-dask
   libimgui-dev libstb-dev libglfw3-dev libgl-dev xvfb xauth libgl1-mesa-dri
   clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz preset: libFuzzer and sanitizer runtimes
+  nodejs npm  # the OPC UA bridge (bridge/opcua) and its tests
 )
 
 missing=()
 for p in "${packages[@]}"; do
+  # NodeSource's nodejs package bundles npm and conflicts with Debian's: its npm command counts.
+  if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages already installed"
-  exit 0
+else
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "setup: installing ${missing[*]}"
-$sudo apt-get update
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+# The bridge's node-opcua, exactly as package-lock.json pins it; npm ci writes
+# node_modules/.package-lock.json, so a lock file newer than that asks for a fresh install.
+bridge=bridge/opcua
+if [ ! -f "$bridge/node_modules/.package-lock.json" ] ||
+   [ "$bridge/package-lock.json" -nt "$bridge/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in $bridge"
+  (cd "$bridge" && npm ci --no-audit --no-fund)
+else
+  echo "setup: $bridge/node_modules is up to date"
+fi
