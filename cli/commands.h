@@ -49,7 +49,18 @@ struct ReplayOptions {
   bool check = false;  ///< exit 1 unless every KPI equals the recorded one to the bit
 };
 
+/// `plantwin test FILE`: the scenario's expectations, judged (exit 0 pass, 1 fail, 2 bad suite).
+struct TestOptions {
+  std::string file;
+  std::vector<std::string> sets;
+  std::optional<std::uint64_t> seed;
+  int replications = 1;
+  std::string junit;  ///< JUnit XML report
+  bool quiet = false;
+};
+
 int run_command(const RunOptions& opts);
+int test_command(const TestOptions& opts);
 int sweep_command(const SweepOptions& opts);
 int replay_command(const ReplayOptions& opts);
 /// Checks every file (and every experiment case in it), printing every error of every file.

@@ -101,6 +101,19 @@ int main(int argc, char** argv) {
   replay->add_flag("--check", p.check,
                    "exit 1 unless every KPI equals the recorded one to the bit");
 
+  TestOptions t;
+  auto* test = app.add_subcommand(
+      "test", "run a scenario with its expectations: exit 0 when all hold, 1 when one fails");
+  test->add_option("FILE", t.file, "scenario file with expectations: (YAML)")->required();
+  test->add_option("--set", t.sets, "override a value: key.path=value (repeatable)");
+  test->add_option("--seed", t.seed, "random seed (overrides the scenario's)")->check(kSeedNumber);
+  test->add_option("--replications,-r", t.replications,
+                   "run N replications: every expectation must hold in each; mean(), lower() and "
+                   "upper() read the KPIs' 95% intervals")
+      ->check(CLI::Range(1, 100000));
+  test->add_option("--junit", t.junit, "write a JUnit XML report (one test case per expectation)");
+  test->add_flag("--quiet,-q", t.quiet, "print only failures");
+
   auto* validate = app.add_subcommand("validate", "check scenario files without running them");
   std::vector<std::string> files, validate_sets;
   validate->add_option("FILE", files, "scenario files")->required();
@@ -133,6 +146,7 @@ int main(int argc, char** argv) {
   if (*run) return run_command(r);
   if (*replay) return replay_command(p);
   if (*sweep) return sweep_command(s);
+  if (*test) return test_command(t);
   if (*validate) return validate_command(files, validate_sets);
   if (*info) return info_command(result);
   return kExitBadInput;

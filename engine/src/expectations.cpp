@@ -329,6 +329,14 @@ struct ExpectationMonitor::Impl {
             w.done = true;
             w.outcome.time = t;
             w.outcome.message = fmt::format("true at {} ({})", format_duration(t), describe(w, v));
+          } else if (t > w.e->within) {  // the first check after the deadline
+            w.done = true;
+            w.outcome.passed = false;
+            w.outcome.time = w.e->within;
+            w.outcome.message =
+                fmt::format("not true within {} ({} at {})", format_duration(w.e->within),
+                            describe(w, v), format_duration(t));
+            w.outcome.recent = w.ring;
           }
           break;
         default:
@@ -352,8 +360,10 @@ void ExpectationMonitor::attach(Sim& sim) {
 namespace {
 
 // Whether the run's samples of one signal stay within the golden trace's tolerances: for each
-// sample at t, some reference value within [t - shift, t + shift] (its samples there, and its
-// linear interpolation at both ends and at t) is within abs + rel * |reference|.
+// sample at t, the reference (linearly interpolated, held flat outside its samples) comes
+// within abs + rel * |reference| of it somewhere in [t - shift, t + shift]. The interpolation
+// is continuous, so that holds when the sample lies in the band [min - tol, max + tol] of the
+// reference over the window.
 std::optional<std::string> golden_mismatch(const Expectation::GoldenSignal& g,
                                            const std::vector<double>& times,
                                            const std::vector<double>& values, double* when) {
@@ -369,18 +379,18 @@ std::optional<std::string> golden_mismatch(const Expectation::GoldenSignal& g,
   };
   for (std::size_t i = 0; i < times.size(); ++i) {
     const double t = times[i], v = values[i];
-    auto ok = [&](double ref) {
-      if (std::isnan(ref) || std::isnan(v)) return std::isnan(ref) && std::isnan(v);
-      return std::abs(v - ref) <= g.abs + g.rel * std::abs(ref);
+    double lo = interp(t - g.shift), hi = lo;
+    auto widen = [&](double r) {
+      lo = std::min(lo, r);
+      hi = std::max(hi, r);
     };
-    bool good = ok(interp(t));
-    if (!good && g.shift > 0) {
-      good = ok(interp(t - g.shift)) || ok(interp(t + g.shift));
-      const auto lo = std::lower_bound(rt.begin(), rt.end(), t - g.shift);
-      for (auto it = lo; !good && it != rt.end() && *it <= t + g.shift; ++it)
-        good = ok(rv[static_cast<std::size_t>(it - rt.begin())]);
-    }
-    if (!good) {
+    widen(interp(t + g.shift));
+    const auto first = std::upper_bound(rt.begin(), rt.end(), t - g.shift);
+    for (auto it = first; it != rt.end() && *it < t + g.shift; ++it)
+      widen(rv[static_cast<std::size_t>(it - rt.begin())]);
+    const double tol = g.abs + g.rel * std::max(std::abs(lo), std::abs(hi));
+    const bool nan_ok = std::isnan(v) && std::isnan(lo) && std::isnan(hi);
+    if (!nan_ok && !(v >= lo - tol && v <= hi + tol)) {
       *when = t;
       return fmt::format("{} = {} at {}, the reference has {} (abs {}, rel {}, shift {})", g.signal,
                          fmt_num(v), format_duration(t), fmt_num(interp(t)), fmt_num(g.abs),

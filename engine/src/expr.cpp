@@ -264,6 +264,11 @@ class Parser {
     const Token t = next();
     switch (t.kind) {
       case Token::Kind::kNumber: {
+        if (peek().kind == Token::Kind::kName && peek().text != "and" && peek().text != "or" &&
+            peek().text != "not")
+          return fail(peek().column,
+                      "numbers take no unit here: write them in the unit plantwin lists for the "
+                      "quantity (plantwin info)");
         auto n = std::make_shared<Expr::Node>();
         n->number = t.number;
         return n;

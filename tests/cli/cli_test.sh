@@ -54,6 +54,44 @@ check "validate counts controllers apart" 0 "pid.yaml: ok \(1 component, 1 contr
 check "info on a scenario lists its actuators with units" 0 "room.heat_input +W +heat into node 1" -- "$pw" info pid.yaml
 check "info on a scenario says which controllers scan" 0 "tc +pid, scans every 1 s" -- "$pw" info pid.yaml
 
+# plantwin test: expectations judged; exit 0 pass, 1 fail, 2 bad suite; JUnit XML for CI.
+cat > suite.yaml <<'YAML'
+horizon: 4 h
+record: {period: 10 s, signals: [room.temperature]}
+components:
+  room: {type: thermal, capacitance: 1 MJ/K, r_ambient: 0.01 K/W, ambient: 20 degC, initial: 20 degC}
+controllers:
+  tc: {type: pid, scan: 1 s, measure: room.temperature, setpoint: 30, output: room.heat_input, kp: 500, ti: 600 s, limits: [0, 3000]}
+expectations:
+  - always: room.temperature < 31.5
+  - eventually: {within: 2 h, that: room.temperature > 29.5}
+  - at_end: abs(room.temperature - 30) < 0.1
+    name: holds its setpoint
+YAML
+check "test: a passing suite exits 0" 0 "3 expectations: 3 passed, 0 failed" -- "$pw" test suite.yaml --junit pass.xml
+sed 's/within: 2 h/within: 30 min/' suite.yaml > failing.yaml
+check "test: a failing suite exits 1 and names the expectation" 1 "FAIL  eventually: room.temperature > 29.5" -- "$pw" test failing.yaml --junit fail.xml
+check "test: the failure says when and what" 1 "not true within 30 min \(room.temperature = 2[0-9.]+ at 30.02 min\)" -- "$pw" test failing.yaml -q
+checks=$((checks + 1))
+if /usr/bin/python3 - pass.xml fail.xml <<'PY'
+import sys, xml.etree.ElementTree as ET
+p, f = (ET.parse(x).getroot() for x in sys.argv[1:3])
+assert p.tag == "testsuites" and p.get("tests") == "3" and p.get("failures") == "0", p.attrib
+cases = f.findall("./testsuite/testcase")
+assert [c.get("name") for c in cases] == ["always: room.temperature < 31.5",
+    "eventually: room.temperature > 29.5", "holds its setpoint"], [c.get("name") for c in cases]
+fails = [c for c in cases if c.find("failure") is not None]
+assert len(fails) == 1 and fails[0].find("failure").get("type") == "eventually"
+assert "not true within 30 min" in fails[0].find("failure").get("message")
+PY
+then echo "ok   test: JUnit XML parses, one test case per expectation"
+else echo "FAIL test: JUnit XML"; failures=$((failures + 1)); fi
+printf 'horizon: 1 h\ncomponents:\n  room: {type: thermal, capacitance: 1 MJ/K, r_ambient: 0.01 K/W}\n' > none.yaml
+check "test: a scenario without expectations is a bad suite" 2 "none.yaml: has no expectations" -- "$pw" test none.yaml
+sed 's/always: room.temperature < 31.5/always: room.temprature < 31.5/' suite.yaml > typo.yaml
+check "test: a typo in an expectation is a bad suite with file:line:col" 2 "typo.yaml:8:13: expectations\[0\].always: no signal \"room.temprature\"" -- "$pw" test typo.yaml
+check "test: an unwritable JUnit path is refused before the run" 2 "" -- "$pw" test suite.yaml --junit /nonexistent/x.xml
+
 cat > broken.yaml <<'YAML'
 horizon: 1 h
 components:
