@@ -33,6 +33,7 @@ void register_builtin_models(Registry& registry) {
   maintenance::register_crew(registry);
   control::register_pid(registry);
   control::register_hysteresis(registry);
+  control::register_sequence(registry);
 }
 
 Registry builtin_registry() {

@@ -190,7 +190,7 @@ TEST_CASE("controllers are checked like components before the run") {
         "test.yaml:5:112: controllers.s.off_below: must be below on_above (5)");
   CHECK(compile_error(plant + "  s: {type: pidd}\n") ==
         "test.yaml:5:13: controllers.s.type: unknown controller type \"pidd\" (did you mean "
-        "\"pid\"?); known: hysteresis, pid");
+        "\"pid\"?); known: hysteresis, pid, sequence");
 }
 
 TEST_CASE("a fork keeps the controllers or leaves them behind") {
@@ -208,4 +208,63 @@ TEST_CASE("a fork keeps the controllers or leaves them behind") {
   const double exact = kTa + kR * held + (t100 - kTa - kR * held) * std::exp(-2900 / kTau);
   CHECK(without.value("room.temperature") == doctest::Approx(exact).epsilon(1e-7));
   CHECK(without.value("tc.output") == held);
+}
+
+TEST_CASE("a sequence steps on conditions and timers at the scans the exponentials give") {
+  // Heat with 2000 W (towards 40 C) until above 30 C, then hold (towards 20 C) until below 25 C
+  // and at least 60 s in the step. RC = 1000 s: heating 20 -> 30 takes 1000 ln 2 = 693.1 s,
+  // cooling 30 -> 25 the same, heating 25 -> 30 1000 ln 1.5 = 405.5 s; each transition fires at
+  // the first 1 s scan after the crossing.
+  auto model = compile_text(R"Y(horizon: 2000 s
+physics: {dt: 0.25 s}
+components:
+  room: {type: thermal, capacitance: 1e5 J/K, r_ambient: 0.01 K/W, ambient: 20 degC, initial: 20 degC}
+controllers:
+  s:
+    type: sequence
+    scan: 1 s
+    steps:
+      heat:
+        on_entry: {room.heat_input: 2000}
+        transitions:
+          - {to: hold, when: "room.temperature > 30"}
+      hold:
+        on_entry: {room.heat_input: 0}
+        transitions:
+          - {to: heat, when: "room.temperature < 25", after: 60 s}
+)Y");
+  Sim sim(model);
+  sim.run();
+  std::vector<std::pair<double, std::string>> steps;
+  for (const auto& e : sim.state().trace.events) steps.emplace_back(e.time, e.detail);
+  REQUIRE(steps.size() == 3);
+  CHECK(steps[0] == std::pair<double, std::string>(694, "heat -> hold"));
+  CHECK(steps[1] == std::pair<double, std::string>(1388, "hold -> heat"));
+  CHECK(steps[2] == std::pair<double, std::string>(1794, "heat -> hold"));
+  CHECK(sim.value("s.step") == 1);
+  CHECK(sim.value("s.transitions") == 3);
+  CHECK(sim.value("s.step_time") == doctest::Approx(2000 - 1794));
+}
+
+TEST_CASE("a sequence's steps, actions and conditions are checked before the run") {
+  const std::string plant =
+      "horizon: 1 h\ncomponents:\n  room: {type: thermal, capacitance: 1 MJ/K, r_ambient: 0.01 "
+      "K/W}\ncontrollers:\n  s:\n    type: sequence\n    scan: 1 s\n";
+  CHECK(compile_error(plant + "    initial: hat\n    steps:\n      heat:\n        transitions:\n"
+                              "          - {to: hod, when: room.temperature > 30}\n"
+                              "      hold: {on_entry: {room.heat: 0}}\n") ==
+        "test.yaml:8:14: controllers.s.initial: no step \"hat\" (did you mean \"heat\"?)\n"
+        "test.yaml:12:18: controllers.s.steps.heat.transitions[0].to: no step \"hod\" (did you "
+        "mean \"hold\"?)");
+  CHECK(compile_error(plant + "    steps:\n      hold: {on_entry: {room.heat: 0}}\n") ==
+        "test.yaml:9:25: controllers.s.steps.hold.on_entry.room.heat: no actuator \"room.heat\" "
+        "(it is a signal, an output; settable here: room.heat_input)");
+  CHECK(
+      compile_error(plant + "    steps:\n      a:\n        transitions:\n          - {to: a}\n") ==
+      "test.yaml:11:13: controllers.s.steps.a.transitions[0]: needs when (a condition), after "
+      "(a time) or both");
+  CHECK(compile_error(plant + "    steps:\n      a:\n        transitions:\n"
+                              "          - {to: a, when: room.temprature > 3}\n") ==
+        "test.yaml:11:27: controllers.s.steps.a.transitions[0].when: no signal "
+        "\"room.temprature\" (did you mean \"room.temperature\"?)");
 }
