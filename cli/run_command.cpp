@@ -40,6 +40,7 @@ struct RunRequest {
   std::uint64_t replication = 0;
   int chunks = 0;                               ///< the Runner's grid; 0: 200 (2000 when served)
   std::vector<AppliedInput> inputs;             ///< pushed before the run starts (replay, --inputs)
+  std::vector<AppliedInput> measurements;       ///< the same for the measurements synced on
   const std::vector<KpiRow>* expect = nullptr;  ///< --check: the KPIs the run must give
 };
 
@@ -107,6 +108,8 @@ int run_model(const RunRequest& req) {
   Runner& runner = *runner_ptr;
   runner.watch_stop_flag(stop);
   for (const auto& in : inputs) runner.push(Input{in.time, in.target, in.value, "replay"});
+  for (const auto& in : req.measurements)
+    runner.push(Input{in.time, in.target, in.value, "replay", Input::Kind::kMeasure});
   if (publisher) runner.add_observer(publisher->observer());
   ProgressBar progress(tty);
   runner.add_observer(
@@ -194,7 +197,9 @@ int run_command(const RunOptions& opts) {
   req.strict = opts.strict;
   if (!opts.inputs_file.empty()) {
     try {
-      req.inputs = read_result_file(opts.inputs_file, /*with_samples=*/false).inputs;
+      ResultContents rec = read_result_file(opts.inputs_file, /*with_samples=*/false);
+      req.inputs = std::move(rec.inputs);
+      req.measurements = std::move(rec.measurements);
     } catch (const std::exception& e) {
       fmt::print(stderr, "--inputs: {}\n", e.what());
       return kExitBadInput;
@@ -250,6 +255,7 @@ int replay_command(const ReplayOptions& opts) {
   req.replication = static_cast<std::uint64_t>(number("replication"));
   req.chunks = static_cast<int>(chunks);
   req.inputs = rec.inputs;
+  req.measurements = rec.measurements;
   if (opts.check) req.expect = &rec.kpis;
   return run_model(req);
 }

@@ -421,6 +421,10 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
     rd.table<InputRow>(file, "inputs", input_type(), "/inputs", [&](const InputRow& r) {
       out.inputs.push_back({r.time, text(r.target), r.value, text(r.origin)});
     });
+  if (rd.has(file, "measurements", "/measurements"))
+    rd.table<InputRow>(file, "measurements", input_type(), "/measurements", [&](const InputRow& r) {
+      out.measurements.push_back({r.time, text(r.target), r.value, text(r.origin)});
+    });
   if (rd.has(meta.get(), "warnings", "/meta/warnings"))
     rd.table<WarningRow>(
         meta.get(), "warnings", warning_type(), "/meta/warnings", [&](const WarningRow& r) {
@@ -530,12 +534,14 @@ class Wire {
       str(e.kind);
       str(e.detail);
     }
-    u64(r.inputs.size());
-    for (const auto& in : r.inputs) {
-      f64(in.time);
-      str(in.target);
-      f64(in.value);
-      str(in.origin);
+    for (const auto* list : {&r.inputs, &r.measurements}) {
+      u64(list->size());
+      for (const auto& in : *list) {
+        f64(in.time);
+        str(in.target);
+        f64(in.value);
+        str(in.origin);
+      }
     }
     u64(r.warnings.size());
     for (const auto& w : r.warnings) {
@@ -631,12 +637,14 @@ class Wire {
       e.kind = get_str();
       e.detail = get_str();
     }
-    r.inputs.resize(count(32));
-    for (auto& in : r.inputs) {
-      in.time = get_f64();
-      in.target = get_str();
-      in.value = get_f64();
-      in.origin = get_str();
+    for (auto* list : {&r.inputs, &r.measurements}) {
+      list->resize(count(32));
+      for (auto& in : *list) {
+        in.time = get_f64();
+        in.target = get_str();
+        in.value = get_f64();
+        in.origin = get_str();
+      }
     }
     r.warnings.resize(count(32));
     for (auto& w : r.warnings) {

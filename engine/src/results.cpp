@@ -115,6 +115,10 @@ void write_result_file(const std::string& path, const Sim& sim, const RunInfo& i
     for (const auto& in : s.trace.inputs)
       inputs.push_back({in.time, in.target.c_str(), in.value, in.origin.c_str()});
     write_table(root, "inputs", input_type(), inputs);
+    std::vector<InputRow> measurements;
+    for (const auto& in : s.trace.measurements)
+      measurements.push_back({in.time, in.target.c_str(), in.value, in.origin.c_str()});
+    write_table(root, "measurements", input_type(), measurements);
     std::vector<WarningRow> warnings;
     for (const auto& w : s.trace.warnings)
       warnings.push_back(

@@ -74,19 +74,30 @@ void Runner::apply_due_inputs() {
     due.assign(std::make_move_iterator(split), std::make_move_iterator(queue_.end()));
     queue_.erase(split, queue_.end());
   }
-  // Timed inputs in time order (those of one time in push order), then the untimed ones.
+  // Timed inputs in time order, then the untimed ones; at one time the actuator settings before
+  // the measurements, each in push order. So a replay, which pushes the recorded /inputs and
+  // /measurements apart, applies them in the order the run did.
   std::stable_sort(due.begin(), due.end(), [](const Queued& a, const Queued& b) {
     const double ta = std::isnan(a.input.time) ? HUGE_VAL : a.input.time;
     const double tb = std::isnan(b.input.time) ? HUGE_VAL : b.input.time;
-    return ta != tb ? ta < tb : a.sequence < b.sequence;
+    if (ta != tb) return ta < tb;
+    if (a.input.kind != b.input.kind) return a.input.kind == Input::Kind::kSet;
+    return a.sequence < b.sequence;
   });
   for (const auto& q : due) {
     try {
-      sim_.apply_input(q.input.target, q.input.value, q.input.origin);
+      if (q.input.kind == Input::Kind::kMeasure)
+        sim_.apply_measurement(q.input.target, q.input.value, q.input.origin);
+      else
+        sim_.apply_input(q.input.target, q.input.value, q.input.origin);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(fmt::format("input from {} at {}: {}",
-                                              q.input.origin.empty() ? "outside" : q.input.origin,
-                                              format_duration(sim_.now()), e.what()));
+      const std::string origin = q.input.origin.empty() ? "outside" : q.input.origin;
+      if (!q.input.stop_on_refusal) {
+        sim_.warn_from(origin, fmt::format("refused: {}", e.what()));
+        continue;
+      }
+      throw std::invalid_argument(
+          fmt::format("input from {} at {}: {}", origin, format_duration(sim_.now()), e.what()));
     }
   }
 }

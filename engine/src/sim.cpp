@@ -206,12 +206,42 @@ void Sim::set_actuator(int index, double v) {
 }
 
 void Sim::warn(const Component& c, std::string message) {
+  warn_from(c.name(), std::move(message));
+}
+
+void Sim::warn_from(const std::string& source, std::string message) {
   for (auto& w : state_.trace.warnings)
-    if (w.source == c.name() && w.message == message) {
+    if (w.source == source && w.message == message) {
       ++w.count;
       return;
     }
-  state_.trace.warnings.push_back(RunWarning{state_.time, c.name(), std::move(message), 1});
+  state_.trace.warnings.push_back(RunWarning{state_.time, source, std::move(message), 1});
+}
+
+void Sim::apply_measurement(const std::string& name, double value, const std::string& origin) {
+  const int idx = model_->find_signal(name);
+  const SignalRef* ref = idx >= 0 ? &model_->signals()[static_cast<std::size_t>(idx)] : nullptr;
+  if (!ref || !model_->component(ref->component).measurable(ref->index)) {
+    std::vector<std::string> syncable;
+    for (const auto& s : model_->signals())
+      if (model_->component(s.component).measurable(s.index)) syncable.push_back(s.name);
+    throw std::invalid_argument(
+        fmt::format("\"{}\" takes no measurements{}; signals synced here: {}", name,
+                    ref ? "" : " (no such signal)",
+                    syncable.empty() ? "none (give a component a sync: section)"
+                                     : fmt::format("{}", fmt::join(syncable, ", "))));
+  }
+  if (!std::isfinite(value))
+    throw std::invalid_argument(
+        fmt::format("{}: a measurement must be a finite number, got {}", name, value));
+  if (!state_.started) start();
+  try {
+    model_->component(ref->component).measure(*this, ref->index, value);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("{}: {}", name, e.what()));
+  }
+  settle();
+  state_.trace.measurements.push_back(AppliedInput{state_.time, name, value, origin});
 }
 
 void Sim::apply_input(const std::string& name, double value, const std::string& origin) {

@@ -140,6 +140,13 @@ class Component {
   /// One scan: read signals (Sim::signal), write actuators (Sim::set_actuator).
   virtual void scan(Sim&) const {}
 
+  // ---- State sync (a twin beside its plant) -------------------------------------------
+  /// Whether signal `index` can take measurements of the plant (Sim::apply_measurement).
+  virtual bool measurable(int /*index*/) const { return false; }
+  /// A measurement of signal `index` arrived: bring the state closer to it (a Kalman update,
+  /// an override of a discrete state). Throws std::invalid_argument for a value it refuses.
+  virtual void measure(Sim&, int /*index*/, double /*value*/) const {}
+
   /// Restarts statistics at the current time (end of warm-up).
   virtual void reset_statistics(Sim&) const {}
   /// A batch of the statistics period begins now: at the end of warm-up (right after

@@ -38,8 +38,9 @@ struct ResultContents {
     std::string component, kind, detail;
   };
   std::vector<EventEntry> events;
-  std::vector<AppliedInput> inputs;  ///< /inputs: what was applied from outside, in order.
-  std::vector<RunWarning> warnings;  ///< /meta/warnings.
+  std::vector<AppliedInput> inputs;        ///< /inputs: what was applied from outside, in order.
+  std::vector<AppliedInput> measurements;  ///< /measurements: measurements the twin synced on.
+  std::vector<RunWarning> warnings;        ///< /meta/warnings.
   std::vector<KpiRow> kpis;
   struct Case {
     std::string name;

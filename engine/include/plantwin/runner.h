@@ -13,7 +13,8 @@
 ///       run the Sim to t_next                       (events, physics, scans, samples)
 ///       apply every queued input that is due: timed inputs whose time <= t, and untimed
 ///         inputs (applied at the first time point after they were pushed), in the order
-///         (time, then push order); record each in the State's input log
+///         (time, then actuator settings before measurements, then push order); record each
+///         in the State's input log (Trace::inputs, Trace::measurements)
 ///       at a grid point: call the observers, then sleep to keep the pace
 ///
 /// Because inputs are applied only at grid points or at their own times, and every applied
@@ -33,13 +34,19 @@
 
 namespace plantwin {
 
-/// Something to do to the plant from outside: for now, set an actuator ("conveyor2.speed").
+/// Something from outside: set an actuator ("conveyor2.speed"), or a measurement of the plant
+/// that the twin syncs on ("room.temperature").
 struct Input {
   /// Simulated time at which it takes effect; NaN: at the next time point of the Runner.
   double time = std::numeric_limits<double>::quiet_NaN();
-  std::string target;  ///< dotted actuator name
+  std::string target;  ///< dotted actuator name (kSet) or signal name (kMeasure)
   double value = 0;
   std::string origin;  ///< who pushed it: "python", "live", "replay", a feed's name ...
+  enum class Kind { kSet, kMeasure };
+  Kind kind = Kind::kSet;
+  /// A refused input stops the run (an error of the person or program that pushed it); with
+  /// false it becomes a warning from `origin` and the run goes on (a feed's bad value).
+  bool stop_on_refusal = true;
 };
 
 class Runner {

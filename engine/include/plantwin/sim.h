@@ -78,6 +78,13 @@ class Sim {
   /// set() for an input from outside the model (a person, a feed, Python, a replay), recorded
   /// in the State's input log (Trace::inputs) with the time it took effect and `origin`.
   void apply_input(const std::string& name, double value, const std::string& origin);
+  /// A measurement of the plant for signal `name` ("room.temperature"), applied now and recorded
+  /// in Trace::measurements: the component syncs its state on it (Component::measure()).
+  /// Throws std::invalid_argument naming the signals that take measurements when `name` is not
+  /// one, or the reason when `value` is refused (NaN, infinite, out of range).
+  void apply_measurement(const std::string& name, double value, const std::string& origin);
+  /// Records a warning from outside the model (a feed, an input refused): `source` names it.
+  void warn_from(const std::string& source, std::string message);
   /// Current value of a signal by dotted name; throws std::invalid_argument when unknown.
   double value(const std::string& name) const;
 

@@ -31,8 +31,9 @@ struct Trace {
   std::vector<double> times;
   std::vector<std::vector<double>> values;  ///< values[k][i]: signal k at times[i].
   std::vector<LoggedEvent> events;
-  std::vector<AppliedInput> inputs;  ///< In the order they were applied.
-  std::vector<RunWarning> warnings;  ///< In the order first seen.
+  std::vector<AppliedInput> inputs;        ///< In the order they were applied.
+  std::vector<AppliedInput> measurements;  ///< Measurements synced on, in the order applied.
+  std::vector<RunWarning> warnings;        ///< In the order first seen.
 };
 
 /// Every component's state, deep-copied when the State is copied (forks, replications), so
