@@ -97,6 +97,9 @@ TEST_CASE("operators follow the IEC precedence") {
   CHECK(once(v, "b := 1 < 2 = 3 < 4;", "b") == 1);  // < before =
   CHECK(once(v, "b := 2 + 2 <> 4;", "b") == 0);
   CHECK(once(v, "b := 1.5 >= 1;", "b") == 1);
+  // AND and OR leave out their right side when the left decides it.
+  CHECK(once(v, "i := 0; b := i <> 0 AND 10 / i > 1;", "b") == 0);
+  CHECK(once(v, "i := 0; b := i = 0 OR 10 / i > 1;", "b") == 1);
   CHECK(once(v, "b := T#1s < T#1500ms;", "b") == 1);
   CHECK(once(v, "i := 16#FF + 2#101 + 8#17 + 1_000;", "i") == 255 + 5 + 15 + 1000);
   CHECK(once(v, "r := 1.5E3 + 2.5e-1;", "r") == 1500.25);

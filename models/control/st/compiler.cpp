@@ -116,14 +116,21 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 // " (did you mean 'X'?)" for the closest candidate (compared upper-case) within a third of the
-// name's length (at least one edit), or "".
-std::string did_you_mean(const std::string& upper_name,
-                         const std::vector<std::string>& candidates) {
+// name's length (at least one edit), or "". `work` bounds the table cells computed over a whole
+// compile, so that a file of thousands of names and a hundred errors stays fast; once spent, no
+// more suggestions.
+std::string did_you_mean(const std::string& upper_name, const std::vector<std::string>& candidates,
+                         std::int64_t& work) {
   if (upper_name.size() > 64) return "";
-  std::size_t best = std::max<std::size_t>(1, upper_name.size() / 3) + 1;
+  const std::size_t limit = std::max<std::size_t>(1, upper_name.size() / 3);
+  std::size_t best = limit + 1;
   std::string pick;
   for (const auto& c : candidates) {
-    if (c.size() > 64) continue;
+    const std::size_t gap =
+        c.size() > upper_name.size() ? c.size() - upper_name.size() : upper_name.size() - c.size();
+    if (gap > limit) continue;
+    work -= static_cast<std::int64_t>((c.size() + 1) * (upper_name.size() + 1));
+    if (work < 0) return "";
     std::string cu;
     for (const char ch : c) cu += (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 32) : ch;
     const std::size_t d = edit_distance(upper_name, cu);
@@ -403,9 +410,14 @@ class Compiler {
       if (!fb) {
         std::vector<std::string> known = {"BOOL", "INT", "DINT", "REAL", "TIME"};
         for (const auto& f : fb_table()) known.push_back(f.name);
-        fail(type_tok, "unknown type " + quote(type_tok.raw) + did_you_mean(type_tok.upper, known) +
-                           "; the types are BOOL, INT, DINT, REAL, TIME and the function blocks "
-                           "TON, TOF, TP, R_TRIG, F_TRIG, CTU, CTD, SR, RS");
+        // Declared all the same, without a type, so that its uses raise no further errors.
+        error(type_tok.pos, "unknown type " + quote(type_tok.raw) +
+                                did_you_mean(type_tok.upper, known, suggest_work_) +
+                                "; the types are BOOL, INT, DINT, REAL, TIME and the function "
+                                "blocks TON, TOF, TP, R_TRIG, F_TRIG, CTU, CTD, SR, RS");
+        skip_to_semicolon({"END_VAR"});
+        for (const Token* n : names) declare(*n, dir, constant, Type::kNone, nullptr, 0);
+        return;
       }
       if (dir != Dir::kLocal || constant) {
         error(type_tok.pos, std::string(fb->name) + " instances belong in a VAR block");
@@ -517,7 +529,7 @@ class Compiler {
   std::string unknown_name(const Token& t) const {
     std::vector<std::string> names = {"TRUE", "FALSE"};
     for (const auto& s : symbols_) names.push_back(s.name);
-    return "unknown name " + quote(t.raw) + did_you_mean(t.upper, names);
+    return "unknown name " + quote(t.raw) + did_you_mean(t.upper, names, suggest_work_);
   }
 
   // ---- statements
@@ -700,8 +712,8 @@ class Compiler {
           std::vector<std::string> names;
           for (const auto& f : info->fields) names.push_back(f.name);
           error(p.pos, std::string(info->name) + " has no parameter " + quote(p.raw) +
-                           did_you_mean(p.upper, names) + "; its inputs are " + list(*info, true) +
-                           " and its outputs " + list(*info, false));
+                           did_you_mean(p.upper, names, suggest_work_) + "; its inputs are " +
+                           list(*info, true) + " and its outputs " + list(*info, false));
         } else if (std::find(given.begin(), given.end(), p.upper) != given.end()) {
           error(p.pos, "parameter " + p.upper + " is given twice");
           field = -1;
@@ -1316,8 +1328,8 @@ class Compiler {
         }
       }
       error(f.pos, std::string(info.name) + " has no field " + quote(f.raw) +
-                       did_you_mean(f.upper, names) + "; its fields are " + list(info, true) +
-                       ", " + list(info, false));
+                       did_you_mean(f.upper, names, suggest_work_) + "; its fields are " +
+                       list(info, true) + ", " + list(info, false));
       return literal(t.pos, Type::kNone, 0);
     }
     if (!sym) {
@@ -1410,7 +1422,8 @@ class Compiler {
             "DINT_TO_INT", "TIME_TO_REAL", "REAL_TO_TIME", "BOOL_TO_INT", "INT_TO_BOOL"}) {
         names.push_back(c);
       }
-      error(name.pos, "unknown function " + quote(name.raw) + did_you_mean(n, names));
+      error(name.pos,
+            "unknown function " + quote(name.raw) + did_you_mean(n, names, suggest_work_));
       return add_expr(e, depth);
     }
     e.fn = f->fn;
@@ -1489,6 +1502,7 @@ class Compiler {
   std::unordered_map<std::string, int> index_;
   std::vector<int> depth_of_;
   std::vector<int> loop_vars_;
+  mutable std::int64_t suggest_work_ = 20'000'000;
   int depth_ = 0, loops_ = 0, in_case_ = 0;
 };
 

@@ -191,10 +191,12 @@ struct Exec {
         if (e.type == Type::kReal) return -a;
         return static_cast<double>(wrap(e.type, -static_cast<std::int64_t>(a)));
       }
+      // AND and OR skip their right side when the left decides: ST expressions have no side
+      // effects, so only a run-time error there (d <> 0 AND 10 / d > 1) could tell.
       case Op::kAnd:
-        return (eval(e.a) != 0) & (eval(e.b) != 0) ? 1 : 0;
+        return (eval(e.a) != 0 && eval(e.b) != 0) ? 1 : 0;
       case Op::kOr:
-        return (eval(e.a) != 0) | (eval(e.b) != 0) ? 1 : 0;
+        return (eval(e.a) != 0 || eval(e.b) != 0) ? 1 : 0;
       case Op::kXor:
         return (eval(e.a) != 0) != (eval(e.b) != 0) ? 1 : 0;
       case Op::kCall:
