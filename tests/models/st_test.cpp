@@ -530,6 +530,14 @@ TEST_CASE("checks before the run name the place and say what is wrong") {
     CHECK(errors(program("VAR x : INT; END_VAR", "x := 1\nx := 2;")) ==
           "t.st:4:1: expected ';' after the assignment, got 'x'\n");
     CHECK(errors(program("VAR x : INT; END_VAR", "EXIT;")) == "t.st:3:1: EXIT outside a loop\n");
+    CHECK(errors(program("VAR x : INT; END_VAR", "x := 1; END_IF; x := 2.5;")) ==
+          "t.st:3:9: unexpected 'END_IF': it closes nothing that is open\n"
+          "t.st:3:22: type mismatch: 'x' is INT, got REAL\n");
+    CHECK(errors(program("VAR x : INT; END_VAR",
+                         "CASE x OF 1: x := 1; 2.5: x := 2; END_CASE;\n"
+                         "x := TRUE;")) ==
+          "t.st:3:22: expected an integer CASE label, got '2.5'\n"
+          "t.st:4:6: type mismatch: 'x' is INT, got BOOL\n");
     CHECK(errors("PROGRAM p\nVAR x : INT; END_VAR\nx := 1;\n") ==
           "t.st:4:1: expected END_PROGRAM, got end of file\n");
     CHECK(errors("FUNCTION_BLOCK fb\nEND_FUNCTION_BLOCK") ==

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 
 #include "lexer.h"
@@ -348,6 +349,14 @@ class Compiler {
       var_block();
     }
     prog_->body = statements();
+    // A stray END_IF (or ELSE, UNTIL, ...) ends the list early: report it and go on.
+    while (!at_kw("END_PROGRAM") && !at_kw("END_VAR") && peek().kind != Tok::kEnd) {
+      error_at(peek(), "unexpected " + describe(peek()) + ": it closes nothing that is open");
+      next();
+      optional_semicolon();
+      const auto more = statements();
+      prog_->body.insert(prog_->body.end(), more.begin(), more.end());
+    }
     if (!at_kw("END_PROGRAM")) expected("END_PROGRAM");
     next();
     if (at_punct(";")) next();
@@ -544,8 +553,10 @@ class Compiler {
     }
     return in_case_ > 0 && at_case_label();
   }
+  // Where a CASE branch's statements end: at the next labels (numbers; a REAL is a bad label).
   bool at_case_label() const {
-    return peek().kind == Tok::kInt || (at_punct("-") && peek(1).kind == Tok::kInt);
+    const std::size_t at = at_punct("-") ? 1 : 0;
+    return peek(at).kind == Tok::kInt || peek(at).kind == Tok::kReal;
   }
 
   void skip_to_semicolon(std::initializer_list<const char*> stops) {
@@ -853,29 +864,47 @@ class Compiler {
       Pos pos;
     };
     std::vector<Seen> seen;
-    ++in_case_;
+    struct InCase {
+      explicit InCase(int& n) : n_(n) { ++n_; }
+      ~InCase() { --n_; }
+      InCase(const InCase&) = delete;
+      InCase& operator=(const InCase&) = delete;
+      int& n_;
+    };
+    auto in_case = std::make_unique<InCase>(in_case_);
     while (!at_kw("ELSE") && !at_kw("END_CASE") && peek().kind != Tok::kEnd) {
       CaseBranch b;
-      while (true) {
-        const Token& lt = peek();
-        CaseRange r;
-        r.lo = r.hi = case_value();
-        if (at_punct("..")) {
+      try {
+        while (true) {
+          const Token& lt = peek();
+          CaseRange r;
+          r.lo = r.hi = case_value();
+          if (at_punct("..")) {
+            next();
+            r.hi = case_value();
+            if (r.hi < r.lo) {
+              error(lt.pos,
+                    "empty CASE range " + std::to_string(r.lo) + ".." + std::to_string(r.hi));
+            }
+          }
+          b.labels.push_back(r);
+          seen.push_back({r, lt.pos});
+          if (!at_punct(",")) break;
           next();
-          r.hi = case_value();
-          if (r.hi < r.lo)
-            error(lt.pos, "empty CASE range " + std::to_string(r.lo) + ".." + std::to_string(r.hi));
         }
-        b.labels.push_back(r);
-        seen.push_back({r, lt.pos});
-        if (!at_punct(",")) break;
-        next();
+        expect_punct(":", "after the CASE labels");
+      } catch (const ParseError&) {
+        // Skip the bad labels to their ':' and read the branch's statements all the same.
+        while (peek().kind != Tok::kEnd && !at_punct(":") && !at_punct(";") && !at_kw("END_CASE") &&
+               !at_kw("ELSE")) {
+          next();
+        }
+        if (at_punct(":")) next();
       }
-      expect_punct(":", "after the CASE labels");
       b.body = statements();
       s.branches.push_back(std::move(b));
     }
-    --in_case_;
+    in_case.reset();
     if (at_kw("ELSE")) {
       next();
       s.has_else = true;
