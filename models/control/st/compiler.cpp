@@ -313,6 +313,14 @@ class Compiler {
     fail(peek(), "expected " + what + ", got " + describe(peek()));
   }
 
+  // A missing THEN, DO or OF: said once, and the statement is read on as if it were there.
+  void expect_soft(const char* kw) {
+    if (at_kw(kw)) {
+      next();
+    } else {
+      error_at(peek(), "expected " + std::string(kw) + ", got " + describe(peek()));
+    }
+  }
   void expect_kw(const char* kw) {
     if (!at_kw(kw)) expected(std::string(kw));
     next();
@@ -632,6 +640,8 @@ class Compiler {
       }
       expected("':=' or '('");
     }
+    if (at_punct("="))
+      fail(peek(), "expected ':=' after " + quote(t.raw) + ", got '=' (= compares, := assigns)");
     if (!at_punct(":=")) expected("':=' after " + quote(t.raw));
     next();
     Stmt s;
@@ -818,12 +828,12 @@ class Compiler {
     s.kind = StmtKind::kIf;
     s.pos = t.pos;
     s.conds.push_back(condition("the IF condition", "THEN"));
-    expect_kw("THEN");
+    expect_soft("THEN");
     s.bodies.push_back(statements());
     while (at_kw("ELSIF")) {
       next();
       s.conds.push_back(condition("the ELSIF condition", "THEN"));
-      expect_kw("THEN");
+      expect_soft("THEN");
       s.bodies.push_back(statements());
     }
     if (at_kw("ELSE")) {
@@ -858,7 +868,7 @@ class Compiler {
       error(sel.pos,
             std::string("the CASE selector must be INT or DINT, got ") + type_name(sel.type));
     }
-    expect_kw("OF");
+    expect_soft("OF");
     struct Seen {
       CaseRange r;
       Pos pos;
@@ -980,7 +990,7 @@ class Compiler {
         error(b.pos, "the FOR step must not be 0");
     }
     s.conds = {from, to, by};
-    expect_kw("DO");
+    expect_soft("DO");
     if (s.slot >= 0) loop_vars_.push_back(s.slot);
     ++loops_;
     s.bodies.push_back(statements());
@@ -998,7 +1008,7 @@ class Compiler {
     s.kind = StmtKind::kWhile;
     s.pos = t.pos;
     s.conds.push_back(condition("the WHILE condition", "DO"));
-    expect_kw("DO");
+    expect_soft("DO");
     ++loops_;
     s.bodies.push_back(statements());
     --loops_;

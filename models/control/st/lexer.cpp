@@ -23,6 +23,8 @@ class Lexer {
 
   std::vector<Token> run() {
     std::vector<Token> out;
+    if (s_.substr(0, 3) == "\xEF\xBB\xBF")
+      i_ = 3;  // a UTF-8 byte order mark, as Windows editors write
     while (true) {
       skip_blanks_and_comments();
       Token t;
