@@ -642,6 +642,16 @@ TEST_CASE("limits: source size, nesting depth and expression depth end in errors
   std::string sum = "x := 1";
   for (int i = 0; i < 100000; ++i) sum += "+1";
   CHECK(errors(program(v, sum + ";")) == "t.st:3:2005: expression deeper than 1000 levels\n");
+  // 65,536 slots at most: the 65,537th variable is one too many.
+  std::string many = "PROGRAM p\nVAR ";
+  for (int i = 0; i < 65537; ++i) many += "v" + std::to_string(i) + (i < 65536 ? "," : "");
+  const auto too_many = st::compile(many + " : BOOL; END_VAR\nEND_PROGRAM\n", "t.st");
+  REQUIRE(too_many.errors.size() == 1);
+  CHECK(too_many.errors[0].line == 2);
+  CHECK(too_many.errors[0].column ==
+        static_cast<int>(many.size() - std::string("v65536").size() - 9));
+  CHECK(too_many.errors[0].message ==
+        "too many variables (at most 65536 slots, a function block taking several)");
   // At most 100 errors are reported.
   std::string bad;
   for (int i = 0; i < 1000; ++i) bad += "y := 1;\n";
