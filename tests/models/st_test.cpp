@@ -644,7 +644,11 @@ TEST_CASE("limits: source size, nesting depth and expression depth end in errors
   CHECK(errors(program(v, sum + ";")) == "t.st:3:2005: expression deeper than 1000 levels\n");
   // 65,536 slots at most: the 65,537th variable is one too many.
   std::string many = "PROGRAM p\nVAR ";
-  for (int i = 0; i < 65537; ++i) many += "v" + std::to_string(i) + (i < 65536 ? "," : "");
+  for (int i = 0; i < 65537; ++i) {
+    many += 'v';
+    many += std::to_string(i);
+    if (i < 65536) many += ',';
+  }
   const auto too_many = st::compile(many + " : BOOL; END_VAR\nEND_PROGRAM\n", "t.st");
   REQUIRE(too_many.errors.size() == 1);
   CHECK(too_many.errors[0].line == 2);
