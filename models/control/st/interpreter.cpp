@@ -2,6 +2,8 @@
 // statements, integers computed in 64 bits and wrapped to INT or DINT, a statement budget per
 // scan, and the standard function blocks.
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -23,9 +25,12 @@ std::int64_t wrap(Type t, std::int64_t v) {
 }
 
 std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  if (std::trunc(v) == v && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<std::int64_t>(v));
+  }
+  char buf[32];  // the shortest text that reads back as v
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 enum class Flow { kNormal, kExit, kReturn };
