@@ -292,7 +292,8 @@ TEST_CASE(
     r.inst.scan(now);
     INFO("scan " << k << " at " << now << " s");
     CHECK(r.get("q") == (k >= 17));
-    CHECK(r.get("et") == (k >= 17 ? 5.0 : now));
+    // ET is the elapsed time in whole nanoseconds: within half of one of the scan time.
+    CHECK(std::fabs(r.get("et") - (k >= 17 ? 5.0 : now)) <= 0.5e-9);
   }
   // IN rising at 0.9 s: due at 5.9 s, so the scan at 6.0 s (not 5.7 s).
   Runner late(fb_program("TON", "f(IN := a, PT := T#5s);", "q := f.Q;"));
@@ -302,13 +303,20 @@ TEST_CASE(
     CHECK(late.get("q") == (k >= 20));
   }
   // Scan times summed from 0.1 s steps fall a hair short of 5 s (4.999999999999998): the timer
-  // counts to the nanosecond, so Q still rises at the fiftieth step.
-  Runner sum(fb_program("TON", "f(IN := a, PT := T#5s);", "q := f.Q;"));
+  // counts whole nanoseconds, so Q still rises at the fiftieth step, and ET reads as the
+  // decimal literals do.
+  Runner sum(
+      program("VAR_INPUT a : BOOL; END_VAR VAR_OUTPUT q : BOOL; tenths : DINT; "
+              "three : BOOL; END_VAR VAR f : TON; END_VAR",
+              "f(IN := a, PT := T#5s); q := f.Q; tenths := TIME_TO_DINT(f.ET) / 100;\n"
+              "three := f.ET = T#300ms;"));
   sum.set("a", 1);
   double now = 0;
   for (int k = 0; k <= 50; ++k) {
     sum.inst.scan(now);
     CHECK(sum.get("q") == (k >= 50));
+    CHECK(sum.get("tenths") == (k <= 50 ? k : 50));
+    CHECK(sum.get("three") == (k == 3));  // 0.1 + 0.1 + 0.1 is 0.30000000000000004
     now += 0.1;
   }
 }

@@ -14,9 +14,12 @@ namespace plantwin::st {
 namespace detail {
 namespace {
 
-// Timers compare elapsed simulated time with their preset to the nanosecond, so that a scan time
-// such as 50 * 0.1 s, which is not exactly 5 s in binary, still counts as 5 s.
-constexpr double kTimeEps_s = 1e-9;
+// Timers count whole nanoseconds: elapsed time and preset are rounded to the nearest one before
+// they are compared, and ET is the rounded elapsed time. So a scan at 50 * 0.1 s (not exactly 5 s
+// in binary) counts as 5 s, and an ET of 0.1 + 0.1 + 0.1 s equals T#300ms as the decimals say.
+double to_ns(double s) {
+  return std::round(s * 1e9) / 1e9;
+}
 
 std::int64_t wrap(Type t, std::int64_t v) {
   if (t == Type::kInt) return static_cast<std::int16_t>(static_cast<std::uint16_t>(v));
@@ -280,7 +283,7 @@ struct Exec {
     const bool in = f[0] != 0;
     switch (st.fb) {
       case FbKind::kTon: {  // IN PT Q ET | running start
-        const double pt = std::max(f[1], 0.0);
+        const double pt = to_ns(std::max(f[1], 0.0));
         if (!in) {
           f[2] = f[3] = f[4] = 0;
           break;
@@ -289,13 +292,13 @@ struct Exec {
           f[4] = 1;
           f[5] = now;
         }
-        const double el = now - f[5];
-        f[2] = el >= pt - kTimeEps_s;
+        const double el = to_ns(now - f[5]);
+        f[2] = el >= pt;
         f[3] = f[2] != 0 ? pt : el;
         break;
       }
       case FbKind::kTof: {  // IN PT Q ET | running start prev
-        const double pt = std::max(f[1], 0.0);
+        const double pt = to_ns(std::max(f[1], 0.0));
         if (in) {
           f[2] = 1;
           f[3] = f[4] = 0;
@@ -304,8 +307,8 @@ struct Exec {
           f[5] = now;
         }
         if (!in && f[4] != 0) {
-          const double el = now - f[5];
-          if (el >= pt - kTimeEps_s) {
+          const double el = to_ns(now - f[5]);
+          if (el >= pt) {
             f[2] = f[4] = 0;
             f[3] = pt;
           } else {
@@ -316,14 +319,14 @@ struct Exec {
         break;
       }
       case FbKind::kTp: {  // IN PT Q ET | running start prev
-        const double pt = std::max(f[1], 0.0);
+        const double pt = to_ns(std::max(f[1], 0.0));
         if (f[4] == 0 && in && f[6] == 0) {
           f[4] = 1;
           f[5] = now;
         }
         if (f[4] != 0) {
-          const double el = now - f[5];
-          if (el >= pt - kTimeEps_s) {
+          const double el = to_ns(now - f[5]);
+          if (el >= pt) {
             f[2] = f[4] = 0;
             f[3] = pt;
           } else {
