@@ -1,0 +1,549 @@
+// Runs a compiled program over an instance's slots: a tree walk over the checked expressions and
+// statements, integers computed in 64 bits and wrapped to INT or DINT, a statement budget per
+// scan, and the standard function blocks.
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <string>
+
+#include "program.h"
+
+namespace plantwin::st {
+
+namespace detail {
+namespace {
+
+// Timers count whole nanoseconds: elapsed time and preset are rounded to the nearest one before
+// they are compared, and ET is the rounded elapsed time. So a scan at 50 * 0.1 s (not exactly 5 s
+// in binary) counts as 5 s, and an ET of 0.1 + 0.1 + 0.1 s equals T#300ms as the decimals say.
+double to_ns(double s) {
+  return std::round(s * 1e9) / 1e9;
+}
+
+std::int64_t wrap(Type t, std::int64_t v) {
+  if (t == Type::kInt) return static_cast<std::int16_t>(static_cast<std::uint16_t>(v));
+  if (t == Type::kDint) return static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
+  return v;
+}
+
+std::string number(double v) {
+  if (std::trunc(v) == v && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<std::int64_t>(v));
+  }
+  char buf[32];  // the shortest text that reads back as v
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+enum class Flow { kNormal, kExit, kReturn };
+
+struct Exec {
+  const Program& p;
+  double* s;
+  double now;
+  std::int64_t budget;
+  std::int64_t left;
+
+  [[noreturn]] void fail(Pos pos, const std::string& message) const {
+    throw RuntimeError(p.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
+                       ": " + message);
+  }
+
+  void tick(Pos pos) {
+    if (--left < 0) {
+      fail(pos,
+           "the scan ran more than " + std::to_string(budget) + " statements (an endless loop?)");
+    }
+  }
+
+  const Expr& ex(int e) const { return p.exprs[static_cast<std::size_t>(e)]; }
+
+  // A REAL or TIME-in-milliseconds value as an integer of type `to`, rounded; out of range fails.
+  std::int64_t to_integer(const Expr& e, double v, Type to, const char* what) const {
+    const double r = std::round(v);
+    const double lo = to == Type::kInt ? -32768.0 : -2147483648.0;
+    const double hi = to == Type::kInt ? 32767.0 : 2147483647.0;
+    if (!(r >= lo && r <= hi)) {
+      fail(e.pos, std::string(what) + ": " + number(v) + " is out of range of " + type_name(to));
+    }
+    return static_cast<std::int64_t>(r);
+  }
+
+  double math(const Expr& e, double x, double r, const char* name) const {
+    if (std::isnan(r) && !std::isnan(x)) {
+      fail(e.pos, std::string(name) + "(" + number(x) + ") is not a number");
+    }
+    return r;
+  }
+
+  double convert(const Expr& e, double v) const {
+    const Type from = e.operand, to = e.type;
+    const std::string name = std::string(type_name(from)) + "_TO_" + type_name(to);
+    if (to == Type::kBool) return v != 0 ? 1 : 0;
+    switch (from) {
+      case Type::kBool:
+        return v;
+      case Type::kInt:
+      case Type::kDint:
+        if (to == Type::kReal) return v;
+        if (to == Type::kTime) return v / 1000;
+        return static_cast<double>(wrap(to, static_cast<std::int64_t>(v)));
+      case Type::kReal:
+        if (to == Type::kTime) return v / 1000;
+        return static_cast<double>(to_integer(e, v, to, name.c_str()));
+      case Type::kTime:
+        if (to == Type::kReal) return v * 1000;
+        if (!(std::fabs(v) < 9e15)) fail(e.pos, name + ": " + number(v) + " s is out of range");
+        return static_cast<double>(wrap(to, static_cast<std::int64_t>(std::round(v * 1000))));
+      case Type::kNone:
+        break;
+    }
+    return v;
+  }
+
+  double call(const Expr& e) {
+    const int* args = p.args.data() + e.first_arg;
+    auto arg = [&](int i) { return eval(args[i]); };
+    switch (e.fn) {
+      case Fn::kAbs: {
+        const double x = arg(0);
+        if (e.type == Type::kReal) return std::fabs(x);
+        return static_cast<double>(wrap(e.type, static_cast<std::int64_t>(std::fabs(x))));
+      }
+      case Fn::kSqrt: {
+        const double x = arg(0);
+        return math(e, x, std::sqrt(x), "SQRT");
+      }
+      case Fn::kLn: {
+        const double x = arg(0);
+        return math(e, x, x > 0 ? std::log(x) : NAN, "LN");
+      }
+      case Fn::kLog: {
+        const double x = arg(0);
+        return math(e, x, x > 0 ? std::log10(x) : NAN, "LOG");
+      }
+      case Fn::kExp:
+        return std::exp(arg(0));
+      case Fn::kSin: {
+        const double x = arg(0);
+        return math(e, x, std::sin(x), "SIN");
+      }
+      case Fn::kCos: {
+        const double x = arg(0);
+        return math(e, x, std::cos(x), "COS");
+      }
+      case Fn::kTan: {
+        const double x = arg(0);
+        return math(e, x, std::tan(x), "TAN");
+      }
+      case Fn::kAsin: {
+        const double x = arg(0);
+        return math(e, x, std::asin(x), "ASIN");
+      }
+      case Fn::kAcos: {
+        const double x = arg(0);
+        return math(e, x, std::acos(x), "ACOS");
+      }
+      case Fn::kAtan:
+        return std::atan(arg(0));
+      case Fn::kExpt: {
+        const double a = arg(0), b = arg(1);
+        const double r = std::pow(a, b);
+        if (std::isnan(r) && !std::isnan(a) && !std::isnan(b)) {
+          fail(e.pos, "EXPT(" + number(a) + ", " + number(b) + ") is not a number");
+        }
+        return r;
+      }
+      case Fn::kTrunc: {
+        const double x = std::trunc(arg(0));
+        if (!(x >= -2147483648.0 && x <= 2147483647.0)) {
+          fail(e.pos, "TRUNC: " + number(x) + " is out of range of DINT");
+        }
+        return x;
+      }
+      case Fn::kMin:
+      case Fn::kMax: {
+        double r = arg(0);
+        for (int i = 1; i < e.nargs; ++i) {
+          const double x = arg(i);
+          if (e.fn == Fn::kMin ? x < r : x > r) r = x;
+        }
+        return r;
+      }
+      case Fn::kLimit: {
+        const double mn = arg(0), x = arg(1), mx = arg(2);
+        return x < mn ? mn : x > mx ? mx : x;
+      }
+      case Fn::kSel: {
+        const double g = arg(0);
+        return g != 0 ? arg(2) : arg(1);
+      }
+      case Fn::kConvert:
+        return convert(e, arg(0));
+    }
+    return 0;
+  }
+
+  double eval(int i) {
+    const Expr& e = ex(i);
+    switch (e.op) {
+      case Op::kLiteral:
+        return e.value;
+      case Op::kVar:
+        return s[e.slot];
+      case Op::kNot:
+        return eval(e.a) != 0 ? 0 : 1;
+      case Op::kNeg: {
+        const double a = eval(e.a);
+        if (e.type == Type::kReal) return -a;
+        return static_cast<double>(wrap(e.type, -static_cast<std::int64_t>(a)));
+      }
+      // AND and OR skip their right side when the left decides: ST expressions have no side
+      // effects, so only a run-time error there (d <> 0 AND 10 / d > 1) could tell.
+      case Op::kAnd:
+        return (eval(e.a) != 0 && eval(e.b) != 0) ? 1 : 0;
+      case Op::kOr:
+        return (eval(e.a) != 0 || eval(e.b) != 0) ? 1 : 0;
+      case Op::kXor:
+        return (eval(e.a) != 0) != (eval(e.b) != 0) ? 1 : 0;
+      case Op::kCall:
+        return call(e);
+      default:
+        break;
+    }
+    const double a = eval(e.a), b = eval(e.b);
+    switch (e.op) {
+      case Op::kEq:
+        return a == b;
+      case Op::kNe:
+        return a != b;
+      case Op::kLt:
+        return a < b;
+      case Op::kLe:
+        return a <= b;
+      case Op::kGt:
+        return a > b;
+      case Op::kGe:
+        return a >= b;
+      case Op::kPow: {
+        const double r = std::pow(a, b);
+        if (std::isnan(r) && !std::isnan(a) && !std::isnan(b)) {
+          fail(e.pos, number(a) + " ** " + number(b) + " is not a number");
+        }
+        return r;
+      }
+      default:
+        break;
+    }
+    if (e.type == Type::kInt || e.type == Type::kDint) {
+      const auto x = static_cast<std::int64_t>(a), y = static_cast<std::int64_t>(b);
+      std::int64_t r = 0;
+      switch (e.op) {
+        case Op::kAdd:
+          r = x + y;
+          break;
+        case Op::kSub:
+          r = x - y;
+          break;
+        case Op::kMul:
+          r = x * y;
+          break;
+        case Op::kDiv:
+          if (y == 0) fail(e.pos, "division by zero");
+          r = x / y;
+          break;
+        case Op::kMod:
+          if (y == 0) fail(e.pos, "division by zero (MOD 0)");
+          r = x % y;
+          break;
+        default:
+          break;
+      }
+      return static_cast<double>(wrap(e.type, r));
+    }
+    switch (e.op) {
+      case Op::kAdd:
+        return a + b;
+      case Op::kSub:
+        return a - b;
+      case Op::kMul:
+        return a * b;
+      case Op::kDiv:
+        if (b == 0) fail(e.pos, "division by zero");
+        return a / b;
+      default:
+        break;
+    }
+    return 0;
+  }
+
+  void run_fb(const Stmt& st) {
+    double* f = s + st.fb_base;
+    const bool in = f[0] != 0;
+    switch (st.fb) {
+      case FbKind::kTon: {  // IN PT Q ET | running start
+        const double pt = to_ns(std::max(f[1], 0.0));
+        if (!in) {
+          f[2] = f[3] = f[4] = 0;
+          break;
+        }
+        if (f[4] == 0) {
+          f[4] = 1;
+          f[5] = now;
+        }
+        const double el = to_ns(now - f[5]);
+        f[2] = el >= pt;
+        f[3] = f[2] != 0 ? pt : el;
+        break;
+      }
+      case FbKind::kTof: {  // IN PT Q ET | running start prev
+        const double pt = to_ns(std::max(f[1], 0.0));
+        if (in) {
+          f[2] = 1;
+          f[3] = f[4] = 0;
+        } else if (f[6] != 0) {
+          f[4] = 1;
+          f[5] = now;
+        }
+        if (!in && f[4] != 0) {
+          const double el = to_ns(now - f[5]);
+          if (el >= pt) {
+            f[2] = f[4] = 0;
+            f[3] = pt;
+          } else {
+            f[3] = el;
+          }
+        }
+        f[6] = in;
+        break;
+      }
+      case FbKind::kTp: {  // IN PT Q ET | running start prev
+        const double pt = to_ns(std::max(f[1], 0.0));
+        if (f[4] == 0 && in && f[6] == 0) {
+          f[4] = 1;
+          f[5] = now;
+        }
+        if (f[4] != 0) {
+          const double el = to_ns(now - f[5]);
+          if (el >= pt) {
+            f[2] = f[4] = 0;
+            f[3] = pt;
+          } else {
+            f[2] = 1;
+            f[3] = el;
+          }
+        }
+        if (f[4] == 0 && !in) f[3] = 0;
+        f[6] = in;
+        break;
+      }
+      case FbKind::kRTrig:  // CLK Q | M
+        f[1] = in && f[2] == 0;
+        f[2] = in;
+        break;
+      case FbKind::kFTrig:  // CLK Q | M
+        f[1] = !in && f[2] != 0;
+        f[2] = in;
+        break;
+      case FbKind::kCtu: {  // CU R PV Q CV | M
+        const bool rise = in && f[5] == 0;
+        f[5] = in;
+        if (f[1] != 0)
+          f[4] = 0;
+        else if (rise && f[4] < 32767)
+          f[4] += 1;
+        f[3] = f[4] >= f[2];
+        break;
+      }
+      case FbKind::kCtd: {  // CD LD PV Q CV | M
+        const bool rise = in && f[5] == 0;
+        f[5] = in;
+        if (f[1] != 0)
+          f[4] = f[2];
+        else if (rise && f[4] > -32768)
+          f[4] -= 1;
+        f[3] = f[4] <= 0;
+        break;
+      }
+      case FbKind::kSr:  // S1 R Q1
+        f[2] = in || (f[1] == 0 && f[2] != 0);
+        break;
+      case FbKind::kRs:  // S R1 Q1
+        f[2] = f[1] == 0 && (in || f[2] != 0);
+        break;
+    }
+  }
+
+  Flow run(const std::vector<int>& list) {
+    for (const int i : list) {
+      const Flow f = stmt(p.stmts[static_cast<std::size_t>(i)]);
+      if (f != Flow::kNormal) return f;
+    }
+    return Flow::kNormal;
+  }
+
+  Flow stmt(const Stmt& st) {
+    tick(st.pos);
+    switch (st.kind) {
+      case StmtKind::kAssign:
+        s[st.slot] = eval(st.expr);
+        break;
+      case StmtKind::kFbCall:
+        for (const auto& a : st.args) {
+          if (a.expr >= 0) s[a.slot] = eval(a.expr);
+        }
+        run_fb(st);
+        for (const auto& a : st.args) {
+          if (a.target >= 0) s[a.target] = s[a.slot];
+        }
+        break;
+      case StmtKind::kIf:
+        for (std::size_t k = 0; k < st.bodies.size(); ++k) {
+          if (k >= st.conds.size() || eval(st.conds[k]) != 0) return run(st.bodies[k]);
+        }
+        break;
+      case StmtKind::kCase: {
+        const auto v = static_cast<std::int64_t>(eval(st.expr));
+        for (const auto& b : st.branches) {
+          for (const auto& r : b.labels) {
+            if (v >= r.lo && v <= r.hi) return run(b.body);
+          }
+        }
+        if (st.has_else) return run(st.bodies[0]);
+        break;
+      }
+      case StmtKind::kFor: {
+        auto k = static_cast<std::int64_t>(eval(st.conds[0]));
+        const auto to = static_cast<std::int64_t>(eval(st.conds[1]));
+        const std::int64_t by = st.conds[2] >= 0 ? static_cast<std::int64_t>(eval(st.conds[2])) : 1;
+        if (by == 0) fail(ex(st.conds[2]).pos, "the FOR step is 0: the loop would never end");
+        while (by > 0 ? k <= to : k >= to) {
+          s[st.slot] = static_cast<double>(wrap(st.type, k));
+          const Flow f = run(st.bodies[0]);
+          if (f == Flow::kReturn) return f;
+          if (f == Flow::kExit) return Flow::kNormal;
+          tick(st.pos);
+          k += by;
+        }
+        s[st.slot] = static_cast<double>(wrap(st.type, k));
+        break;
+      }
+      case StmtKind::kWhile:
+        while (eval(st.conds[0]) != 0) {
+          const Flow f = run(st.bodies[0]);
+          if (f == Flow::kReturn) return f;
+          if (f == Flow::kExit) break;
+          tick(st.pos);
+        }
+        break;
+      case StmtKind::kRepeat:
+        while (true) {
+          const Flow f = run(st.bodies[0]);
+          if (f == Flow::kReturn) return f;
+          if (f == Flow::kExit) break;
+          if (eval(st.conds[0]) != 0) break;
+          tick(st.pos);
+        }
+        break;
+      case StmtKind::kExit:
+        return Flow::kExit;
+      case StmtKind::kReturn:
+        return Flow::kReturn;
+    }
+    return Flow::kNormal;
+  }
+};
+
+}  // namespace
+}  // namespace detail
+
+Instance::Instance(std::shared_ptr<const Program> program) : program_(std::move(program)) {
+  if (!program_) throw std::invalid_argument("st::Instance: no program (compile reported errors?)");
+  slots_ = program_->initial;
+}
+
+const std::vector<Instance::Var>& Instance::variables() const {
+  return program_->vars;
+}
+
+int Instance::find(std::string_view name) const {
+  auto up = [](char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; };
+  const auto& vars = program_->vars;
+  for (std::size_t i = 0; i < vars.size(); ++i) {
+    const std::string& n = vars[i].name;
+    if (n.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t k = 0; k < n.size() && same; ++k) same = up(n[k]) == up(name[k]);
+    if (same) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void Instance::set(int var, double value) {
+  const auto& vars = program_->vars;
+  if (var < 0 || static_cast<std::size_t>(var) >= vars.size()) {
+    throw std::out_of_range("st::Instance::set: no variable " + std::to_string(var));
+  }
+  const Var& v = vars[static_cast<std::size_t>(var)];
+  const std::string who = std::string(detail::type_name(static_cast<detail::Type>(v.type))) +
+                          " variable '" + v.name + "'";
+  double x = value;
+  switch (v.type) {
+    case Var::Type::kBool:
+      if (std::isnan(value)) throw std::invalid_argument(who + " cannot be NaN");
+      x = value != 0 ? 1 : 0;
+      break;
+    case Var::Type::kInt:
+    case Var::Type::kDint: {
+      x = std::round(value);
+      const double lo = v.type == Var::Type::kInt ? -32768.0 : -2147483648.0;
+      const double hi = v.type == Var::Type::kInt ? 32767.0 : 2147483647.0;
+      if (!(x >= lo && x <= hi)) {
+        throw std::invalid_argument(who + " cannot hold " + detail::number(value));
+      }
+      break;
+    }
+    case Var::Type::kReal:
+      break;
+    case Var::Type::kTime:
+      if (!(value >= 0) || std::isinf(value)) {
+        throw std::invalid_argument(who + " cannot hold " + detail::number(value) + " s");
+      }
+      break;
+  }
+  slots_[static_cast<std::size_t>(program_->var_slots[static_cast<std::size_t>(var)])] = x;
+}
+
+double Instance::get(int var) const {
+  if (var < 0 || static_cast<std::size_t>(var) >= program_->vars.size()) {
+    throw std::out_of_range("st::Instance::get: no variable " + std::to_string(var));
+  }
+  return slots_[static_cast<std::size_t>(program_->var_slots[static_cast<std::size_t>(var)])];
+}
+
+void Instance::set_budget(std::int64_t statements) {
+  if (statements <= 0) {
+    throw std::invalid_argument("st::Instance::set_budget: the budget must be positive, got " +
+                                std::to_string(statements));
+  }
+  budget_ = statements;
+}
+
+void Instance::scan(double now_s) {
+  if (!std::isfinite(now_s)) {
+    throw std::invalid_argument("st::Instance::scan: time " + detail::number(now_s) +
+                                " s is not finite");
+  }
+  if (scanned_ && now_s < last_now_s_) {
+    throw std::invalid_argument("st::Instance::scan: time went back from " +
+                                detail::number(last_now_s_) + " s to " + detail::number(now_s) +
+                                " s");
+  }
+  scanned_ = true;
+  last_now_s_ = now_s;
+  detail::Exec ex{*program_, slots_.data(), now_s, budget_, budget_};
+  ex.run(program_->body);
+}
+
+}  // namespace plantwin::st
