@@ -34,6 +34,7 @@ void register_builtin_models(Registry& registry) {
   control::register_pid(registry);
   control::register_hysteresis(registry);
   control::register_sequence(registry);
+  control::register_st(registry);
 }
 
 Registry builtin_registry() {

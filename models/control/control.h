@@ -8,5 +8,6 @@ namespace plantwin::control {
 void register_pid(Registry& registry);
 void register_hysteresis(Registry& registry);
 void register_sequence(Registry& registry);
+void register_st(Registry& registry);
 
 }  // namespace plantwin::control
