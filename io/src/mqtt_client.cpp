@@ -72,6 +72,7 @@ MqttClient::MqttClient(const MqttConnection& connection, Callbacks callbacks,
   mosquitto_disconnect_callback_set(mosq_, &MqttClient::on_disconnect_cb);
   mosquitto_message_callback_set(mosq_, &MqttClient::on_message_cb);
   mosquitto_publish_callback_set(mosq_, &MqttClient::on_publish_cb);
+  mosquitto_subscribe_callback_set(mosq_, &MqttClient::on_subscribe_cb);
 }
 
 MqttClient::~MqttClient() {
@@ -133,14 +134,17 @@ void MqttClient::run() {
                                                    connection_.port, connection_.keepalive_s)
                          : mosquitto_reconnect_async(mosq_);
     first = false;
+    accepted_ = false;
     if (rc == MOSQ_ERR_SUCCESS) {
       int loop_rc = MOSQ_ERR_SUCCESS;
       // 100 ms: the longest stop() waits for the loop to notice.
       while (!stop_ && (loop_rc = mosquitto_loop(mosq_, 100, 1)) == MOSQ_ERR_SUCCESS) {
       }
       if (stop_) break;
-      if (connected_.exchange(false) || last_error().empty())
+      if (accepted_)
         set_error(fmt::format("connection to {} lost: {}", where, describe(loop_rc)));
+      else if (loop_rc != MOSQ_ERR_CONN_REFUSED)  // a refusal was told by on_connect
+        set_error(fmt::format("cannot connect to {}: {}", where, describe(loop_rc)));
     } else {
       set_error(fmt::format("cannot connect to {}: {}", where, describe(rc)));
     }
@@ -164,6 +168,7 @@ void MqttClient::on_connect_cb(mosquitto*, void* self, int rc) {
                              c->connection_.port, mosquitto_connack_string(rc)));
     return;
   }
+  c->accepted_ = true;
   const bool again = c->ever_connected_;
   c->ever_connected_ = true;
   c->delay_s_ = c->connection_.reconnect_min_s;
@@ -184,6 +189,11 @@ void MqttClient::on_message_cb(mosquitto*, void* self, const mosquitto_message* 
 void MqttClient::on_publish_cb(mosquitto*, void* self, int) {
   auto* c = static_cast<MqttClient*>(self);
   if (c->callbacks_.on_published) c->callbacks_.on_published();
+}
+
+void MqttClient::on_subscribe_cb(mosquitto*, void* self, int, int, const int*) {
+  auto* c = static_cast<MqttClient*>(self);
+  if (c->callbacks_.on_subscribed) c->callbacks_.on_subscribed();
 }
 
 }  // namespace plantwin::io::detail

@@ -27,6 +27,8 @@ class MqttClient {
     std::function<void(const char* topic, const void* payload, int length)> on_message;
     /// A message handed to publish() has been written (QoS 0) or acknowledged (QoS 1).
     std::function<void()> on_published;
+    /// The broker acknowledged a subscription.
+    std::function<void()> on_subscribed;
   };
   struct Will {
     std::string topic;
@@ -62,6 +64,7 @@ class MqttClient {
   static void on_disconnect_cb(mosquitto*, void* self, int rc);
   static void on_message_cb(mosquitto*, void* self, const mosquitto_message* m);
   static void on_publish_cb(mosquitto*, void* self, int mid);
+  static void on_subscribe_cb(mosquitto*, void* self, int mid, int count, const int* granted);
 
   MqttConnection connection_;
   Callbacks callbacks_;
@@ -71,6 +74,7 @@ class MqttClient {
   std::atomic<bool> connected_{false};
   std::atomic<std::uint64_t> reconnects_{0};
   bool ever_connected_ = false;  // loop thread only
+  bool accepted_ = false;        // loop thread only: this attempt got as far as a CONNACK
   double delay_s_ = 1;           // loop thread only
   std::mutex mutex_;             // guards error_ and the wait
   mutable std::mutex error_mutex_;

@@ -557,6 +557,7 @@ struct MqttFeed::Impl {
   mutable std::mutex mutex;  // guards rejection
   std::string rejection;
   std::unordered_map<std::string, double> newest;  // loop thread only: per target
+  std::atomic<std::size_t> acks{0};                // subscriptions acknowledged on this connection
 };
 
 MqttFeed::MqttFeed(MqttFeedConfig config)
@@ -571,6 +572,10 @@ MqttFeed::~MqttFeed() {
 
 bool MqttFeed::connected() const {
   return impl_->client && impl_->client->connected();
+}
+
+bool MqttFeed::subscribed() const {
+  return connected() && impl_->acks.load() >= config_.subscriptions.size();
 }
 
 std::string MqttFeed::last_rejection() const {
@@ -588,6 +593,7 @@ void MqttFeed::start(Sink sink) {
   detail::MqttClient::Callbacks cb;
   cb.on_connect = [this](bool again) {
     if (again) counters_.reconnects.store(impl_->client->reconnects());
+    impl_->acks = 0;
     for (const auto& s : config_.subscriptions) impl_->client->subscribe(s.topic, s.qos);
   };
   cb.on_message = [this](const char* topic, const void* payload, int length) {
@@ -629,6 +635,7 @@ void MqttFeed::start(Sink sink) {
     std::lock_guard lock(impl_->mutex);
     impl_->rejection = std::move(d.reason);
   };
+  cb.on_subscribed = [this] { impl_->acks.fetch_add(1); };
   impl_->client = std::make_unique<detail::MqttClient>(config_.connection, std::move(cb));
   impl_->client->start();
 }

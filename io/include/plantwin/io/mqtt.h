@@ -159,6 +159,9 @@ class MqttFeed final : public Feed {
   void stop() override;
   const FeedCounters& counters() const override { return counters_; }
   bool connected() const override;
+  /// Connected, and the broker has acknowledged every subscription of this connection: from
+  /// now on every message published on a subscribed topic reaches the feed.
+  bool subscribed() const;
 
   /// The latest refusal (a malformed, out-of-range or unknown message) as a sentence, or "".
   std::string last_rejection() const;
