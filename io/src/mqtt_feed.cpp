@@ -405,16 +405,20 @@ MqttDecoded decode_mqtt_message(const MqttFeedConfig& config, std::string_view t
       break;
     }
   }
-  const std::string where = fmt::format("topic \"{}\"", escape_control(topic.substr(0, 256)));
-  if (!m) return refuse(Status::kUnknown, fmt::format("{}: no mapping matches it", where));
+  // Formatted only for a refusal: an accepted message costs no text.
+  const auto where = [&] {
+    return fmt::format("topic \"{}\"", escape_control(topic.substr(0, 256)));
+  };
+  if (!m) return refuse(Status::kUnknown, fmt::format("{}: no mapping matches it", where()));
   std::string target = fill_target(m->target, captures);
   if (target.empty())
-    return refuse(Status::kUnknown,
-                  fmt::format("{}: a level matched by '+' is empty, so it names no target", where));
+    return refuse(
+        Status::kUnknown,
+        fmt::format("{}: a level matched by '+' is empty, so it names no target", where()));
   if (payload.size() > config.max_payload)
     return refuse(Status::kMalformed,
-                  fmt::format("{}: payload of {} bytes is larger than the limit of {} bytes", where,
-                              payload.size(), config.max_payload));
+                  fmt::format("{}: payload of {} bytes is larger than the limit of {} bytes",
+                              where(), payload.size(), config.max_payload));
 
   double raw = 0;
   double source_time = arrival_time;
@@ -425,24 +429,24 @@ MqttDecoded decode_mqtt_message(const MqttFeedConfig& config, std::string_view t
     } else {
       const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), raw);
       if (text.empty() || ec != std::errc() || p != text.data() + text.size())
-        return refuse(Status::kMalformed,
-                      fmt::format("{}: payload {} is not a number", where, quote_payload(payload)));
+        return refuse(Status::kMalformed, fmt::format("{}: payload {} is not a number", where(),
+                                                      quote_payload(payload)));
       if (!std::isfinite(raw))
         return refuse(Status::kMalformed, fmt::format("{}: payload {} is not a finite number",
-                                                      where, quote_payload(payload)));
+                                                      where(), quote_payload(payload)));
     }
   } else {
     std::string why;
     const auto doc = detail::parse_json(payload, kMqttJsonMaxDepth, kMqttJsonMaxValues, &why);
     if (!doc)
-      return refuse(Status::kMalformed, fmt::format("{}: payload {} is not JSON: {}", where,
+      return refuse(Status::kMalformed, fmt::format("{}: payload {} is not JSON: {}", where(),
                                                     quote_payload(payload), why));
     if (doc->type != detail::JsonValue::Type::kObject)
       return refuse(Status::kMalformed, fmt::format("{}: JSON payload is {}, expected an object",
-                                                    where, doc->type_phrase()));
+                                                    where(), doc->type_phrase()));
     const detail::JsonValue* v = doc->find_path(m->value_field);
     if (!v)
-      return refuse(Status::kMalformed, fmt::format("{}: JSON payload has no field \"{}\"", where,
+      return refuse(Status::kMalformed, fmt::format("{}: JSON payload has no field \"{}\"", where(),
                                                     escape_control(m->value_field)));
     if (v->type == detail::JsonValue::Type::kBool) {
       raw = v->boolean ? 1 : 0;
@@ -450,7 +454,7 @@ MqttDecoded decode_mqtt_message(const MqttFeedConfig& config, std::string_view t
       raw = v->number;
     } else {
       return refuse(Status::kMalformed,
-                    fmt::format("{}: field \"{}\" is {}, expected a number", where,
+                    fmt::format("{}: field \"{}\" is {}, expected a number", where(),
                                 escape_control(m->value_field), v->type_phrase()));
     }
     if (!m->time_field.empty()) {
@@ -458,7 +462,7 @@ MqttDecoded decode_mqtt_message(const MqttFeedConfig& config, std::string_view t
       const std::string field = escape_control(m->time_field);
       if (!t)
         return refuse(Status::kMalformed,
-                      fmt::format("{}: JSON payload has no field \"{}\"", where, field));
+                      fmt::format("{}: JSON payload has no field \"{}\"", where(), field));
       using TF = MqttMapping::TimeFormat;
       std::optional<double> time;
       if (t->type == detail::JsonValue::Type::kNumber && m->time_format != TF::kIso8601) {
@@ -470,29 +474,30 @@ MqttDecoded decode_mqtt_message(const MqttFeedConfig& config, std::string_view t
           return refuse(Status::kMalformed,
                         fmt::format("{}: field \"{}\" is not an ISO 8601 time with a zone "
                                     "(2026-11-28T10:15:30Z): {}",
-                                    where, field, quote_payload(t->text)));
+                                    where(), field, quote_payload(t->text)));
       } else {
         return refuse(
             Status::kMalformed,
-            fmt::format("{}: field \"{}\" is {}, expected {}", where, field, t->type_phrase(),
+            fmt::format("{}: field \"{}\" is {}, expected {}", where(), field, t->type_phrase(),
                         m->time_format == TF::kIso8601 ? "an ISO 8601 text"
                         : m->time_format == TF::kAuto  ? "Unix seconds or ISO 8601 text"
                                                        : "a number (Unix time)"));
       }
       if (!std::isfinite(*time))
         return refuse(Status::kMalformed,
-                      fmt::format("{}: field \"{}\" is not a finite time", where, field));
+                      fmt::format("{}: field \"{}\" is not a finite time", where(), field));
       source_time = *time;
     }
   }
   const double value = raw * m->scale + m->offset;
   if (!std::isfinite(value))
-    return refuse(Status::kOutOfRange, fmt::format("{}: value {} * {} + {} is not finite", where,
+    return refuse(Status::kOutOfRange, fmt::format("{}: value {} * {} + {} is not finite", where(),
                                                    raw, m->scale, m->offset));
   if ((m->min && value < *m->min) || (m->max && value > *m->max))
-    return refuse(Status::kOutOfRange, fmt::format("{}: value {} is outside [{}, {}]", where, value,
-                                                   m->min ? fmt::format("{}", *m->min) : "-inf",
-                                                   m->max ? fmt::format("{}", *m->max) : "inf"));
+    return refuse(Status::kOutOfRange,
+                  fmt::format("{}: value {} is outside [{}, {}]", where(), value,
+                              m->min ? fmt::format("{}", *m->min) : "-inf",
+                              m->max ? fmt::format("{}", *m->max) : "inf"));
   MqttDecoded d;
   d.status = Status::kOk;
   d.sample.target = std::move(target);
