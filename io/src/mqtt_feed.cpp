@@ -554,6 +554,35 @@ MqttFeedConfig parse_mqtt_feed(const Node& node, const std::string& path, Diagno
   return c;
 }
 
+MqttPublisherConfig parse_mqtt_publisher(const Node& node, const std::string& path,
+                                         Diagnostics& diag, const std::string& base_dir) {
+  MqttPublisherConfig c;
+  const auto dot = path.rfind('.');
+  const std::string name = dot == std::string::npos ? path : path.substr(dot + 1);
+  if (!node.is_map()) {
+    diag.error(node.location, path,
+               fmt::format("expected a map of MQTT settings (host, port, prefix ...), got {}",
+                           node.kind_phrase()));
+    return c;
+  }
+  ParamReader r(node, path, diag, base_dir);
+  if (const std::string type = r.text("type", "mqtt"); type != "mqtt")
+    r.error("type", fmt::format("expected \"mqtt\", got \"{}\"", escape_control(type)));
+  c.connection.clean_session = true;
+  read_connection(r, c.connection, "plantwin-publisher-" + name);
+  if (!r.has("clean_session")) c.connection.clean_session = true;
+  c.prefix = r.text("prefix", "plantwin");
+  if (const auto why = check_topic_filter(c.prefix + "/x");
+      !why.empty() || c.prefix.find_first_of("+#") != std::string::npos)
+    r.error("prefix",
+            fmt::format("must be a topic without wildcards, got \"{}\"", escape_control(c.prefix)));
+  c.period_s = r.duration("period", 1.0, 0);
+  c.qos = static_cast<int>(r.integer("qos", 0, 0, 1));
+  c.retain = r.boolean("retain", true);
+  r.finish();
+  return c;
+}
+
 // -------------------------------------------------------------------------------- the feed
 
 struct MqttFeed::Impl {

@@ -241,6 +241,35 @@ TEST_CASE("bad MQTT feed keys are errors with place, key path and a hint") {
   }
 }
 
+TEST_CASE("a publisher's keys are read with their defaults, and a bad prefix is an error") {
+  auto read = [](const std::string& yaml, std::vector<std::string>* errors) {
+    Scenario s = load_scenario_text(yaml, "publish.yaml");
+    Diagnostics diag;
+    const auto c =
+        parse_mqtt_publisher(*s.root.find("publish")->find("dashboard"), "publish.dashboard", diag);
+    for (const auto& d : diag.items()) errors->push_back(d.str());
+    return c;
+  };
+  std::vector<std::string> errors;
+  auto c =
+      read("publish:\n  dashboard: {port: 1884, prefix: site/twin, period: 500 ms}\n", &errors);
+  CHECK(errors.empty());
+  CHECK(c.connection.port == 1884);
+  CHECK(c.connection.client_id == "plantwin-publisher-dashboard");
+  CHECK(c.connection.clean_session);
+  CHECK(c.prefix == "site/twin");
+  CHECK(c.period_s == 0.5);
+  CHECK(c.qos == 0);
+  CHECK(c.retain);
+  c = read("publish:\n  dashboard: {prefix: \"site/#\", retian: false}\n", &errors);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] ==
+        "publish.yaml:2:23: publish.dashboard.prefix: must be a topic without "
+        "wildcards, got \"site/#\"");
+  CHECK(errors[1] ==
+        "publish.yaml:2:33: publish.dashboard.retian: unknown key (did you mean \"retain\"?)");
+}
+
 TEST_CASE("topic filters match as MQTT specifies, capturing the '+' levels") {
   std::vector<std::string_view> caps;
   CHECK(mqtt_topic_matches("plant/+/temp", "plant/press1/temp", &caps));
@@ -447,6 +476,14 @@ TEST_CASE(
   CHECK(s[1].source_time == 1767225600);
   CHECK(live.counters().received == 2);
   CHECK(live.counters().applied == 2);
+  CHECK(live.counters().late == 0);
+  // Older than the newest value for its target: counted late, and handed on all the same.
+  REQUIRE(pub(broker.port(), {"-q", "1", "-t", "plant/x", "-m",
+                              R"({"value": 4, "time": "2025-12-31T23:59:59Z"})"}) == 0);
+  REQUIRE(wait_until([&] { return got.size() == 3; }, 10));
+  CHECK(got.copy()[2].value == 4);
+  CHECK(live.counters().late == 1);
+  CHECK(live.counters().applied == 3);
   live.stop();
   CHECK_FALSE(live.connected());
 }

@@ -187,6 +187,14 @@ struct MqttPublisherConfig {
   bool retain = true;
 };
 
+/// Reads a publisher's map at key path `path`: the connection keys of a feed (host, port,
+/// client_id, keepalive, username, password or password_env, tls, clean_session,
+/// reconnect_min, reconnect_max; clean_session defaults to true here and client_id to
+/// plantwin-publisher-<last segment of path>) and prefix, period, qos, retain. Errors go to
+/// `diag` as in parse_mqtt_feed.
+MqttPublisherConfig parse_mqtt_publisher(const Node& node, const std::string& path,
+                                         Diagnostics& diag, const std::string& base_dir = ".");
+
 /// Publishes a twin's signals as a Runner observer: each signal's value (a plain number,
 /// 17 significant digits, `nan` for non-finite) retained on `<prefix>/<component>/<signal>`
 /// when it changed, rate-limited per topic, and `<prefix>/status`: `running`, then `complete`
