@@ -11,7 +11,7 @@ packages=(
   python3-distributed python3-dask
   libimgui-dev libstb-dev libglfw3-dev libgl-dev xvfb xauth libgl1-mesa-dri
   clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz preset: libFuzzer and sanitizer runtimes
-  mosquitto mosquitto-clients libmosquitto-dev  # MQTT feeds and publisher; a broker for the tests
+  mosquitto mosquitto-clients libmosquitto-dev openssl  # MQTT feeds and publisher; a broker (and TLS certificates) for the tests
 )
 
 missing=()

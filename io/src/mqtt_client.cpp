@@ -183,8 +183,10 @@ void MqttClient::on_connect_cb(mosquitto*, void* self, int rc) {
   c->ever_connected_ = true;
   c->delay_s_ = c->connection_.reconnect_min_s;
   if (again) ++c->reconnects_;
-  c->connected_ = true;
+  // The callback first (a feed subscribes and resets its acknowledgements there), so that
+  // nobody sees the new connection with the old connection's state.
   if (c->callbacks_.on_connect) c->callbacks_.on_connect(again);
+  c->connected_ = true;
 }
 
 void MqttClient::on_disconnect_cb(mosquitto*, void* self, int) {

@@ -568,7 +568,6 @@ MqttPublisherConfig parse_mqtt_publisher(const Node& node, const std::string& pa
   ParamReader r(node, path, diag, base_dir);
   if (const std::string type = r.text("type", "mqtt"); type != "mqtt")
     r.error("type", fmt::format("expected \"mqtt\", got \"{}\"", escape_control(type)));
-  c.connection.clean_session = true;
   read_connection(r, c.connection, "plantwin-publisher-" + name);
   if (!r.has("clean_session")) c.connection.clean_session = true;
   c.prefix = r.text("prefix", "plantwin");
@@ -626,7 +625,7 @@ void MqttFeed::start(Sink sink) {
   impl_->sink = std::move(sink);
   detail::MqttClient::Callbacks cb;
   cb.on_connect = [this](bool again) {
-    if (again) counters_.reconnects.store(impl_->client->reconnects());
+    if (again) counters_.reconnects.fetch_add(1);
     impl_->acks = 0;
     for (const auto& s : config_.subscriptions) impl_->client->subscribe(s.topic, s.qos);
   };
@@ -652,7 +651,15 @@ void MqttFeed::start(Sink sink) {
           else
             it->second = d.sample.source_time;
         }
-        impl_->sink(std::move(d.sample));
+        try {
+          impl_->sink(std::move(d.sample));
+        } catch (const std::exception& e) {
+          // An exception must not unwind through libmosquitto (C): the value is lost, and said.
+          std::lock_guard lock(impl_->mutex);
+          impl_->rejection = fmt::format("topic \"{}\": the sink refused the value: {}",
+                                         escape_control(topic ? topic : ""), e.what());
+          return;
+        }
         counters_.applied.fetch_add(1, std::memory_order_relaxed);
         return;
       }

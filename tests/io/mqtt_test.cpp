@@ -683,3 +683,89 @@ flow: ["src -> press -> out"]
       CHECK(retained[topic] == "nan");
   }
 }
+
+TEST_CASE(
+    "a feed logs in with a username and password, and a refused login says so and is "
+    "retried") {
+  std::filesystem::create_directories(kWork + "/auth");
+  const std::string pwfile = kWork + "/auth/passwords";
+  {
+    Process p({find_program("mosquitto_passwd"), "-b", "-c", pwfile, "twin", "s3cret"});
+    REQUIRE(p.wait(10) == 0);
+  }
+  Broker broker(kWork + "/auth/broker", 0, "allow_anonymous false\npassword_file " + pwfile + "\n");
+  MqttFeedConfig c = test_feed(broker.port(), "plantwin-test-auth");
+  c.connection.clean_session = true;
+  c.connection.username = "twin";
+  c.connection.password = "wrong";
+  c.mappings = {mapping("auth/v", "a.v")};
+  {
+    MqttFeed refused(c);
+    Collector none;
+    refused.start(none.sink());
+    REQUIRE(wait_until([&] { return !refused.last_connection_error().empty(); }, 10));
+    CHECK(refused.last_connection_error() ==
+          fmt::format("broker 127.0.0.1:{} refused the connection: Connection Refused: not "
+                      "authorised.",
+                      broker.port()));
+    CHECK_FALSE(refused.connected());
+  }
+  c.connection.password = "s3cret";
+  MqttFeed feed(c);
+  Collector got;
+  feed.start(got.sink());
+  REQUIRE(wait_until([&] { return feed.subscribed(); }, 10));
+  REQUIRE(pub(broker.port(),
+              {"-u", "twin", "-P", "s3cret", "-q", "1", "-t", "auth/v", "-m", "7"}) == 0);
+  REQUIRE(wait_until([&] { return got.size() == 1; }, 10));
+  CHECK(got.copy()[0].value == 7);
+}
+
+TEST_CASE("a feed connects over TLS to a broker whose certificate its CA file vouches for") {
+  if (find_program("openssl").empty()) FAIL("openssl is needed (scripts/setup.sh installs it)");
+  const std::string dir = kWork + "/tls";
+  std::filesystem::create_directories(dir);
+  const std::string openssl = find_program("openssl");
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), openssl);
+    Process p(args, "", dir + "/openssl.out");
+    return p.wait(30);
+  };
+  std::ofstream(dir + "/san.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  REQUIRE(run({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/ca.key", "-out",
+               dir + "/ca.crt", "-days", "2", "-subj", "/CN=plantwin test CA"}) == 0);
+  REQUIRE(run({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/server.key", "-out",
+               dir + "/server.csr", "-subj", "/CN=localhost"}) == 0);
+  REQUIRE(run({"x509", "-req", "-in", dir + "/server.csr", "-CA", dir + "/ca.crt", "-CAkey",
+               dir + "/ca.key", "-CAcreateserial", "-out", dir + "/server.crt", "-days", "2",
+               "-extfile", dir + "/san.ext"}) == 0);
+  // The TLS listener replaces the plain one (the broker's first line names the port).
+  Broker broker(dir + "/broker", 0,
+                "cafile " + dir + "/ca.crt\ncertfile " + dir + "/server.crt\nkeyfile " + dir +
+                    "/server.key\n");
+  MqttFeedConfig c = test_feed(broker.port(), "plantwin-test-tls");
+  c.connection.clean_session = true;
+  c.connection.tls.enabled = true;
+  c.connection.tls.ca_file = dir + "/ca.crt";
+  c.mappings = {mapping("tls/v", "t.v")};
+  MqttFeed feed(c);
+  Collector got;
+  feed.start(got.sink());
+  REQUIRE_MESSAGE(wait_until([&] { return feed.subscribed(); }, 10), feed.last_connection_error());
+  REQUIRE(pub(broker.port(),
+              {"--cafile", dir + "/ca.crt", "-q", "1", "-t", "tls/v", "-m", "42.5"}) == 0);
+  REQUIRE(wait_until([&] { return got.size() == 1; }, 10));
+  CHECK(got.copy()[0].value == 42.5);
+
+  // Without the CA file the broker's certificate is not trusted: no connection.
+  MqttFeedConfig untrusted = c;
+  untrusted.connection.client_id = "plantwin-test-tls-untrusted";
+  untrusted.connection.tls.ca_file = dir + "/server.crt";
+  MqttFeed refused(untrusted);
+  Collector none;
+  refused.start(none.sink());
+  REQUIRE(wait_until([&] { return !refused.last_connection_error().empty(); }, 10));
+  CHECK_FALSE(refused.connected());
+  CHECK(refused.last_connection_error() ==
+        fmt::format("cannot connect to 127.0.0.1:{}: A TLS error occurred.", broker.port()));
+}

@@ -144,7 +144,8 @@ MqttDecoded decode_mqtt_message(const MqttFeedConfig& config, std::string_view t
 /// message with decode_mqtt_message and hands what it accepts to the sink. A broker that is
 /// not there (or goes away) is retried with back-off and counted in `reconnects` when a lost
 /// connection is made again. With clean_session false and QoS 1, messages sent while the feed
-/// was away arrive when it is back.
+/// was away arrive when it is back. A sink that throws loses that value (not counted as
+/// applied; last_rejection() says why) and the feed goes on.
 class MqttFeed final : public Feed {
  public:
   explicit MqttFeed(MqttFeedConfig config);
