@@ -80,7 +80,7 @@ inline std::string find_program(const std::string& name) {
   return "";
 }
 
-/// A child process with stdin and stdout optionally redirected to files.
+/// A child process with stdin and stdout (with stderr) optionally redirected to files.
 class Process {
  public:
   Process(const std::vector<std::string>& argv, const std::string& stdin_file = "",
@@ -92,6 +92,7 @@ class Process {
     if (!stdout_file.empty())
       posix_spawn_file_actions_addopen(&fa, 1, stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                        0644);
+    if (!stdout_file.empty()) posix_spawn_file_actions_adddup2(&fa, 1, 2);  // stderr too
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -163,8 +164,8 @@ class Broker {
   void start() {
     const std::string exe = find_program("mosquitto");
     if (exe.empty()) throw std::runtime_error("mosquitto not found (scripts/setup.sh installs it)");
-    process_ =
-        std::make_unique<Process>(std::vector<std::string>{exe, "-c", dir_ + "/mosquitto.conf"});
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{exe, "-c", dir_ + "/mosquitto.conf"}, "", dir_ + "/stderr.txt");
     if (!wait_until([&] { return port_open(port_); }, 10))
       throw std::runtime_error("mosquitto did not listen within 10 s: see " + dir_ +
                                "/mosquitto.log");

@@ -690,7 +690,8 @@ TEST_CASE(
   std::filesystem::create_directories(kWork + "/auth");
   const std::string pwfile = kWork + "/auth/passwords";
   {
-    Process p({find_program("mosquitto_passwd"), "-b", "-c", pwfile, "twin", "s3cret"});
+    Process p({find_program("mosquitto_passwd"), "-b", "-c", pwfile, "twin", "s3cret"}, "",
+              kWork + "/auth/passwd.out");
     REQUIRE(p.wait(10) == 0);
   }
   Broker broker(kWork + "/auth/broker", 0, "allow_anonymous false\npassword_file " + pwfile + "\n");
