@@ -53,6 +53,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # dependencies of the binaries, from dpk
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 # What a program built with find_package(plantwin) and the Python package need besides.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "python3 (>= 3.11), python3-numpy, python3-pandas, libeigen3-dev, libfmt-dev, libyaml-cpp-dev, libhdf5-dev")
+    "python3 (>= 3.11), python3-numpy, python3-pandas, libeigen3-dev, libfmt-dev, libyaml-cpp-dev, libhdf5-dev, libmosquitto-dev")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 include(CPack)
