@@ -9,8 +9,12 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -190,7 +194,7 @@ TEST_CASE("controllers are checked like components before the run") {
         "test.yaml:5:112: controllers.s.off_below: must be below on_above (5)");
   CHECK(compile_error(plant + "  s: {type: pidd}\n") ==
         "test.yaml:5:13: controllers.s.type: unknown controller type \"pidd\" (did you mean "
-        "\"pid\"?); known: hysteresis, pid, sequence");
+        "\"pid\"?); known: hysteresis, pid, sequence, st");
 }
 
 TEST_CASE("a fork keeps the controllers or leaves them behind") {
@@ -267,4 +271,45 @@ TEST_CASE("a sequence's steps, actions and conditions are checked before the run
                               "          - {to: a, when: room.temprature > 3}\n") ==
         "test.yaml:11:27: controllers.s.steps.a.transitions[0].when: no signal "
         "\"room.temprature\" (did you mean \"room.temperature\"?)");
+}
+
+TEST_CASE("a Structured Text controller is checked against its program before the run") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / fmt::format("plantwin_st_{}", ::getpid());
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "ok.st") << "PROGRAM p\nVAR_INPUT\n  t : REAL;\nEND_VAR\nVAR_OUTPUT\n"
+                                    "  q : REAL;\nEND_VAR\nq := 100.0 * (30.0 - t);\nEND_PROGRAM\n";
+    std::ofstream(dir / "bad.st") << "PROGRAM p\nVAR\n  x : REAL;\nEND_VAR\nx := y;\nEND_PROGRAM\n";
+  }
+  auto scenario = [&](const std::string& plc) {
+    return fmt::format(
+        "horizon: 1 h\ncomponents:\n  room: {{type: thermal, capacitance: 1 MJ/K, r_ambient: 0.01 "
+        "K/W, initial: 20 degC, ambient: 20 degC}}\ncontrollers:\n  plc: {{type: st, scan: 1 s, "
+        "{}}}\n",
+        plc);
+  };
+  const std::string ok = (dir / "ok.st").string(), bad = (dir / "bad.st").string();
+  CHECK(compile_error(scenario(fmt::format("program: {}", bad))).rfind(bad + ":5:6: ", 0) == 0);
+  CHECK(compile_error(scenario(fmt::format("program: {}", ok))) ==
+        "test.yaml:5:8: controllers.plc.inputs: the program's VAR_INPUT \"t\" is not bound to a "
+        "signal");
+  CHECK(compile_error(scenario(fmt::format(
+            "program: {}, inputs: {{tt: room.temperature}}, outputs: {{q: room.heat}}", ok))) ==
+        fmt::format("test.yaml:5:{0}: controllers.plc.inputs.tt: {1} has no VAR_INPUT \"tt\" (did "
+                    "you mean \"t\"?)\n"
+                    "test.yaml:5:{2}: controllers.plc.inputs: the program's VAR_INPUT \"t\" is not "
+                    "bound to a signal",
+                    50 + ok.size(), ok, 49 + ok.size()));
+  // A proportional heater written in ST: C dT/dt = 100 (30 - T) - (T - 20) / 0.01 settles at
+  // 25 C with time constant C / 200 = 5000 s: T(1 h) = 25 - 5 exp(-0.72).
+  auto model = compile_text(scenario(fmt::format(
+      "program: {}, inputs: {{t: room.temperature}}, outputs: {{q: room.heat_input}}", ok)));
+  Sim sim(model);
+  sim.run();
+  CHECK(sim.value("room.temperature") == doctest::Approx(25 - 5 * std::exp(-0.72)).epsilon(1e-4));
+  CHECK(sim.value("plc.q") ==
+        doctest::Approx(100 * (30 - sim.value("room.temperature"))).epsilon(1e-3));
+  CHECK(sim.value("plc.scans") == 3601);
+  fs::remove_all(dir);
 }
