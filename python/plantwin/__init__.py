@@ -188,6 +188,17 @@ class Simulation:
         """Every input applied so far (``set`` and ``push``): time, target, value, origin."""
         return pd.DataFrame(self._core.inputs(), columns=["time", "target", "value", "origin"])
 
+    def measure(self, name: str, value: float, time: Optional[float] = None,
+                origin: str = "python") -> None:
+        """Queues a measurement of the plant (state sync), like :meth:`push`: the component that
+        owns signal ``name`` updates its state on it (a thermal node with ``sync:`` runs a Kalman
+        filter). Kept in :meth:`measurements` and in result files (``/measurements``)."""
+        self._core.measure(name, float(value), None if time is None else float(time), origin)
+
+    def measurements(self) -> pd.DataFrame:
+        """Every measurement synced on so far: time, target, value, origin."""
+        return pd.DataFrame(self._core.measurements(), columns=["time", "target", "value", "origin"])
+
     def add_controller(self, fn: Callable[[float, dict], Optional[dict]], period: float,
                        reads: Sequence[str] = ()) -> None:
         """Runs ``fn(time, {signal: value})`` every ``period`` seconds; it returns
@@ -198,8 +209,9 @@ class Simulation:
         """An independent copy of the current state: runs on from here without affecting this one.
 
         ``controllers=False`` (the default) forks the plant alone, a what-if without the control
-        logic; ``controllers=True`` takes a copy of every controller added with
-        :meth:`add_controller` along, each due at the same time as in this simulation.
+        logic (actuators hold their last values); ``controllers=True`` takes a copy of every
+        controller along, the scenario's (``controllers:``) and those added with
+        :meth:`add_controller`, each due at the same time as in this simulation.
         """
         return Simulation(self._core.fork(bool(controllers)))
 

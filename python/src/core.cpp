@@ -170,6 +170,18 @@ class Simulation {
             const std::string& origin) {
     runner_->push(Input{time.value_or(std::nan("")), name, value, origin});
   }
+  void measure(const std::string& name, double value, std::optional<double> time,
+               const std::string& origin) {
+    runner_->push(
+        Input{time.value_or(std::nan("")), name, value, origin, Input::Kind::kMeasure});
+  }
+  py::list measurements() const {
+    CallLock lock(*guard_);
+    py::list out;
+    for (const auto& in : sim_->state().trace.measurements)
+      out.append(py::make_tuple(in.time, in.target, in.value, in.origin));
+    return out;
+  }
   py::list inputs() const {
     CallLock lock(*guard_);
     py::list out;
@@ -376,6 +388,9 @@ PYBIND11_MODULE(_core, m) {
       .def("set", &Simulation::set, py::arg("name"), py::arg("value"))
       .def("push", &Simulation::push, py::arg("name"), py::arg("value"), py::arg("time"),
            py::arg("origin"))
+      .def("measure", &Simulation::measure, py::arg("name"), py::arg("value"), py::arg("time"),
+           py::arg("origin"))
+      .def("measurements", &Simulation::measurements)
       .def("inputs", &Simulation::inputs)
       .def("warnings", &Simulation::warnings)
       .def("kpis", &Simulation::kpis)
