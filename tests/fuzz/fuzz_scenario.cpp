@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "plantwin/expectations.h"
 #include "plantwin/experiment.h"
 #include "plantwin/models/register.h"
 
@@ -43,8 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     plantwin::Scenario s =
         plantwin::load_scenario_text(text, "fuzz.yaml", PLANTWIN_SOURCE_DIR "/scenarios");
     if (!set.empty()) plantwin::apply_override(s, set);
-    plantwin::compile(s, registry);
+    const auto model = plantwin::compile(s, registry);
     plantwin::parse_experiment(s);
+    plantwin::parse_expectations(s, *model);
   } catch (const plantwin::ScenarioError& e) {
     check_printable(e.what());
   }
