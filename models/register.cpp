@@ -35,6 +35,7 @@ void register_builtin_models(Registry& registry) {
   control::register_hysteresis(registry);
   control::register_sequence(registry);
   control::register_st(registry);
+  control::register_plugin(registry);
 }
 
 Registry builtin_registry() {

@@ -9,5 +9,6 @@ void register_pid(Registry& registry);
 void register_hysteresis(Registry& registry);
 void register_sequence(Registry& registry);
 void register_st(Registry& registry);
+void register_plugin(Registry& registry);
 
 }  // namespace plantwin::control

@@ -194,7 +194,7 @@ TEST_CASE("controllers are checked like components before the run") {
         "test.yaml:5:112: controllers.s.off_below: must be below on_above (5)");
   CHECK(compile_error(plant + "  s: {type: pidd}\n") ==
         "test.yaml:5:13: controllers.s.type: unknown controller type \"pidd\" (did you mean "
-        "\"pid\"?); known: hysteresis, pid, sequence, st");
+        "\"pid\"?); known: hysteresis, pid, plugin, sequence, st");
 }
 
 TEST_CASE("a fork keeps the controllers or leaves them behind") {
@@ -312,4 +312,52 @@ TEST_CASE("a Structured Text controller is checked against its program before th
         doctest::Approx(100 * (30 - sim.value("room.temperature"))).epsilon(1e-3));
   CHECK(sim.value("plc.scans") == 3601);
   fs::remove_all(dir);
+}
+
+TEST_CASE("a controller plugin is loaded, checked and scanned; a fork clones its state") {
+  auto scenario = [](const std::string& plugin) {
+    return fmt::format(
+        "horizon: 4000 s\nphysics: {{dt: 1 s}}\ncomponents:\n  room: {{type: thermal, "
+        "capacitance: 1e5 J/K, r_ambient: 0.01 K/W, ambient: 20 degC, initial: 20 degC}}\n"
+        "controllers:\n  pi: {{type: plugin, scan: 1 s, {}}}\n",
+        plugin);
+  };
+  const std::string ok = fmt::format(
+      "library: {}, config: \"kp=500;ti=1000;setpoint=30\", inputs: [room.temperature], "
+      "outputs: [room.heat_input]",
+      PLANTWIN_SAMPLE_PLUGIN);
+  // The same PI law and plant as "a PI loop with ti = RC follows the exact sampled-data
+  // response": 20 C -> 30 C with a 200 s closed-loop time constant.
+  auto model = compile_text(scenario(ok));
+  Sim sim(model);
+  sim.run_until(1000);
+  Sim fork(sim.model_ptr(), sim.state(), sim.control_plan());
+  sim.run();
+  fork.run();
+  // The built-in pid with the same law gives the same trajectory.
+  auto builtin = compile_text(pid_plant(500, kTau, -1e9, 1e9, "", 4000));
+  Sim b(builtin);
+  b.run();
+  CHECK(sim.value("room.temperature") ==
+        doctest::Approx(b.value("room.temperature")).epsilon(1e-12));
+  CHECK(sim.value("room.temperature") == doctest::Approx(30).epsilon(1e-4));
+  CHECK(fork.value("room.temperature") == sim.value("room.temperature"));
+  CHECK(sim.value("pi.scans") == 4001);
+  CHECK(compile_error(scenario("library: nope.so, inputs: [], outputs: []"))
+            .find("controllers.pi.library: cannot load \"") != std::string::npos);
+  CHECK(compile_error(scenario("library: /lib/x86_64-linux-gnu/libm.so.6")) ==
+        "test.yaml:6:42: controllers.pi.library: \"/lib/x86_64-linux-gnu/libm.so.6\" does not "
+        "export plantwin_plugin_abi, plantwin_plugin_init, plantwin_plugin_clone, "
+        "plantwin_plugin_scan, plantwin_plugin_teardown (see plantwin/models/controller_plugin.h)");
+  // A plugin that refuses its configuration stops the run with its reason.
+  auto refusing = compile_text(scenario(fmt::format(
+      "library: {}, config: nonsense, inputs: [room.temperature], outputs: [room.heat_input]",
+      PLANTWIN_SAMPLE_PLUGIN)));
+  Sim r(refusing);
+  CHECK_THROWS_WITH_AS(r.run(),
+                       fmt::format("pi: {} refused to start: config must be "
+                                   "\"kp=...;ti=...;setpoint=...\"",
+                                   PLANTWIN_SAMPLE_PLUGIN)
+                           .c_str(),
+                       std::runtime_error);
 }
