@@ -47,4 +47,18 @@ std::shared_ptr<const Model> load_model(const std::string& file,
   return compile(load_scenario(file, sets, seed), registry());
 }
 
+std::vector<io::RecordedFeed> load_recorded_feeds(const Model& model, bool quiet) {
+  std::vector<io::RecordedFeed> out;
+  for (const auto& f : io::parse_recorded_feeds(model.scenario(), model)) {
+    out.push_back(io::load_recorded_feed(f));
+    const auto& r = out.back();
+    if (!quiet || r.malformed + r.out_of_range > 0)
+      fmt::print(stderr,
+                 "feed {}: {} rows, {} values to apply, {} malformed, {} out of range, {} out of "
+                 "time order\n",
+                 escape_control(f.name), r.rows, r.values, r.malformed, r.out_of_range, r.late);
+  }
+  return out;
+}
+
 }  // namespace plantwin::cli

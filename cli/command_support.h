@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "plantwin/io/recorded_feed.h"
 #include "plantwin/model.h"
 #include "plantwin/scenario.h"
 
@@ -28,6 +29,11 @@ const Registry& registry();
 std::shared_ptr<const Model> load_model(const std::string& file,
                                         const std::vector<std::string>& sets,
                                         std::optional<std::uint64_t> seed);
+
+/// The scenario's recorded feeds (`feeds:` of type csv), read and counted (a line each on stderr
+/// unless `quiet` and clean). Throws ScenarioError for a bad section, std::runtime_error for a
+/// file that cannot be read.
+std::vector<io::RecordedFeed> load_recorded_feeds(const Model& model, bool quiet);
 
 /// Loads `file` and applies `sets` and `seed`, without compiling. Throws ScenarioError.
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& sets,

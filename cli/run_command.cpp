@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "plantwin/io/live_publisher.h"
 #include "plantwin/io/live_server.h"
+#include "plantwin/io/recorded_feed.h"
 #include "plantwin/output_file.h"
 #include "plantwin/results.h"
 #include "plantwin/runner.h"
@@ -41,6 +42,7 @@ struct RunRequest {
   int chunks = 0;                               ///< the Runner's grid; 0: 200 (2000 when served)
   std::vector<AppliedInput> inputs;             ///< pushed before the run starts (replay, --inputs)
   std::vector<AppliedInput> measurements;       ///< the same for the measurements synced on
+  std::vector<io::RecordedFeed> feeds;          ///< the scenario's recorded feeds (csv)
   const std::vector<KpiRow>* expect = nullptr;  ///< --check: the KPIs the run must give
 };
 
@@ -110,6 +112,8 @@ int run_model(const RunRequest& req) {
   for (const auto& in : inputs) runner.push(Input{in.time, in.target, in.value, "replay"});
   for (const auto& in : req.measurements)
     runner.push(Input{in.time, in.target, in.value, "replay", Input::Kind::kMeasure});
+  for (const auto& f : req.feeds)
+    for (const auto& in : f.inputs) runner.push(in);
   if (publisher) runner.add_observer(publisher->observer());
   ProgressBar progress(tty);
   runner.add_observer(
@@ -195,6 +199,15 @@ int run_command(const RunOptions& opts) {
   req.serve_port = opts.serve_port;
   req.pace = opts.pace;
   req.strict = opts.strict;
+  try {
+    req.feeds = load_recorded_feeds(*model, opts.quiet);
+  } catch (const ScenarioError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  } catch (const std::runtime_error& e) {
+    fmt::print(stderr, "{}\n", escape_control(e.what()));
+    return kExitBadInput;
+  }
   if (!opts.inputs_file.empty()) {
     try {
       ResultContents rec = read_result_file(opts.inputs_file, /*with_samples=*/false);

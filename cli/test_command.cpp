@@ -63,13 +63,18 @@ std::string recent_table(const ExpectationOutcome& o) {
 int test_command(const TestOptions& opts) {
   std::shared_ptr<const Model> model;
   std::vector<Expectation> expectations;
+  std::vector<io::RecordedFeed> feeds;
   Scenario scenario;
   try {
     scenario = load_scenario(opts.file, opts.sets, opts.seed);
     model = compile(scenario, registry());
     expectations = parse_expectations(scenario, *model);
+    feeds = load_recorded_feeds(*model, /*quiet=*/true);
   } catch (const ScenarioError& e) {
     fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  } catch (const std::runtime_error& e) {
+    fmt::print(stderr, "{}\n", escape_control(e.what()));
     return kExitBadInput;
   }
   if (expectations.empty()) {
@@ -100,6 +105,8 @@ int test_command(const TestOptions& opts) {
       monitor.attach(sim);
       Runner runner(sim);
       runner.watch_stop_flag(stop_flag());
+      for (const auto& f : feeds)
+        for (const auto& in : f.inputs) runner.push(in);
       if (!runner.run()) {
         fmt::print(stderr, "{}: interrupted at {}: no verdict\n", escape_control(opts.file),
                    format_duration(sim.now()));

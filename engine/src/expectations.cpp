@@ -72,7 +72,9 @@ void read_golden(Expectation& e, const Node& node, const Model& model, Diagnosti
   }
   const auto& recorded = model.record().signals;
   for (std::size_t i = 0; i < signals->entries.size(); ++i) {
-    const auto& [name, tol] = signals->entries[i];
+    // Plain references, not a structured binding: clang 14 (the fuzz preset) cannot capture those.
+    const std::string& name = signals->entries[i].first;
+    const Node& tol = signals->entries[i].second;
     const std::string path_i = e.path + ".golden.signals." + name;
     const SourceLocation& at = signals->key_locations[i];
     const int idx = model.find_signal(name);

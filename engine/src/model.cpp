@@ -260,6 +260,8 @@ class ModelBuilder {
     const Node* statistics = top.raw("statistics");
     top.allow("experiments");   // read by the experiment runner
     top.allow("expectations");  // read by plantwin test (expectations.h)
+    top.allow("feeds");         // read by the io library (feed.h, recorded_feed.h, mqtt.h)
+    top.allow("publish");
     if (const Node* shifts = top.raw("shifts")) model_->shifts_ = parse_shifts(*shifts, diag_);
     if (const Node* physics = top.raw("physics")) parse_physics(*physics);
     top.finish();

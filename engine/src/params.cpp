@@ -10,12 +10,12 @@
 
 #include <fmt/format.h>
 
-#include "text_file.h"
+#include "plantwin/text_file.h"
 
 namespace plantwin {
 namespace {
 
-using detail::trim;
+using textfile::trim;
 
 // Splits on commas that are not inside brackets or quotes.
 std::vector<std::string_view> split_top(std::string_view s) {
@@ -95,15 +95,15 @@ std::optional<std::vector<double>> read_column_file(const std::string& path, int
                                                     Dimension dim, std::string_view unit,
                                                     std::string* why) {
   std::string file_why;
-  const auto text =
-      detail::read_text_file(path, detail::kMaxDataFileBytes, "comma-separated values", &file_why);
+  const auto text = textfile::read_text_file(path, textfile::kMaxDataFileBytes,
+                                             "comma-separated values", &file_why);
   if (!text) {
     *why = fmt::format("cannot read data file \"{}\": {}", path, file_why);
     return std::nullopt;
   }
   std::vector<double> values;
   bool failed = false;
-  detail::for_each_csv_row(*text, [&](const detail::CsvRow& row) {
+  textfile::for_each_csv_row(*text, [&](const textfile::CsvRow& row) {
     if (column >= static_cast<int>(row.cells.size())) {
       *why = fmt::format("{}:{}: has no column {}", path, row.line, column);
       failed = true;

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "text_file.h"
+#include "plantwin/text_file.h"
 
 namespace plantwin {
 
@@ -47,7 +47,7 @@ double Profile::mean_over_day() const {
   return s / 1440;
 }
 
-using detail::trim;
+using textfile::trim;
 
 namespace {
 // A whole cell as a number (strtod's syntax; nothing may follow but white space).
@@ -151,14 +151,14 @@ std::optional<Profile> parse_profile(std::string_view text, Dimension dim,
     std::filesystem::path path(file);
     if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
     std::string file_why;
-    const auto content = detail::read_text_file(path.string(), detail::kMaxDataFileBytes,
-                                                "rows of \"time_h,value\"", &file_why);
+    const auto content = textfile::read_text_file(path.string(), textfile::kMaxDataFileBytes,
+                                                  "rows of \"time_h,value\"", &file_why);
     if (!content) {
       *why = fmt::format("cannot read data file \"{}\": {}", path.string(), file_why);
       return std::nullopt;
     }
     bool failed = false;
-    detail::for_each_csv_row(*content, [&](const detail::CsvRow& row) {
+    textfile::for_each_csv_row(*content, [&](const textfile::CsvRow& row) {
       double th = 0, v = 0;
       const bool ok =
           row.cells.size() >= 2 && number(row.cells[0], &th) && number(row.cells[1], &v);

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include "text_file.h"
+#include "plantwin/text_file.h"
 
 namespace plantwin {
 
@@ -263,8 +263,8 @@ Scenario load_scenario_text(std::string text, std::string label, std::string bas
 
 Scenario load_scenario_file(const std::string& path, const SourceLocation* named_at) {
   std::string why;
-  auto text = detail::read_text_file(path, kMaxScenarioBytes, "a scenario (YAML text)", &why,
-                                     /*regular_only=*/named_at != nullptr);
+  auto text = textfile::read_text_file(path, kMaxScenarioBytes, "a scenario (YAML text)", &why,
+                                       /*regular_only=*/named_at != nullptr);
   if (!text) {
     if (named_at)
       throw ScenarioError({Diagnostic{*named_at, "scenario",

@@ -1,4 +1,4 @@
-#include "text_file.h"
+#include "plantwin/text_file.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace plantwin::detail {
+namespace plantwin::textfile {
 
 std::optional<std::string> read_text_file(const std::string& path, std::size_t max_bytes,
                                           std::string_view what, std::string* why,
@@ -87,4 +87,4 @@ void for_each_csv_row(std::string_view text, const std::function<bool(const CsvR
   }
 }
 
-}  // namespace plantwin::detail
+}  // namespace plantwin::textfile

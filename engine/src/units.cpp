@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "text_file.h"
+#include "plantwin/text_file.h"
 
 namespace plantwin {
 namespace {
@@ -33,7 +33,7 @@ constexpr UnitFactor kSpeedUnits[] = {{"m/s", 1.0},
                                       {"mm/s", 1e-3},
                                       {"km/h", 1.0 / 3.6}};
 
-using detail::trim;
+using textfile::trim;
 
 template <std::size_t N>
 std::optional<double> find_factor(const UnitFactor (&table)[N], std::string_view unit) {

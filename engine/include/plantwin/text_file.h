@@ -1,7 +1,7 @@
 #pragma once
-// Reading a text file that a scenario names (the scenario itself, a data or profile file) as
-// untrusted input: bounded in size, refusing directories, devices that never end and binary
-// data, with a sentence that says what was expected.
+/// Reading a text file that a scenario names (the scenario itself, a data or profile file) as
+/// untrusted input: bounded in size, refusing directories, devices that never end and binary
+/// data, with a sentence that says what was expected.
 
 #include <cctype>
 #include <cstddef>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace plantwin::detail {
+namespace plantwin::textfile {
 
 /// Largest data file (empirical values, profiles) read (bytes).
 inline constexpr std::size_t kMaxDataFileBytes = std::size_t{64} << 20;
@@ -46,4 +46,4 @@ struct CsvRow {
 /// (empirical values, profiles).
 void for_each_csv_row(std::string_view text, const std::function<bool(const CsvRow&)>& row);
 
-}  // namespace plantwin::detail
+}  // namespace plantwin::textfile

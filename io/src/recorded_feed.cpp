@@ -1,0 +1,176 @@
+#include "plantwin/io/recorded_feed.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "plantwin/params.h"
+#include "plantwin/text_file.h"
+
+namespace plantwin::io {
+
+std::vector<RecordedFeedConfig> parse_recorded_feeds(const Scenario& scenario, const Model& model) {
+  std::vector<RecordedFeedConfig> out;
+  const Node* feeds = scenario.root.find("feeds");
+  if (!feeds) return out;
+  Diagnostics diag;
+  if (!feeds->is_map()) {
+    diag.error(feeds->location, "feeds", "expected a map of feed name to its keys");
+    diag.throw_if_any();
+  }
+  for (std::size_t i = 0; i < feeds->entries.size(); ++i) {
+    const auto& [name, node] = feeds->entries[i];
+    const std::string path = "feeds." + name;
+    if (!node.is_map()) {
+      diag.error(node.location, path, "expected a map with a type (csv, mqtt)");
+      continue;
+    }
+    const Node* type = node.find("type");
+    if (!type || type->scalar != "csv") continue;  // the live feeds are read by the live run
+    ParamReader r(node, path, diag, scenario.base_dir);
+    RecordedFeedConfig c;
+    c.name = name;
+    r.text("type", std::nullopt);
+    const std::string file = r.text("file", std::nullopt);
+    c.time_column = r.text("time", std::nullopt);
+    const std::string unit = r.choice("time_unit", {"s", "min", "h"}, "s");
+    c.time_scale = unit == "s" ? 1 : unit == "min" ? 60 : 3600;
+    const Node* cols = r.raw("columns");
+    r.finish();
+    std::filesystem::path p(file);
+    if (p.is_relative()) p = std::filesystem::path(scenario.base_dir) / p;
+    c.file = p.string();
+    if (!cols || !cols->is_map() || cols->entries.empty()) {
+      diag.error(
+          cols ? cols->location : node.location, path + ".columns",
+          "expected a map of column name to {target: SIGNAL_OR_ACTUATOR, kind: measure|set}");
+      continue;
+    }
+    for (std::size_t k = 0; k < cols->entries.size(); ++k) {
+      const auto& [col, spec] = cols->entries[k];
+      const std::string cpath = path + ".columns." + col;
+      if (!spec.is_map()) {
+        diag.error(spec.location, cpath, "expected a map {target: ..., kind: measure|set}");
+        continue;
+      }
+      ParamReader cr(spec, cpath, diag);
+      RecordedColumn rc;
+      rc.column = col;
+      rc.target = cr.text("target", std::nullopt);
+      const bool set = cr.choice("kind", {"measure", "set"}, "measure") == "set";
+      rc.kind = set ? FeedSample::Kind::kSet : FeedSample::Kind::kMeasure;
+      if (cr.has("min")) rc.min = cr.real("min", std::nullopt);
+      if (cr.has("max")) rc.max = cr.real("max", std::nullopt);
+      cr.finish();
+      const Node* tn = spec.find("target");
+      const SourceLocation at = tn ? tn->location : spec.location;
+      if (set) {
+        if (model.find_actuator(rc.target) < 0 && !rc.target.empty()) {
+          std::vector<std::string> names;
+          for (const auto& a : model.actuators()) names.push_back(a.name);
+          const std::string hint = closest_match(rc.target, names);
+          diag.error(at, cpath + ".target",
+                     fmt::format("no actuator \"{}\"{}", rc.target,
+                                 hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+        }
+      } else if (!rc.target.empty()) {
+        const int idx = model.find_signal(rc.target);
+        const SignalRef* ref = idx >= 0 ? &model.signals()[static_cast<std::size_t>(idx)] : nullptr;
+        if (!ref || !model.component(ref->component).measurable(ref->index)) {
+          std::vector<std::string> synced;
+          for (const auto& s : model.signals())
+            if (model.component(s.component).measurable(s.index)) synced.push_back(s.name);
+          diag.error(at, cpath + ".target",
+                     fmt::format("\"{}\" takes no measurements; signals synced here: {}", rc.target,
+                                 synced.empty() ? "none (give a component a sync: section)"
+                                                : fmt::format("{}", fmt::join(synced, ", "))));
+        }
+      }
+      c.columns.push_back(std::move(rc));
+    }
+    out.push_back(std::move(c));
+  }
+  diag.throw_if_any();
+  return out;
+}
+
+namespace {
+bool number(std::string_view cell, double* out) {
+  const std::string s(cell);
+  if (s.empty()) return false;
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return end != s.c_str() && *end == '\0' && std::isfinite(*out);
+}
+}  // namespace
+
+RecordedFeed load_recorded_feed(const RecordedFeedConfig& c) {
+  std::string why;
+  const auto text = textfile::read_text_file(c.file, textfile::kMaxDataFileBytes,
+                                             "comma-separated values with a header row", &why);
+  if (!text) throw std::runtime_error(fmt::format("{}: cannot read: {}", c.file, why));
+  RecordedFeed feed;
+  int time_col = -1;
+  std::vector<int> col(c.columns.size(), -1);
+  double newest = -HUGE_VAL;
+  std::string error;
+  textfile::for_each_csv_row(*text, [&](const textfile::CsvRow& row) {
+    if (row.first) {  // the header names the columns
+      auto find = [&](const std::string& name) {
+        for (std::size_t i = 0; i < row.cells.size(); ++i)
+          if (row.cells[i] == name) return static_cast<int>(i);
+        return -1;
+      };
+      time_col = find(c.time_column);
+      std::vector<std::string> missing;
+      if (time_col < 0) missing.push_back(c.time_column);
+      for (std::size_t k = 0; k < c.columns.size(); ++k)
+        if ((col[k] = find(c.columns[k].column)) < 0) missing.push_back(c.columns[k].column);
+      if (!missing.empty())
+        error = fmt::format("{}:{}: the header has no column {}", c.file, row.line,
+                            fmt::join(missing, ", "));
+      return error.empty();
+    }
+    ++feed.rows;
+    double t = 0;
+    if (time_col >= static_cast<int>(row.cells.size()) ||
+        !number(row.cells[static_cast<std::size_t>(time_col)], &t) || t < 0) {
+      feed.malformed += c.columns.size();
+      return true;
+    }
+    t *= c.time_scale;
+    if (t < newest) ++feed.late;  // out of order: applied when its time comes, as recorded
+    newest = std::max(newest, t);
+    for (std::size_t k = 0; k < c.columns.size(); ++k) {
+      double v = 0;
+      if (col[k] >= static_cast<int>(row.cells.size()) ||
+          !number(row.cells[static_cast<std::size_t>(col[k])], &v)) {
+        if (col[k] < static_cast<int>(row.cells.size()) &&
+            row.cells[static_cast<std::size_t>(col[k])].empty())
+          continue;  // an empty cell: no value in this row
+        ++feed.malformed;
+        continue;
+      }
+      const auto& rc = c.columns[k];
+      if ((rc.min && v < *rc.min) || (rc.max && v > *rc.max)) {
+        ++feed.out_of_range;
+        continue;
+      }
+      ++feed.values;
+      feed.inputs.push_back(
+          Input{t, rc.target, v, c.name,
+                rc.kind == FeedSample::Kind::kSet ? Input::Kind::kSet : Input::Kind::kMeasure,
+                /*stop_on_refusal=*/false});
+    }
+    return true;
+  });
+  if (!error.empty()) throw std::runtime_error(error);
+  if (time_col < 0) throw std::runtime_error(fmt::format("{}: holds no header row", c.file));
+  return feed;
+}
+
+}  // namespace plantwin::io
