@@ -14,6 +14,7 @@ packages=(
   libimgui-dev libstb-dev libglfw3-dev libgl-dev xvfb xauth libgl1-mesa-dri
   clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz preset: libFuzzer and sanitizer runtimes
   nodejs npm  # the OPC UA bridge (bridge/opcua) and its tests
+  libmodbus-dev python3-pymodbus python3-serial-asyncio  # Modbus TCP; pymodbus's client imports serial_asyncio
 )
 
 missing=()
