@@ -13,7 +13,8 @@
 
 namespace plantwin {
 class Model;
-}
+class ParamReader;
+}  // namespace plantwin
 
 namespace plantwin::io {
 
@@ -46,6 +47,9 @@ struct ModbusCoding {
 bool encode_registers(double value, const ModbusCoding& c, std::uint16_t* regs);
 /// The value that `regs` stand for: register * scale + offset.
 double decode_registers(const std::uint16_t* regs, const ModbusCoding& c);
+
+/// Reads an entry's coding: type, word_order, scale, offset; for bits (`bits`), threshold.
+ModbusCoding parse_modbus_coding(ParamReader& r, bool bits);
 
 /// One entry of a server map: a signal (read tables) or an actuator (write tables).
 struct ModbusPoint {
