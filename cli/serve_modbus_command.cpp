@@ -86,9 +86,11 @@ int serve_modbus_command(const ServeModbusOptions& opts) {
   runner.watch_stop_flag(stop);
 
   std::unique_ptr<io::ModbusServer> server;
+  io::ModbusServerOptions server_options;
+  server_options.port = opts.port;
+  server_options.host = opts.host;
   try {
-    server = std::make_unique<io::ModbusServer>(
-        map, model, io::ModbusServerOptions{opts.port, opts.host, 16, 0.1});
+    server = std::make_unique<io::ModbusServer>(map, model, server_options);
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}\n", escape_control(e.what()));
     return kExitBadInput;

@@ -20,8 +20,9 @@ namespace plantwin::io {
 namespace {
 
 constexpr int kTables = 4;
-constexpr int kHandshake = -2;    // owner of the handshake holding register
-constexpr int kAcknowledge = -3;  // owner of the acknowledge input register
+constexpr int kHandshake = -2;          // owner of the handshake holding register
+constexpr int kAcknowledge = -3;        // owner of the acknowledge input register
+constexpr double kPartialPollS = 0.01;  // how often clients with half a frame are looked at
 
 int table_index(ModbusTable t) {
   return static_cast<int>(t);
@@ -33,8 +34,15 @@ struct ModbusServer::Impl {
   modbus_t* ctx = nullptr;
   modbus_mapping_t* mb = nullptr;
   int listen_fd = -1;
-  std::vector<int> clients;
-  std::vector<std::string> origins;  // "modbus:<address>:<port>", one per client
+  struct Client {
+    int fd = -1;
+    std::string origin;  // "modbus:<address>:<port>"
+    // A frame begun but not complete: since when. Such a client is peeked at every 10 ms
+    // instead of being watched by select(), and dropped when the frame takes too long.
+    bool partial = false;
+    std::chrono::steady_clock::time_point partial_since;
+  };
+  std::vector<Client> clients;
   // owner[table][address]: index into map_.points, kHandshake, kAcknowledge or -1 (unmapped).
   std::vector<int> owner[kTables];
   std::unique_ptr<Sim> scratch;  // writes are tried on it first; only the serving thread uses it
@@ -42,15 +50,14 @@ struct ModbusServer::Impl {
   std::chrono::steady_clock::time_point last_request = std::chrono::steady_clock::now();
 
   ~Impl() {
-    for (int fd : clients) ::close(fd);
+    for (const Client& c : clients) ::close(c.fd);
     if (listen_fd >= 0) ::close(listen_fd);
     if (mb) modbus_mapping_free(mb);
     if (ctx) modbus_free(ctx);
   }
   void drop(std::size_t i) {
-    ::close(clients[i]);
+    ::close(clients[i].fd);
     clients.erase(clients.begin() + static_cast<long>(i));
-    origins.erase(origins.begin() + static_cast<long>(i));
   }
 };
 
@@ -131,16 +138,20 @@ void ModbusServer::poll(double timeout_s) {
   FD_ZERO(&set);
   FD_SET(m.listen_fd, &set);
   int top = m.listen_fd;
-  for (int fd : m.clients) {
-    FD_SET(fd, &set);
-    top = std::max(top, fd);
+  bool any_partial = false;
+  for (const auto& c : m.clients) {
+    any_partial = any_partial || c.partial;
+    if (c.partial) continue;
+    FD_SET(c.fd, &set);
+    top = std::max(top, c.fd);
   }
+  if (any_partial) timeout_s = std::min(timeout_s, kPartialPollS);
   timeval tv{};
   tv.tv_sec = static_cast<long>(timeout_s);
   tv.tv_usec = static_cast<long>((timeout_s - static_cast<double>(tv.tv_sec)) * 1e6);
   const int n = ::select(top + 1, &set, nullptr, nullptr, &tv);
-  if (n <= 0) return;
-  if (FD_ISSET(m.listen_fd, &set)) {
+  if (n < 0) return;  // EINTR: the caller polls again
+  if (n > 0 && FD_ISSET(m.listen_fd, &set)) {
     sockaddr_in addr{};
     socklen_t len = sizeof addr;
     const int fd = ::accept(m.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -152,30 +163,62 @@ void ModbusServer::poll(double timeout_s) {
       } else {
         char host[INET_ADDRSTRLEN] = "?";
         inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
-        m.clients.push_back(fd);
-        m.origins.push_back(fmt::format("modbus:{}:{}", host, ntohs(addr.sin_port)));
+        Impl::Client c;
+        c.fd = fd;
+        c.origin = fmt::format("modbus:{}:{}", host, ntohs(addr.sin_port));
+        m.clients.push_back(std::move(c));
       }
     }
   }
   std::uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
+  const auto now = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < m.clients.size();) {
-    const int fd = m.clients[i];
-    if (!FD_ISSET(fd, &set)) {
+    auto& c = m.clients[i];
+    if (!c.partial && (n <= 0 || !FD_ISSET(c.fd, &set))) {
       ++i;
       continue;
     }
-    modbus_set_socket(m.ctx, fd);
+    // libmodbus reads a frame with blocking waits of up to a byte timeout per chunk: a client
+    // trickling bytes could hold the server for the whole frame. So a frame is handed to it
+    // only once all of it has arrived (the MBAP header says how long it is).
+    const ssize_t got = ::recv(c.fd, req, sizeof req, MSG_PEEK | MSG_DONTWAIT);
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      m.drop(i);  // closed by the client
+      continue;
+    }
+    const auto have = static_cast<std::size_t>(std::max<ssize_t>(got, 0));
+    const std::size_t length = have >= 6 ? static_cast<std::size_t>((req[4] << 8) | req[5]) : 0;
+    if (have >= 6 && (length < 2 || length > MODBUS_TCP_MAX_ADU_LENGTH - 6)) {
+      ++counters_.dropped;  // no Modbus frame is that long or short
+      m.drop(i);
+      continue;
+    }
+    if (have < 6 || have < 6 + length) {
+      if (!c.partial) {
+        c.partial = true;
+        c.partial_since = now;
+      } else if (std::chrono::duration<double>(now - c.partial_since).count() >
+                 options_.frame_timeout_s) {
+        ++counters_.dropped;
+        m.drop(i);
+        continue;
+      }
+      ++i;
+      continue;
+    }
+    c.partial = false;
+    modbus_set_socket(m.ctx, c.fd);
     const int rc = modbus_receive(m.ctx, req);
-    if (rc < 0) {  // closed, or a malformed or truncated frame: drop this client only
-      if (errno != ECONNRESET) ++counters_.dropped;
+    if (rc < 0) {  // a malformed frame: drop this client only
+      ++counters_.dropped;
       m.drop(i);
       continue;
     }
     if (rc > 0) {
       ++counters_.requests;
       m.last_request = std::chrono::steady_clock::now();
-      current_origin_ = m.origins[i];
-      handle(fd, req, rc);
+      current_origin_ = c.origin;
+      handle(c.fd, req, rc);
     }
     ++i;
   }

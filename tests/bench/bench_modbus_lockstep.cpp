@@ -79,7 +79,9 @@ int main(int argc, char** argv) {
   const double scan = 0.01;  // 10 ms scans: 3.6 million in the horizon, more than any run here
   Sim sim(model);
   Runner runner(sim, Runner::Options{static_cast<int>(model->horizon() / scan), 0});
-  io::ModbusServer server(map, model, io::ModbusServerOptions{0, "127.0.0.1", 16, 0.1});
+  io::ModbusServerOptions options;
+  options.port = 0;  // any free port
+  io::ModbusServer server(map, model, options);
   server.on_write([&](Input in) { runner.push(std::move(in)); });
   server.on_handshake([&] {
     runner.run_until(runner.next_grid_point(sim.now()));

@@ -264,6 +264,40 @@ def test_garbage_and_truncated_frames_do_not_stop_the_server(tmp_path):
     assert rc == 0, err
 
 
+def test_a_client_trickling_a_frame_holds_no_one_up_and_is_dropped(tmp_path):
+    p, port = start(tmp_path, "--lockstep", "--scan", "1 s")
+    slow = socket.create_connection(("127.0.0.1", port), timeout=3)
+    frame = struct.pack(">HHHBBHH", 1, 0, 6, 1, 4, 0, 1)  # a valid read, one byte at a time
+    c = client(port)
+    worst = 0.0
+    dropped = False
+    for byte in frame:
+        try:
+            slow.send(bytes([byte]))
+        except OSError:
+            dropped = True
+            break
+        t0 = time.monotonic()
+        assert c.read_input_registers(0, 1).registers == [0]
+        worst = max(worst, time.monotonic() - t0)
+        time.sleep(0.1)
+    # The other client waited at most a partial-frame poll (10 ms) plus loopback, never the
+    # trickler's frame; the trickler was dropped after 0.5 s with its frame unfinished.
+    assert worst < 0.05, worst
+    slow.settimeout(3)
+    try:
+        dropped = dropped or slow.recv(16) == b""
+    except ConnectionResetError:
+        dropped = True
+    assert dropped
+    slow.close()
+    c.close()
+    p.send_signal(signal.SIGINT)
+    rc, err = finish(p)
+    assert rc == 0, err
+    assert "1 clients dropped" in err
+
+
 def test_sigint_stops_a_paced_server_promptly_and_writes_partial_results(tmp_path):
     p, port = start(tmp_path, "-o", str(tmp_path / "run.h5"), horizon="8 h")
     c = client(port)

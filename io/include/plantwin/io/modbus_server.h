@@ -7,8 +7,9 @@
 /// image (call it from the Runner's thread, e.g. in an observer), and every accepted write is
 /// handed to `on_write` as an Input for Runner::push. Reads of unmapped addresses get exception
 /// 02 (ILLEGAL DATA ADDRESS), writes of values the actuator or the map refuses exception 03
-/// (ILLEGAL DATA VALUE). Framing is libmodbus's; a client that sends a malformed or truncated
-/// frame is dropped, never the server.
+/// (ILLEGAL DATA VALUE). Framing is libmodbus's, on frames that have arrived whole; a client that
+/// sends a malformed frame, or not all of one within frame_timeout_s, is dropped, never the
+/// server.
 
 #include <atomic>
 #include <cstdint>
@@ -28,8 +29,11 @@ struct ModbusServerOptions {
   int port = 502;
   std::string host = "127.0.0.1";
   int max_clients = 16;  ///< connections beyond it are closed at once
-  /// A frame whose bytes stop arriving for this long drops its client.
+  /// libmodbus's wait for the rest of a frame once all its announced bytes are there (a frame
+  /// whose function needs more than its header announced): then its client is dropped.
   double byte_timeout_s = 0.1;
+  /// A client whose frame is not complete this long after its first bytes is dropped.
+  double frame_timeout_s = 0.5;
 };
 
 /// What the server did, readable from any thread.
