@@ -46,6 +46,7 @@ struct ModbusServer::Impl {
   // owner[table][address]: index into map_.points, kHandshake, kAcknowledge or -1 (unmapped).
   std::vector<int> owner[kTables];
   std::unique_ptr<Sim> scratch;  // writes are tried on it first; only the serving thread uses it
+  std::uint64_t scratch_uses = 0;
   std::uint16_t ack = 0;
   std::chrono::steady_clock::time_point last_request = std::chrono::steady_clock::now();
 
@@ -226,6 +227,9 @@ void ModbusServer::poll(double timeout_s) {
 
 bool ModbusServer::try_value(const ModbusPoint& p, double value) {
   if (!std::isfinite(value) || value < p.min || value > p.max) return false;
+  // A scratch plant records what is set on it (a buffer's level samples): start it afresh now
+  // and then so that a client writing forever costs bounded memory.
+  if (++impl_->scratch_uses % 4096 == 0) impl_->scratch = std::make_unique<Sim>(model_);
   try {
     impl_->scratch->set(p.name, value);
   } catch (const std::invalid_argument&) {
