@@ -28,34 +28,35 @@ void set_timeout(modbus_t* ctx, double s) {
 
 ModbusFeedConfig parse_modbus_feed(const Node& node, const std::string& path, Diagnostics& diag) {
   ModbusFeedConfig c;
+  const auto dot = path.rfind('.');
+  c.name = path.empty() ? "modbus" : dot == std::string::npos ? path : path.substr(dot + 1);
   if (!node.is_map()) {
     diag.error(
         node.location, path,
-        fmt::format("expected a map (host, port, poll, points ...), got {}", node.kind_phrase()));
+        fmt::format("expected a map of Modbus settings (host, port, poll, points ...), got {}",
+                    node.kind_phrase()));
     return c;
   }
   ParamReader r(node, path, diag);
-  c.name = r.text("name", "modbus");
+  if (const std::string type = r.text("type", "modbus"); type != "modbus")
+    r.error("type", fmt::format("expected \"modbus\", got \"{}\"", escape_control(type)));
   c.host = r.text("host", "127.0.0.1");
   c.port = static_cast<int>(r.integer("port", 502, 1, 65535));
   c.unit = static_cast<int>(r.integer("unit", 1, 0, 255));
   c.poll_period_s = r.quantity("poll", Dimension::kTime, 1.0, 0.001, 3600);
   c.response_timeout_s = r.quantity("timeout", Dimension::kTime, 1.0, 0.001, 600);
-  if (const Node* rc = r.raw("reconnect"); rc && rc->is_map()) {
-    ParamReader b(*rc, r.key_path("reconnect"), diag);
-    c.reconnect_min_s = b.quantity("min", Dimension::kTime, 0.1, 0.001, 3600);
-    c.reconnect_max_s = b.quantity("max", Dimension::kTime, 5.0, 0.001, 3600);
-    if (c.reconnect_max_s < c.reconnect_min_s)
-      b.error("max", fmt::format("must be at least min ({} s)", c.reconnect_min_s));
-    b.finish();
-  } else if (rc) {
-    r.error("reconnect", fmt::format("expected a map (min, max), got {}", rc->kind_phrase()));
-  }
+  c.reconnect_min_s = r.quantity("reconnect_min", Dimension::kTime, 1.0, 0.001, 3600);
+  c.reconnect_max_s = r.quantity("reconnect_max", Dimension::kTime, 30.0, 0.001, 3600);
+  if (c.reconnect_max_s < c.reconnect_min_s)
+    r.error("reconnect_max",
+            fmt::format("must be at least reconnect_min ({} s)", c.reconnect_min_s));
   const Node* points = r.raw("points");
   if (!points) {
-    r.error("points", "is required (a list of registers or bits to poll)");
-  } else if (!points->is_seq()) {
-    r.error("points", fmt::format("expected a list, got {}", points->kind_phrase()));
+    r.error("points", "is required (a list of {function: ..., address: ..., target: ...})");
+  } else if (!points->is_seq() || points->items.empty()) {
+    r.error("points", fmt::format("expected a non-empty list of {{function: ..., address: ..., "
+                                  "target: ...}}, got {}",
+                                  points->is_seq() ? "an empty list" : points->kind_phrase()));
   } else {
     const std::vector<std::string> functions = {"coils", "discrete_inputs", "holding_registers",
                                                 "input_registers"};
@@ -91,7 +92,6 @@ ModbusFeedConfig parse_modbus_feed(const Node& node, const std::string& path, Di
       p.finish();
       c.mappings.push_back(std::move(m));
     }
-    if (points->items.empty()) r.error("points", "names no register or bit to poll");
   }
   r.finish();
   return c;

@@ -74,10 +74,10 @@ bool wait_for(const std::function<bool()>& ok, double limit_s) {
   return true;
 }
 
-ModbusFeedConfig config_of(const std::string& yaml) {
+ModbusFeedConfig config_of(const std::string& yaml, const std::string& path = "") {
   const Scenario sc = load_scenario_text(yaml, "feed.yaml");
   Diagnostics diag;
-  auto c = parse_modbus_feed(sc.root, "", diag);
+  auto c = parse_modbus_feed(sc.root, path, diag);
   REQUIRE(diag.empty());
   return c;
 }
@@ -117,9 +117,10 @@ points:
 }  // namespace
 
 TEST_CASE("a feed's configuration is read with every error located") {
-  const auto c = config_of(std::string("name: plc1\nport: 1502\npoll: 50 ms\ntimeout: 300 ms\n"
-                                       "reconnect: {min: 50 ms, max: 1 s}\n") +
-                           kPoints);
+  const auto c = config_of(std::string("type: modbus\nport: 1502\npoll: 50 ms\ntimeout: 300 ms\n"
+                                       "reconnect_min: 50 ms\nreconnect_max: 1 s\n") +
+                               kPoints,
+                           "feeds.plc1");
   CHECK(c.name == "plc1");
   CHECK(c.port == 1502);
   CHECK(c.poll_period_s == 0.05);
@@ -147,8 +148,20 @@ TEST_CASE("a feed's configuration is read with every error located") {
         "feed.yaml:5:56: feeds.plc.points[1].kind: expected one of measure, set, got \"guess\"\n"
         "feed.yaml:6:5: feeds.plc.points[2].target: is required (a text)\n");
   CHECK(feed_errors("host: 127.0.0.1\n") ==
-        "feed.yaml:1:1: feeds.plc.points: is required (a list of "
-        "registers or bits to poll)\n");
+        "feed.yaml:1:1: feeds.plc.points: is required (a list of {function: ..., address: ..., "
+        "target: ...})\n");
+  CHECK(feed_errors("type: mqtt\nreconnect_min: 2 s\nreconnect_max: 1 s\npoints: []\n") ==
+        "feed.yaml:1:7: feeds.plc.type: expected \"modbus\", got \"mqtt\"\n"
+        "feed.yaml:3:16: feeds.plc.reconnect_max: must be at least reconnect_min (2 s)\n"
+        "feed.yaml:4:9: feeds.plc.points: expected a non-empty list of {function: ..., address: "
+        "..., target: ...}, got an empty list\n");
+  const Scenario listed = load_scenario_text("plc: [1]\n", "feed.yaml");
+  Diagnostics diag;
+  parse_modbus_feed(*listed.root.find("plc"), "feeds.plc", diag);
+  REQUIRE(diag.size() == 1);
+  CHECK(diag.items()[0].str() ==
+        "feed.yaml:1:6: feeds.plc: expected a map of Modbus settings (host, port, poll, points "
+        "...), got a list");
 }
 
 TEST_CASE("polled values arrive scaled and exception responses count as malformed") {
@@ -156,7 +169,7 @@ TEST_CASE("polled values arrive scaled and exception responses count as malforme
   TestServer server(port);
   ModbusFeed feed(
       config_of(fmt::format("port: {}\npoll: 50 ms\ntimeout: 500 ms\n"
-                            "reconnect: {{min: 50 ms, max: 200 ms}}\n{}",
+                            "reconnect_min: 50 ms\nreconnect_max: 200 ms\n{}",
                             port, kPoints)));
   Collector got;
   feed.start(got.sink());
@@ -186,10 +199,10 @@ TEST_CASE("polled values arrive scaled and exception responses count as malforme
 TEST_CASE("a server that stops answering counts timeouts, holds nothing up, and is read again") {
   const int port = free_port();
   TestServer server(port);
-  ModbusFeed feed(config_of(
-      fmt::format("port: {}\npoll: 50 ms\ntimeout: 200 ms\nreconnect: {{min: 50 ms, max: 200 ms}}\n"
-                  "points: [{{address: 2, target: oven.temperature}}]\n",
-                  port)));
+  ModbusFeed feed(config_of(fmt::format(
+      "port: {}\npoll: 50 ms\ntimeout: 200 ms\nreconnect_min: 50 ms\nreconnect_max: 200 ms\n"
+      "points: [{{address: 2, target: oven.temperature}}]\n",
+      port)));
   Collector got;
   feed.start(got.sink());
   REQUIRE(wait_for([&] { return feed.polls() >= 2; }, 15));
@@ -211,10 +224,10 @@ TEST_CASE("a server that stops answering counts timeouts, holds nothing up, and 
 TEST_CASE("a restarted server is reconnected to") {
   const int port = free_port();
   auto server = std::make_unique<TestServer>(port);
-  ModbusFeed feed(config_of(
-      fmt::format("port: {}\npoll: 50 ms\ntimeout: 300 ms\nreconnect: {{min: 50 ms, max: 200 ms}}\n"
-                  "points: [{{address: 2, target: oven.temperature}}]\n",
-                  port)));
+  ModbusFeed feed(config_of(fmt::format(
+      "port: {}\npoll: 50 ms\ntimeout: 300 ms\nreconnect_min: 50 ms\nreconnect_max: 200 ms\n"
+      "points: [{{address: 2, target: oven.temperature}}]\n",
+      port)));
   Collector got;
   feed.start(got.sink());
   REQUIRE(wait_for([&] { return feed.polls() >= 2; }, 15));

@@ -32,19 +32,21 @@ struct ModbusFeedMapping {
 };
 
 struct ModbusFeedConfig {
-  std::string name = "modbus";
+  std::string name = "modbus";  ///< the feed's name, the origin of its samples
   std::string host = "127.0.0.1";
   int port = 502;
   int unit = 1;                   ///< the unit (slave) id sent with every request
   double poll_period_s = 1;       ///< one poll of every mapping per period
   double response_timeout_s = 1;  ///< a request unanswered this long is a timeout
-  double reconnect_min_s = 0.1;   ///< back-off after a failed connection: doubles ...
-  double reconnect_max_s = 5;     ///< ... up to this
+  double reconnect_min_s = 1;     ///< back-off after a failed connection: doubles ...
+  double reconnect_max_s = 30;    ///< ... up to this
   std::vector<ModbusFeedMapping> mappings;
 };
 
-/// Reads a feed's configuration from a map node (docs/modbus.md, "The client feed"); errors go
-/// to `diag` with place and key path (`path` is the node's dotted path).
+/// Reads a feed's map (`feeds.NAME`, `type: modbus` allowed; docs/modbus.md, "The Modbus TCP
+/// client feed") at key path `path`, as parse_mqtt_feed does: every problem goes to `diag` with
+/// file:line:column, key path and did-you-mean hints; the config is only meaningful when `diag`
+/// stayed empty. The feed's name is the last segment of `path` ("modbus" when it is empty).
 ModbusFeedConfig parse_modbus_feed(const Node& node, const std::string& path, Diagnostics& diag);
 
 class ModbusFeed : public Feed {
