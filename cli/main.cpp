@@ -5,6 +5,7 @@
 //                     [--json kpis.json] [--quiet]
 //   plantwin validate FILE...
 //   plantwin info run.h5
+//   plantwin serve-modbus FILE --map io.yaml [--port N] [--lockstep --scan T | --pace F]
 //
 // Exit codes: 0 success, 1 run failure (or interrupted), 2 bad input.
 

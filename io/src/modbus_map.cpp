@@ -290,10 +290,13 @@ ModbusServerMap load_modbus_server_map(const std::string& file, const Model& mod
     // The reader speaks of scenarios; a map file that is no map gets its own sentence.
     std::vector<Diagnostic> ds = e.diagnostics();
     for (auto& d : ds)
-      if (d.message.rfind("a scenario must be a map", 0) == 0)
+      if (d.message.rfind("a scenario must be a map", 0) == 0) {
+        const auto got = d.message.rfind(", got ");
         d.message =
             "expected a map with input_registers, discrete_inputs, holding_registers, "
-            "coils and lockstep";
+            "coils and lockstep" +
+            (got == std::string::npos ? std::string() : d.message.substr(got));
+      }
     throw ScenarioError(std::move(ds));
   }
   Diagnostics diag;

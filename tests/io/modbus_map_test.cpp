@@ -195,9 +195,10 @@ TEST_CASE("a map file that names nothing, or is no map, is refused") {
     load_modbus_server_map(file.string(), *model);
     FAIL("no error");
   } catch (const ScenarioError& e) {
-    CHECK(std::string(e.what()) == file.string() +
-                                       ":1:1: expected a map with input_registers, "
-                                       "discrete_inputs, holding_registers, coils and lockstep");
+    CHECK(std::string(e.what()) ==
+          file.string() +
+              ":1:1: expected a map with input_registers, "
+              "discrete_inputs, holding_registers, coils and lockstep, got a list");
   }
   std::filesystem::remove(file);
 }

@@ -330,6 +330,13 @@ def test_sigint_stops_a_paced_server_promptly_and_writes_partial_results(tmp_pat
     (MAP, ["--lockstep", "--scan", "7 s"], "--scan 7 s: the horizon (2 min) must be a whole "
      "number of scans"),
     (MAP, ["--lockstep", "--scan", "fast"], "--scan: "),
+    (MAP, ["-o", "/nonexistent/folder/run.h5"],
+     "/nonexistent/folder/run.h5: cannot write the result file: the folder /nonexistent/folder "
+     "does not exist"),
+    ("", [], "io.yaml:1:1: expected a map with input_registers, discrete_inputs, "
+     "holding_registers, coils and lockstep, got nothing"),
+    ("lockstep: {handshake: 1, acknowledge: 1}\n", [],
+     "io.yaml:1:1: the map names no signal and no actuator"),
 ])
 def test_bad_maps_and_options_exit_2_before_serving(tmp_path, map_text, args, message):
     plant, io_map = write_files(tmp_path, map_text=map_text)
@@ -338,3 +345,19 @@ def test_bad_maps_and_options_exit_2_before_serving(tmp_path, map_text, args, me
     assert r.returncode == 2, r.stderr
     assert message in r.stderr
     assert "serving" not in r.stderr
+
+
+def test_a_missing_map_and_a_port_in_use_exit_2(tmp_path):
+    plant, _ = write_files(tmp_path)
+    r = subprocess.run([PLANTWIN, "serve-modbus", plant, "--map", str(tmp_path / "none.yaml")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert "none.yaml: cannot read the file: it does not exist" in r.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run([PLANTWIN, "serve-modbus", plant, "--map", str(tmp_path / "io.yaml"),
+                            "--port", str(port)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in r.stderr
