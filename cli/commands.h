@@ -59,7 +59,19 @@ struct TestOptions {
   bool quiet = false;
 };
 
+/// `plantwin serve-modbus FILE --map io.yaml`: the plant's I/O as a Modbus TCP server.
+struct ServeModbusOptions {
+  std::string file, map, output;
+  std::vector<std::string> sets;
+  int port = 502;
+  std::string host = "127.0.0.1";
+  bool lockstep = false;
+  std::string scan = "100 ms";  ///< lock-step: simulated time per handshake
+  double pace = 1;              ///< paced: simulated seconds per wall second
+};
+
 int run_command(const RunOptions& opts);
+int serve_modbus_command(const ServeModbusOptions& opts);
 int test_command(const TestOptions& opts);
 int sweep_command(const SweepOptions& opts);
 int replay_command(const ReplayOptions& opts);

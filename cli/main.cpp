@@ -5,6 +5,7 @@
 //                     [--json kpis.json] [--quiet]
 //   plantwin validate FILE...
 //   plantwin info run.h5
+//   plantwin serve-modbus FILE --map io.yaml [--port N] [--lockstep --scan T | --pace F]
 //
 // Exit codes: 0 success, 1 run failure (or interrupted), 2 bad input.
 
@@ -114,6 +115,20 @@ int main(int argc, char** argv) {
   test->add_option("--junit", t.junit, "write a JUnit XML report (one test case per expectation)");
   test->add_flag("--quiet,-q", t.quiet, "print only failures");
 
+  ServeModbusOptions m;
+  auto* serve_modbus = app.add_subcommand(
+      "serve-modbus", "serve the plant's I/O over Modbus TCP (virtual commissioning)");
+  serve_modbus->add_option("FILE", m.file, "scenario file (YAML)")->required();
+  serve_modbus->add_option("--map", m.map, "register map (YAML, see docs/modbus.md)")->required();
+  serve_modbus->add_option("--port", m.port, "TCP port on 127.0.0.1 (0: any free one)")
+      ->check(CLI::Range(0, 65535));
+  serve_modbus->add_option("--set", m.sets, "override a value: key.path=value (repeatable)");
+  serve_modbus->add_flag("--lockstep", m.lockstep, "advance one scan per handshake write");
+  serve_modbus->add_option("--scan", m.scan, "lock-step: simulated time per handshake");
+  serve_modbus->add_option("--pace", m.pace, "simulated seconds per wall-clock second")
+      ->check(kFinitePositive);
+  serve_modbus->add_option("--output,-o", m.output, "write results to this HDF5 file");
+
   auto* validate = app.add_subcommand("validate", "check scenario files without running them");
   std::vector<std::string> files, validate_sets;
   validate->add_option("FILE", files, "scenario files")->required();
@@ -147,6 +162,7 @@ int main(int argc, char** argv) {
   if (*replay) return replay_command(p);
   if (*sweep) return sweep_command(s);
   if (*test) return test_command(t);
+  if (*serve_modbus) return serve_modbus_command(m);
   if (*validate) return validate_command(files, validate_sets);
   if (*info) return info_command(result);
   return kExitBadInput;

@@ -15,6 +15,7 @@ packages=(
   clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz preset: libFuzzer and sanitizer runtimes
   nodejs npm  # the OPC UA bridge (bridge/opcua) and its tests
   mosquitto mosquitto-clients libmosquitto-dev openssl  # MQTT feeds and publisher; a broker (and TLS certificates) for the tests
+  libmodbus-dev python3-pymodbus python3-serial-asyncio  # Modbus TCP; pymodbus's client imports serial_asyncio
 )
 
 missing=()
