@@ -6,9 +6,10 @@
 set_target_properties(plantwin_models PROPERTIES EXPORT_NAME models)
 set_target_properties(plantwin_live PROPERTIES EXPORT_NAME live)
 set_target_properties(plantwin_io PROPERTIES EXPORT_NAME io)
+set_target_properties(plantwin_modbus PROPERTIES EXPORT_NAME modbus)
 set_target_properties(plantwin_flags PROPERTIES EXPORT_NAME flags)
 install(TARGETS plantwin_scenario plantwin_core plantwin_results plantwin_experiment plantwin_engine
-                plantwin_models plantwin_live plantwin_io plantwin_flags
+                plantwin_models plantwin_live plantwin_io plantwin_modbus plantwin_flags
         EXPORT plantwinTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -53,6 +54,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # dependencies of the binaries, from dpk
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 # What a program built with find_package(plantwin) and the Python package need besides.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "python3 (>= 3.11), python3-numpy, python3-pandas, libeigen3-dev, libfmt-dev, libyaml-cpp-dev, libhdf5-dev, libmosquitto-dev")
+    "python3 (>= 3.11), python3-numpy, python3-pandas, libeigen3-dev, libfmt-dev, libyaml-cpp-dev, libhdf5-dev, libmosquitto-dev, libmodbus-dev")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 include(CPack)
