@@ -289,8 +289,9 @@ TEST_CASE("golden traces compare with absolute, relative and time-shift toleranc
               .find("expectations[0].golden.file: ") != std::string::npos);
     CHECK(parse_error(cooling(fmt::format(
               "  - golden: {{file: {}, signals: {{room.ambient: {{abs: 1}}}}}}\n", ref))) ==
-          "test.yaml:8:65: expectations[0].golden.signals.room.ambient: is not recorded by this "
-          "scenario: add it to record.signals (with a period)");
+          fmt::format("test.yaml:8:{}: expectations[0].golden.signals.room.ambient: is not "
+                      "recorded by this scenario: add it to record.signals (with a period)",
+                      32 + ref.size()));
   }
   fs::remove_all(dir);
 }
