@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 "use strict";
+require("./lib/compat");  // before node-opcua: globalThis.crypto on Node 18
 // plantwin's OPC UA bridge: `node bridge.js CONFIG.json`. It subscribes to OPC UA nodes of the
 // plant and forwards their values to plantwin, and serves the twin's signals as an OPC UA
 // server, speaking lines on stdin and stdout (docs/opcua_bridge.md has the whole protocol).

@@ -1,4 +1,5 @@
 "use strict";
+require("./compat");  // before node-opcua: globalThis.crypto on Node 18
 // The plant side: one OPC UA client per endpoint, one session and one subscription on it, one
 // monitored item per subscribed node. node-opcua's client reconnects with back-off when the
 // server goes away and restores the session and its subscription (or makes new ones) when it

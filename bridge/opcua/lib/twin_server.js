@@ -1,4 +1,5 @@
 "use strict";
+require("./compat");  // before node-opcua: globalThis.crypto on Node 18
 // The twin as an OPC UA server: one object per component under the Objects folder, one
 // read-only Double variable per signal, and plant.time / plant.status, updated from the frames
 // plantwin pushes on stdin. Node ids: a signal's variable is ns=1;s=<signal name>, a

@@ -1,4 +1,5 @@
 "use strict";
+require("../lib/compat");  // before node-opcua: globalThis.crypto on Node 18
 // The pieces the protocol is built from, without processes: numbers as plantwin writes and
 // reads them, escaping, the bounded line splitter, where a signal goes in the address space,
 // and how an OPC UA data value becomes a number and a time.

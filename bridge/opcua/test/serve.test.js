@@ -1,4 +1,5 @@
 "use strict";
+require("../lib/compat");  // before node-opcua: globalThis.crypto on Node 18
 // The server side: the test plays plantwin, writing a greeting and frames on the bridge's
 // stdin, and an OPC UA client browses the bridge's server and reads what it serves.
 

@@ -1,4 +1,5 @@
 "use strict";
+require("../lib/compat");  // before node-opcua: globalThis.crypto on Node 18
 // plantwin's side of stdin read as hostile input: garbage, a 10 MB line, values lines with the
 // wrong count, stdin closed in the middle of a frame. The bridge never crashes, keeps serving
 // what was valid, counts what it skipped in one final warning line and exits 0 at the end.

@@ -1,4 +1,5 @@
 "use strict";
+require("../lib/compat");  // before node-opcua: globalThis.crypto on Node 18
 // The client side: a node-opcua server plays the plant on a free loopback port and the bridge
 // forwards its data changes as value lines; the plant server goes away and comes back.
 
