@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "plantwin/models/flow.h"
 #include "plantwin/units.h"
 
 namespace plantwin::cli {
@@ -143,7 +144,7 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
     return it == types.end() ? std::string() : it->second;
   };
   // The material flow's summary (models/line/flow.cpp); a plant without material has none.
-  const bool flow = type_of("line") == "line_summary";
+  const bool flow = type_of(line::kSummaryName) == line::kSummaryType;
   if (flow) {
     fmt::print(out, "\nLine ({})\n", ci_note);
     for (const char* k : {"throughput", "wip", "lead_time", "exits", "scrapped"}) {
@@ -187,7 +188,7 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
   header = false;
   for (const auto& c : order) {
     const std::string t = type_of(c);
-    if ((flow && c == "line") || t == "machine" || t == "buffer") continue;
+    if ((flow && c == line::kSummaryName) || t == "machine" || t == "buffer") continue;
     if (!header) {
       fmt::print(out, "\nOther components\n");
       header = true;

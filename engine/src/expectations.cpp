@@ -248,6 +248,7 @@ struct ExpectationMonitor::Impl {
     bool done = false;               // failed (always/never) or met (eventually)
     ExpectationOutcome outcome;
     std::vector<std::pair<double, std::vector<double>>> ring;  // recent checks
+    std::vector<double> now;                                   // the values at the check under way
   };
   const Model& model;
   int replication;
@@ -255,6 +256,7 @@ struct ExpectationMonitor::Impl {
   std::vector<const Expectation*> all;
   std::map<std::string, double> counts;  // "kind" and "component.kind"
   std::size_t events_seen = 0;
+  bool watch_counts = false;  // a check during the run reads count(): keep counting events
 
   Impl(const std::vector<Expectation>& es, const Model& m, int rep) : model(m), replication(rep) {
     for (const auto& e : es) {
@@ -265,6 +267,7 @@ struct ExpectationMonitor::Impl {
       for (const auto& r : e.expr->refs()) {
         w.signal.push_back(r.function.empty() ? m.find_signal(r.name) : -1);
         w.count.push_back(r.function == "count" ? r.name : "");
+        watch_counts |= r.function == "count";
         w.outcome.columns.push_back(r.text());
       }
       watches.push_back(std::move(w));
@@ -280,8 +283,11 @@ struct ExpectationMonitor::Impl {
     }
   }
 
-  std::vector<double> values(const Watch& w, const Sim& sim) {
-    std::vector<double> v(w.signal.size());
+  // The values of what `w` reads, into w.now: checks run after every event, so after the first
+  // few they allocate nothing.
+  const std::vector<double>& values(Watch& w, const Sim& sim) {
+    std::vector<double>& v = w.now;
+    v.resize(w.signal.size());
     for (std::size_t k = 0; k < v.size(); ++k) {
       if (w.signal[k] >= 0) {
         v[k] = sim.signal(w.signal[k]);
@@ -301,17 +307,21 @@ struct ExpectationMonitor::Impl {
   }
 
   void check(const Sim& sim) {
-    if (!watches.empty()) count_new_events(sim);
+    if (watch_counts) count_new_events(sim);
     const double t = sim.now();
     for (auto& w : watches) {
       if (w.done) continue;
-      const auto v = values(w, sim);
-      if (!w.ring.empty() && w.ring.back().first == t)
-        w.ring.back().second = v;
-      else {
-        w.ring.emplace_back(t, v);
-        if (w.ring.size() > kRecent) w.ring.erase(w.ring.begin());
+      const auto& v = values(w, sim);
+      // The last kRecent checks, oldest first; a check at the same time replaces the last.
+      if (w.ring.empty() || w.ring.back().first != t) {
+        if (w.ring.size() < kRecent) {
+          w.ring.emplace_back();
+        } else {
+          std::rotate(w.ring.begin(), w.ring.begin() + 1, w.ring.end());
+        }
       }
+      w.ring.back().first = t;
+      w.ring.back().second.assign(v.begin(), v.end());
       const bool truth = w.e->expr->eval([&](std::size_t k) { return v[k]; }) != 0;
       switch (w.e->kind) {
         case Expectation::Kind::kAlways:

@@ -190,6 +190,14 @@ const std::string& Registry::summary(const std::string& type) const {
   return entries_.at(type).summary;
 }
 
+std::string Model::synced_signals() const {
+  std::vector<std::string> names;
+  for (const auto& s : signals_)
+    if (component(s.component).measurable(s.index)) names.push_back(s.name);
+  return names.empty() ? "none (give a component a sync: section)"
+                       : fmt::format("{}", fmt::join(names, ", "));
+}
+
 int Model::find_component(const std::string& name) const {
   const auto it = component_index_.find(name);
   return it == component_index_.end() ? -1 : it->second;

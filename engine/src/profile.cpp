@@ -49,17 +49,6 @@ double Profile::mean_over_day() const {
 
 using textfile::trim;
 
-namespace {
-// A whole cell as a number (strtod's syntax; nothing may follow but white space).
-bool number(std::string_view cell, double* out) {
-  const std::string s(cell);
-  if (s.empty()) return false;
-  char* end = nullptr;
-  *out = std::strtod(s.c_str(), &end);
-  return end != s.c_str() && *end == '\0';
-}
-}  // namespace
-
 std::optional<Profile> parse_profile(std::string_view text, Dimension dim,
                                      const std::string& base_dir, std::string* why) {
   text = trim(text);
@@ -160,8 +149,8 @@ std::optional<Profile> parse_profile(std::string_view text, Dimension dim,
     bool failed = false;
     textfile::for_each_csv_row(*content, [&](const textfile::CsvRow& row) {
       double th = 0, v = 0;
-      const bool ok =
-          row.cells.size() >= 2 && number(row.cells[0], &th) && number(row.cells[1], &v);
+      const bool ok = row.cells.size() >= 2 && textfile::number(row.cells[0], &th) &&
+                      textfile::number(row.cells[1], &v);
       if (!ok) {
         if (row.first) return true;  // header
         *why = fmt::format("{}:{}: expected \"time_h,value\"", path.string(), row.line);

@@ -222,14 +222,9 @@ void Sim::apply_measurement(const std::string& name, double value, const std::st
   const int idx = model_->find_signal(name);
   const SignalRef* ref = idx >= 0 ? &model_->signals()[static_cast<std::size_t>(idx)] : nullptr;
   if (!ref || !model_->component(ref->component).measurable(ref->index)) {
-    std::vector<std::string> syncable;
-    for (const auto& s : model_->signals())
-      if (model_->component(s.component).measurable(s.index)) syncable.push_back(s.name);
     throw std::invalid_argument(
         fmt::format("\"{}\" takes no measurements{}; signals synced here: {}", name,
-                    ref ? "" : " (no such signal)",
-                    syncable.empty() ? "none (give a component a sync: section)"
-                                     : fmt::format("{}", fmt::join(syncable, ", "))));
+                    ref ? "" : " (no such signal)", model_->synced_signals()));
   }
   if (!std::isfinite(value))
     throw std::invalid_argument(

@@ -1,7 +1,9 @@
 #include "plantwin/text_file.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -85,6 +87,14 @@ void for_each_csv_row(std::string_view text, const std::function<bool(const CsvR
     }
     if (!row(r)) return;
   }
+}
+
+bool number(std::string_view cell, double* out) {
+  const std::string s(cell);
+  if (s.empty()) return false;
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return end != s.c_str() && *end == '\0' && std::isfinite(*out);
 }
 
 }  // namespace plantwin::textfile

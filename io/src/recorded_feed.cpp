@@ -81,13 +81,9 @@ std::vector<RecordedFeedConfig> parse_recorded_feeds(const Scenario& scenario, c
         const int idx = model.find_signal(rc.target);
         const SignalRef* ref = idx >= 0 ? &model.signals()[static_cast<std::size_t>(idx)] : nullptr;
         if (!ref || !model.component(ref->component).measurable(ref->index)) {
-          std::vector<std::string> synced;
-          for (const auto& s : model.signals())
-            if (model.component(s.component).measurable(s.index)) synced.push_back(s.name);
           diag.error(at, cpath + ".target",
                      fmt::format("\"{}\" takes no measurements; signals synced here: {}", rc.target,
-                                 synced.empty() ? "none (give a component a sync: section)"
-                                                : fmt::format("{}", fmt::join(synced, ", "))));
+                                 model.synced_signals()));
         }
       }
       c.columns.push_back(std::move(rc));
@@ -97,16 +93,6 @@ std::vector<RecordedFeedConfig> parse_recorded_feeds(const Scenario& scenario, c
   diag.throw_if_any();
   return out;
 }
-
-namespace {
-bool number(std::string_view cell, double* out) {
-  const std::string s(cell);
-  if (s.empty()) return false;
-  char* end = nullptr;
-  *out = std::strtod(s.c_str(), &end);
-  return end != s.c_str() && *end == '\0' && std::isfinite(*out);
-}
-}  // namespace
 
 RecordedFeed load_recorded_feed(const RecordedFeedConfig& c) {
   std::string why;
@@ -138,7 +124,7 @@ RecordedFeed load_recorded_feed(const RecordedFeedConfig& c) {
     ++feed.rows;
     double t = 0;
     if (time_col >= static_cast<int>(row.cells.size()) ||
-        !number(row.cells[static_cast<std::size_t>(time_col)], &t) || t < 0) {
+        !textfile::number(row.cells[static_cast<std::size_t>(time_col)], &t) || t < 0) {
       feed.malformed += c.columns.size();
       return true;
     }
@@ -148,7 +134,7 @@ RecordedFeed load_recorded_feed(const RecordedFeedConfig& c) {
     for (std::size_t k = 0; k < c.columns.size(); ++k) {
       double v = 0;
       if (col[k] >= static_cast<int>(row.cells.size()) ||
-          !number(row.cells[static_cast<std::size_t>(col[k])], &v)) {
+          !textfile::number(row.cells[static_cast<std::size_t>(col[k])], &v)) {
         if (col[k] < static_cast<int>(row.cells.size()) &&
             row.cells[static_cast<std::size_t>(col[k])].empty())
           continue;  // an empty cell: no value in this row

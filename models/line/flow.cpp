@@ -7,9 +7,6 @@
 namespace plantwin::line {
 namespace {
 
-constexpr const char* kSummaryName = "line";
-constexpr const char* kSummaryType = "line_summary";
-
 class LineSummary final : public Component {
  public:
   explicit LineSummary(std::string name) : Component(std::move(name), kSummaryType) {}

@@ -172,20 +172,15 @@ class Simulation {
   }
   void measure(const std::string& name, double value, std::optional<double> time,
                const std::string& origin) {
-    runner_->push(
-        Input{time.value_or(std::nan("")), name, value, origin, Input::Kind::kMeasure});
+    runner_->push(Input{time.value_or(std::nan("")), name, value, origin, Input::Kind::kMeasure});
   }
-  py::list measurements() const {
+  py::list measurements() const { return applied(&Trace::measurements); }
+  py::list inputs() const { return applied(&Trace::inputs); }
+  // One of the run's logs of what came from outside, as (time, target, value, origin) tuples.
+  py::list applied(std::vector<AppliedInput> Trace::*log) const {
     CallLock lock(*guard_);
     py::list out;
-    for (const auto& in : sim_->state().trace.measurements)
-      out.append(py::make_tuple(in.time, in.target, in.value, in.origin));
-    return out;
-  }
-  py::list inputs() const {
-    CallLock lock(*guard_);
-    py::list out;
-    for (const auto& in : sim_->state().trace.inputs)
+    for (const auto& in : sim_->state().trace.*log)
       out.append(py::make_tuple(in.time, in.target, in.value, in.origin));
     return out;
   }

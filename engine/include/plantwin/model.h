@@ -73,6 +73,9 @@ class Model {
   /// Run-time settable quantities ("<component>.<actuator>").
   const std::vector<SignalRef>& actuators() const { return actuators_; }
   int find_actuator(const std::string& name) const;
+  /// The signals that take measurements of the plant (Component::measurable), for messages:
+  /// "room.temperature, tank.level", or "none (give a component a sync: section)".
+  std::string synced_signals() const;
   const std::vector<std::string>& part_types() const { return part_types_; }
   const PhysicsSettings& physics() const { return physics_; }
   /// Total continuous states and guards, and each component's offset into them.

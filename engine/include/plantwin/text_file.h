@@ -26,6 +26,9 @@ std::optional<std::string> read_text_file(const std::string& path, std::size_t m
                                           std::string_view what, std::string* why,
                                           bool regular_only = true);
 
+/// A whole cell as a finite number (strtod's syntax, nothing after it), or false.
+bool number(std::string_view cell, double* out);
+
 /// `s` without leading and trailing white space.
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);

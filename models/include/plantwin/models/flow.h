@@ -106,6 +106,10 @@ const std::vector<std::string>& part_types(BuildContext& ctx);
 /// Index of a part type, or -1.
 int part_type_index(BuildContext& ctx, const std::string& type);
 
+/// The summary component's name and type, as front ends find it in a model or a result file.
+inline constexpr const char* kSummaryName = "line";
+inline constexpr const char* kSummaryType = "line_summary";
+
 void register_line_summary(Registry& registry);
 
 }  // namespace plantwin::line
