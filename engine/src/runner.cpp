@@ -30,11 +30,24 @@ Runner::Runner(Sim& sim, Options options) : sim_(sim), options_(options) {
   if (std::isinf(options_.pace)) options_.pace = 0;
 }
 
+// The heap order of timed inputs: the earliest on top; at one time actuator settings before
+// measurements, each in push order (the order apply_due_inputs applies them in).
+bool Runner::later(const Queued& a, const Queued& b) {
+  if (a.input.time != b.input.time) return a.input.time > b.input.time;
+  if (a.input.kind != b.input.kind) return a.input.kind != Input::Kind::kSet;
+  return a.sequence > b.sequence;
+}
+
 void Runner::push(Input input) {
   if (!std::isnan(input.time) && !std::isfinite(input.time))
     throw std::invalid_argument(fmt::format("an input's time must be finite, got {}", input.time));
   std::lock_guard lock(mutex_);
-  queue_.push_back(Queued{std::move(input), sequence_++});
+  if (std::isnan(input.time)) {
+    untimed_.push_back(Queued{std::move(input), sequence_++});
+  } else {
+    timed_.push_back(Queued{std::move(input), sequence_++});
+    std::push_heap(timed_.begin(), timed_.end(), later);
+  }
 }
 
 double Runner::next_grid_point(double t) const {
@@ -54,13 +67,9 @@ double Runner::next_grid_point(double t) const {
 
 bool Runner::next_input_time(double* t) {
   std::lock_guard lock(mutex_);
-  bool any = false;
-  for (const auto& q : queue_)
-    if (!std::isnan(q.input.time) && (!any || q.input.time < *t)) {
-      *t = q.input.time;
-      any = true;
-    }
-  return any;
+  if (timed_.empty()) return false;
+  *t = timed_.front().input.time;
+  return true;
 }
 
 void Runner::apply_due_inputs() {
@@ -68,11 +77,13 @@ void Runner::apply_due_inputs() {
   {
     std::lock_guard lock(mutex_);
     const double now = sim_.now();
-    auto split = std::stable_partition(queue_.begin(), queue_.end(), [now](const Queued& q) {
-      return !(std::isnan(q.input.time) || q.input.time <= now);
-    });
-    due.assign(std::make_move_iterator(split), std::make_move_iterator(queue_.end()));
-    queue_.erase(split, queue_.end());
+    while (!timed_.empty() && timed_.front().input.time <= now) {
+      std::pop_heap(timed_.begin(), timed_.end(), later);
+      due.push_back(std::move(timed_.back()));
+      timed_.pop_back();
+    }
+    for (auto& q : untimed_) due.push_back(std::move(q));
+    untimed_.clear();
   }
   // Timed inputs in time order, then the untimed ones; at one time the actuator settings before
   // the measurements, each in push order. So a replay, which pushes the recorded /inputs and
@@ -121,6 +132,9 @@ bool Runner::run_until(double t_end) {
     if (!sim_.run_until(target, stop_)) return false;
     apply_due_inputs();
     if (sim_.now() != grid) continue;
+    if (options_.pace > 0)
+      lag_ = std::max(
+          0.0, (wall_seconds() - wall_origin_s_) * options_.pace - (sim_.now() - wall_origin_sim_));
     notify(false);
     if (options_.pace > 0) {
       // Sleep in short slices so that a stop, or the end of a pause, is seen promptly.

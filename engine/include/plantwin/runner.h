@@ -89,6 +89,10 @@ class Runner {
   /// The grid point after time t (or the horizon).
   double next_grid_point(double t) const;
   const Options& options() const { return options_; }
+  /// In a paced run: how far simulated time was behind the wall clock (times the pace) at the
+  /// last grid point, in simulated seconds; 0 when it kept up or runs unpaced. Read it from an
+  /// observer (the run's thread).
+  double lag() const { return lag_; }
 
  private:
   void apply_due_inputs();
@@ -100,15 +104,19 @@ class Runner {
   std::vector<Observer> observers_;
   std::atomic<bool> own_stop_{false};
   std::atomic<bool>* stop_ = &own_stop_;
-  std::mutex mutex_;  // guards queue_ and sequence_
+  std::mutex mutex_;  // guards timed_, untimed_ and sequence_
   struct Queued {
     Input input;
     std::uint64_t sequence;
   };
-  std::vector<Queued> queue_;
+  static bool later(const Queued& a, const Queued& b);
+  // Timed inputs in a heap (earliest first), untimed ones in push order: a replay that pushes
+  // a long run's inputs at once costs O(log n) per input, not O(n).
+  std::vector<Queued> timed_, untimed_;
   std::uint64_t sequence_ = 0;
   double wall_origin_sim_ = 0;  // pacing: sim time and wall time when the run began
   double wall_origin_s_ = 0;
+  double lag_ = 0;
 };
 
 }  // namespace plantwin
