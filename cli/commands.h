@@ -33,6 +33,7 @@ struct RunOptions {
   bool quiet = false, strict = false;
   int serve_port = 0;  ///< 0: no live server
   double pace = 0;     ///< simulated seconds per wall second; 0: as fast as possible
+  bool live = false;   ///< connect the scenario's live feeds (pace 1 unless --realtime)
   int replications = 0;
 };
 

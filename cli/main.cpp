@@ -67,8 +67,16 @@ int main(int argc, char** argv) {
   run->add_flag("--strict", r.strict, "treat warnings as errors (exit 1)");
   run->add_option("--serve", r.serve_port, "let plantwin-viewer watch the run on 127.0.0.1:PORT")
       ->check(CLI::Range(1, 65535));
-  run->add_option("--pace", r.pace, "run at most FACTOR simulated seconds per wall-clock second")
-      ->check(kFinitePositive);
+  auto* pace_opt = run->add_option("--pace", r.pace,
+                                   "run at most FACTOR simulated seconds per wall-clock second")
+                       ->check(kFinitePositive);
+  run->add_flag("--live", r.live,
+                "run beside the plant: connect the scenario's MQTT and Modbus feeds, simulated "
+                "time following the wall clock (docs/feeds.md)");
+  run->add_option("--realtime", r.pace,
+                  "with --live: FACTOR simulated seconds per wall-clock second (default 1)")
+      ->check(kFinitePositive)
+      ->excludes(pace_opt);
   run->add_option("--replications,-r", r.replications,
                   "run N independent replications in parallel and report 95% confidence "
                   "intervals (results go to an experiment file)")
@@ -150,6 +158,15 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     // CLI11 quotes the arguments it refuses; print them with control characters escaped.
     fmt::print(stderr, "{}\nRun with --help for more information.\n", escape_control(e.what()));
+    return kExitBadInput;
+  }
+  if (*run && r.live && r.replications > 0) {
+    fmt::print(stderr,
+               "--live runs one twin beside the plant; --replications is for offline runs\n");
+    return kExitBadInput;
+  }
+  if (*run && !r.live && app.get_subcommand("run")->count("--realtime") > 0) {
+    fmt::print(stderr, "--realtime goes with --live (for an offline run, use --pace)\n");
     return kExitBadInput;
   }
   if (*run && r.replications > 0) {

@@ -30,8 +30,9 @@ void print_run_report(const Model& model, const Sim& sim, double wall_time_s, bo
                       const std::string& status);
 
 /// `replay --check`: whether `rows` equal the recorded `expect` to the bit (NaN where they were
-/// NaN). Prints the first difference to stderr, or the match on stdout unless `quiet`.
-bool check_replay(const std::vector<KpiRow>& rows, const std::vector<KpiRow>& expect,
+/// NaN), leaving out the counters of feed components (a replay has no connection). Prints the
+/// first difference to stderr, or the match on stdout unless `quiet`.
+bool check_replay(const Model& model, std::vector<KpiRow> rows, std::vector<KpiRow> expect,
                   std::size_t inputs_applied, bool quiet);
 
 /// An experiment on stdout: its heading, then the KPI table of a single case, or one row per

@@ -14,6 +14,7 @@
 
 #include "command_support.h"
 #include "commands.h"
+#include "live_feeds.h"
 #include "plantwin/io/live_publisher.h"
 #include "plantwin/io/live_server.h"
 #include "plantwin/io/recorded_feed.h"
@@ -29,6 +30,8 @@ namespace plantwin::cli {
 
 namespace {
 
+constexpr double kLiveGridWallS = 0.1;  // a live run's time points: every 100 ms of wall time
+
 // One run of a model, however it was obtained (a scenario file, a result file to replay).
 struct RunRequest {
   std::shared_ptr<const Model> model;
@@ -43,6 +46,8 @@ struct RunRequest {
   std::vector<AppliedInput> inputs;             ///< pushed before the run starts (replay, --inputs)
   std::vector<AppliedInput> measurements;       ///< the same for the measurements synced on
   std::vector<io::RecordedFeed> feeds;          ///< the scenario's recorded feeds (csv)
+  bool live = false;                            ///< connect the scenario's live feeds
+  bool replaying = false;                       ///< a replay: live feeds are not missed
   const std::vector<KpiRow>* expect = nullptr;  ///< --check: the KPIs the run must give
 };
 
@@ -72,6 +77,11 @@ int run_model(const RunRequest& req) {
   RunInfo info;
   info.started_at = iso_time_now();
   info.runner_chunks = chunks > 0 ? chunks : serve_port > 0 ? 2000 : 200;
+  if (req.live && chunks == 0) {
+    // Live: a time point every 100 ms of wall time, so a value is applied within 100 ms.
+    const double points = std::ceil(model->horizon() / (kLiveGridWallS * pace));
+    info.runner_chunks = static_cast<int>(std::clamp(points, 1.0, 1e9));
+  }
   const auto wall0 = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
@@ -114,6 +124,34 @@ int run_model(const RunRequest& req) {
     runner.push(Input{in.time, in.target, in.value, "replay", Input::Kind::kMeasure});
   for (const auto& f : req.feeds)
     for (const auto& in : f.inputs) runner.push(in);
+  // Every feed's counters go into its feed component at each time point; live feeds start now
+  // and stop (below, or when `feeds` goes) before the Runner and the Sim go.
+  std::unique_ptr<LiveFeeds> feeds;
+  try {
+    feeds = std::make_unique<LiveFeeds>(model);
+  } catch (const ScenarioError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  bool lag_reported = false;
+  runner.add_observer([&](const Sim&, bool) {
+    const double lag = runner.lag();
+    feeds->update(sim, req.feeds, lag);
+    if (!lag_reported && pace > 0 && lag / pace > 1) {
+      lag_reported = true;
+      fmt::print(stderr,
+                 "warning: the twin is {} behind the wall clock at t = {}: it cannot keep up at "
+                 "{}x (the lag signal of each feed says by how much)\n",
+                 format_duration(lag), format_duration(sim.now()), pace);
+    }
+  });
+  if (req.live) {
+    feeds->start(runner);
+  } else if (!feeds->empty() && !quiet && !req.replaying) {
+    for (const auto& [name, type] : live_feed_names(*model))
+      fmt::print(stderr, "feed {} ({}) is live: not connected (plantwin run --live connects it)\n",
+                 escape_control(name), type);
+  }
   if (publisher) runner.add_observer(publisher->observer());
   ProgressBar progress(tty);
   runner.add_observer(
@@ -128,6 +166,10 @@ int run_model(const RunRequest& req) {
     info.status = "failed";
   }
   progress.done();
+  feeds->stop();
+  feeds->update(sim, req.feeds, runner.lag());
+  if (req.live && !quiet)
+    for (const auto& line : feeds->summary()) fmt::print(stderr, "{}\n", escape_control(line));
   info.wall_time_s = elapsed();
   if (!complete && info.status != "failed") {
     info.status = "partial";
@@ -153,7 +195,9 @@ int run_model(const RunRequest& req) {
     rc = kExitRunFailure;
   }
   if (!quiet) print_run_report(*model, sim, info.wall_time_s, complete, info.status);
-  if (expect && !check_replay(sim.kpis(), *expect, inputs.size(), quiet)) rc = kExitRunFailure;
+  if (expect && !check_replay(*model, sim.kpis(), *expect,
+                                inputs.size() + req.measurements.size(), quiet))
+    rc = kExitRunFailure;
   try {
     if (!output.empty()) {
       write_result_file(output, sim, info);
@@ -199,6 +243,8 @@ int run_command(const RunOptions& opts) {
   req.serve_port = opts.serve_port;
   req.pace = opts.pace;
   req.strict = opts.strict;
+  req.live = opts.live;
+  if (opts.live && !(opts.pace > 0)) req.pace = 1;  // a live run follows the wall clock
   try {
     req.feeds = load_recorded_feeds(*model, opts.quiet);
   } catch (const ScenarioError& e) {
@@ -269,6 +315,7 @@ int replay_command(const ReplayOptions& opts) {
   req.chunks = static_cast<int>(chunks);
   req.inputs = rec.inputs;
   req.measurements = rec.measurements;
+  req.replaying = true;
   if (opts.check) req.expect = &rec.kpis;
   return run_model(req);
 }

@@ -2,6 +2,7 @@
 
 #include "control/control.h"
 #include "energy/energy_meter.h"
+#include "feeds/feed_component.h"
 #include "line/assembly.h"
 #include "line/buffer.h"
 #include "line/conveyor.h"
@@ -37,6 +38,7 @@ void register_builtin_models(Registry& registry) {
   control::register_sequence(registry);
   control::register_st(registry);
   control::register_plugin(registry);
+  feeds::register_feed(registry);
 }
 
 Registry builtin_registry() {

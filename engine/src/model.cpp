@@ -671,6 +671,20 @@ class ModelBuilder {
     }
     if (!all_built || !diag_.empty()) return;
     model_->scenario_size_ = built.size();
+    // Each feed (`feeds:`) gets a component of its name that holds its counters.
+    if (const Node* feeds = scenario_.root.find("feeds");
+        feeds && feeds->is_map() && registry_.find_implicit("feed"))
+      for (std::size_t k = 0; k < feeds->entries.size(); ++k) {
+        const std::string& feed = feeds->entries[k].first;
+        if (feed.empty() || feed.find_first_of(" .,:>-\t") != std::string::npos) {
+          diag_.error(feeds->key_locations[k], "feeds." + feed,
+                      "a feed's name is a word (letters, digits, _): it names the component "
+                      "that holds its counters");
+          continue;
+        }
+        shared.implicit.push_back({feed, "feed"});
+      }
+    if (!diag_.empty()) return;
     build_implicit(shared, built, signal_checks);
     if (!diag_.empty()) return;
 

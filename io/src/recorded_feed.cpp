@@ -100,6 +100,7 @@ RecordedFeed load_recorded_feed(const RecordedFeedConfig& c) {
                                              "comma-separated values with a header row", &why);
   if (!text) throw std::runtime_error(fmt::format("{}: cannot read: {}", c.file, why));
   RecordedFeed feed;
+  feed.name = c.name;
   int time_col = -1;
   std::vector<int> col(c.columns.size(), -1);
   double newest = -HUGE_VAL;

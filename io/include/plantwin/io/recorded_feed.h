@@ -48,6 +48,7 @@ std::vector<RecordedFeedConfig> parse_recorded_feeds(const Scenario& scenario, c
 
 /// What a recorded feed gave: its inputs, in file order, and its counters.
 struct RecordedFeed {
+  std::string name;  ///< the feed's name (the origin of its inputs)
   std::vector<Input> inputs;
   std::uint64_t rows = 0, values = 0, malformed = 0, out_of_range = 0, late = 0;
 };

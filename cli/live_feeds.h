@@ -1,0 +1,54 @@
+#pragma once
+/// The live run's feeds (`plantwin run FILE --live`): the scenario's MQTT and Modbus TCP feeds
+/// started beside the Runner, their samples pushed into its input queue, and every feed's
+/// counters (recorded feeds too) copied into its feed component at the Runner's time points.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plantwin/io/feed.h"
+#include "plantwin/io/recorded_feed.h"
+#include "plantwin/model.h"
+#include "plantwin/runner.h"
+#include "plantwin/sim.h"
+
+namespace plantwin::cli {
+
+/// The names and types of the scenario's feeds that only a live run connects (mqtt, modbus).
+std::vector<std::pair<std::string, std::string>> live_feed_names(const Model& model);
+
+class LiveFeeds {
+ public:
+  /// Reads the scenario's live feeds (mqtt, modbus) and checks them against `model`: targets
+  /// without a `{n}` placeholder must be an actuator (kind set) or a synced signal (measure).
+  /// Throws ScenarioError with file:line:column and key; an unknown feed type is an error.
+  explicit LiveFeeds(std::shared_ptr<const Model> model);
+  ~LiveFeeds();
+  LiveFeeds(const LiveFeeds&) = delete;
+  LiveFeeds& operator=(const LiveFeeds&) = delete;
+
+  bool empty() const { return feeds_.empty(); }
+  /// Starts every live feed; their samples go to `runner` as untimed inputs (applied at the
+  /// Runner's next time point: a value is applied when it arrives, whatever time it carries),
+  /// which a refusal does not stop (a warning instead).
+  void start(Runner& runner);
+  /// Stops every feed (no sample reaches the Runner after it returns).
+  void stop();
+  /// Copies every feed's counters into its feed component (live feeds and `recorded`), with
+  /// `lag`; call it on the run's thread between steps.
+  void update(Sim& sim, const std::vector<io::RecordedFeed>& recorded, double lag);
+  /// One line per live feed: its counters.
+  std::vector<std::string> summary() const;
+
+ private:
+  struct Entry;
+  std::shared_ptr<const Model> model_;
+  std::vector<std::unique_ptr<Entry>> feeds_;
+  // Applied inputs per origin, tallied from the Sim's input logs as they grow.
+  std::size_t inputs_seen_ = 0, measurements_seen_ = 0;
+  std::vector<std::pair<std::string, double>> applied_;
+};
+
+}  // namespace plantwin::cli
