@@ -112,7 +112,34 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
     }
     if (e->feed) feeds_.push_back(std::move(e));
   }
+  // Publishers: `publish:` is a map of name to an MQTT publisher's keys (docs/feeds.md).
+  if (const Node* publish = model_->scenario().root.find("publish")) {
+    if (!publish->is_map()) {
+      diag.error(publish->location, "publish",
+                 fmt::format("expected a map of publisher name to its keys (type: mqtt, host, "
+                             "prefix ...), got {}",
+                             publish->kind_phrase()));
+    } else {
+      for (const auto& [name, node] : publish->entries)
+        publisher_configs_.push_back(
+            io::parse_mqtt_publisher(node, "publish." + name, diag, model_->scenario().base_dir));
+    }
+  }
   diag.throw_if_any();
+}
+
+void LiveFeeds::start_publishers(Runner& runner) {
+  for (const auto& c : publisher_configs_) {
+    publishers_.push_back(std::make_unique<io::MqttPublisher>(c));
+    runner.add_observer(publishers_.back()->observer());
+  }
+}
+
+void LiveFeeds::finish_publishers(const Sim& sim) {
+  for (auto& p : publishers_) {
+    p->publish(sim, /*final=*/true);
+    p->flush(2.0);
+  }
 }
 
 LiveFeeds::~LiveFeeds() {

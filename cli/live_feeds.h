@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "plantwin/io/feed.h"
+#include "plantwin/io/mqtt.h"
 #include "plantwin/io/recorded_feed.h"
 #include "plantwin/model.h"
 #include "plantwin/runner.h"
@@ -34,6 +35,12 @@ class LiveFeeds {
   /// Runner's next time point: a value is applied when it arrives, whatever time it carries),
   /// which a refusal does not stop (a warning instead).
   void start(Runner& runner);
+  /// Starts the scenario's publishers (`publish:`), as observers of `runner`.
+  void start_publishers(Runner& runner);
+  /// Publishes the final values and the status `complete`, and waits (at most 2 s) until they
+  /// are out.
+  void finish_publishers(const Sim& sim);
+  bool has_publishers() const { return !publisher_configs_.empty(); }
   /// Stops every feed (no sample reaches the Runner after it returns).
   void stop();
   /// Copies every feed's counters into its feed component (live feeds and `recorded`), with
@@ -46,6 +53,8 @@ class LiveFeeds {
   struct Entry;
   std::shared_ptr<const Model> model_;
   std::vector<std::unique_ptr<Entry>> feeds_;
+  std::vector<io::MqttPublisherConfig> publisher_configs_;
+  std::vector<std::unique_ptr<io::MqttPublisher>> publishers_;
   // Applied inputs per origin, tallied from the Sim's input logs as they grow.
   std::size_t inputs_seen_ = 0, measurements_seen_ = 0;
   std::vector<std::pair<std::string, double>> applied_;

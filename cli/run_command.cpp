@@ -147,10 +147,13 @@ int run_model(const RunRequest& req) {
   });
   if (req.live) {
     feeds->start(runner);
-  } else if (!feeds->empty() && !quiet && !req.replaying) {
+    feeds->start_publishers(runner);
+  } else if (!quiet && !req.replaying) {
     for (const auto& [name, type] : live_feed_names(*model))
       fmt::print(stderr, "feed {} ({}) is live: not connected (plantwin run --live connects it)\n",
                  escape_control(name), type);
+    if (feeds->has_publishers())
+      fmt::print(stderr, "publish: not connected (plantwin run --live connects it)\n");
   }
   if (publisher) runner.add_observer(publisher->observer());
   ProgressBar progress(tty);
@@ -168,6 +171,7 @@ int run_model(const RunRequest& req) {
   progress.done();
   feeds->stop();
   feeds->update(sim, req.feeds, runner.lag());
+  if (req.live) feeds->finish_publishers(sim);
   if (req.live && !quiet)
     for (const auto& line : feeds->summary()) fmt::print(stderr, "{}\n", escape_control(line));
   info.wall_time_s = elapsed();
@@ -195,8 +199,8 @@ int run_model(const RunRequest& req) {
     rc = kExitRunFailure;
   }
   if (!quiet) print_run_report(*model, sim, info.wall_time_s, complete, info.status);
-  if (expect && !check_replay(*model, sim.kpis(), *expect,
-                                inputs.size() + req.measurements.size(), quiet))
+  if (expect &&
+      !check_replay(*model, sim.kpis(), *expect, inputs.size() + req.measurements.size(), quiet))
     rc = kExitRunFailure;
   try {
     if (!output.empty()) {

@@ -40,7 +40,34 @@ struct MqttPublisher::Impl {
   std::vector<std::uint64_t> last_bits;
   std::vector<char> sent;
   std::vector<Clock::time_point> last_time;
+  std::size_t events_seen = 0;  // of the Sim's event log: alarms go out as they are logged
 };
+
+namespace {
+
+constexpr std::size_t kMaxPendingEvents = 10000;
+
+std::string json_string(std::string_view s) {
+  std::string o = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          o += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+        else
+          o += c;
+    }
+  }
+  return o + "\"";
+}
+
+}  // namespace
 
 MqttPublisher::MqttPublisher(MqttPublisherConfig config)
     : config_(std::move(config)), impl_(std::make_unique<Impl>()) {
@@ -116,6 +143,21 @@ void MqttPublisher::publish(const Sim& sim, bool final) {
     } else if (again) {
       s.republish = true;  // not connected after all: try everything again next time
     }
+  }
+  // Alarms raised and cleared since the last call, each once, on <prefix>/<alarm>/event. While
+  // the broker is away they wait (the newest kMaxPendingEvents of the log), then go out in order.
+  const auto& events = sim.state().trace.events;
+  if (events.size() - s.events_seen > kMaxPendingEvents)
+    s.events_seen = events.size() - kMaxPendingEvents;
+  for (; s.events_seen < events.size(); ++s.events_seen) {
+    const auto& e = events[s.events_seen];
+    if (e.component < 0 || sim.model().component(e.component).type() != "alarm") continue;
+    const std::string& name = sim.model().component(e.component).name();
+    const std::string payload =
+        fmt::format("{{\"time_s\": {:.17g}, \"alarm\": {}, \"kind\": {}, \"detail\": {}}}", e.time,
+                    json_string(name), json_string(e.kind), json_string(e.detail));
+    if (!s.client->publish(config_.prefix + "/" + name + "/event", payload, 1, false)) break;
+    published_.fetch_add(1);
   }
   if (final && !s.complete_sent) s.complete_sent = send(status_topic, "complete", 1);
 }

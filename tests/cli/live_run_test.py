@@ -296,3 +296,47 @@ def test_an_offline_run_says_its_live_feeds_are_not_connected(tmp_path):
     r = subprocess.run([PLANTWIN, "run", str(path)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert "feed probe (mqtt) is live: not connected (plantwin run --live connects it)" in r.stderr
+
+
+def test_a_live_twin_publishes_its_signals_retained_and_its_alarms_as_they_happen(tmp_path,
+                                                                                   broker):
+    scenario = ROOM.format(horizon="30 min", port=broker.port, tag="pub") + f"""alarms:
+  hot: {{signal: room.temperature, above: 7, clear_below: 6, check: 1 min}}
+publish:
+  dashboard: {{type: mqtt, port: {broker.port}, prefix: twin/test, period: 100 ms}}
+"""
+    events = subprocess.Popen(["mosquitto_sub", "-p", str(broker.port), "-t", "twin/test/hot/event",
+                               "-C", "2", "-W", "60"], stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for_subscriber(tmp_path, "twin/test/hot/event")
+        twin = start_twin(tmp_path, scenario, "--realtime", "300")  # 6 s of wall time
+        wait_connected(tmp_path)
+        publish_many(broker.port, "plant/room/temp", ["4.0"] * 20)
+        out, err = twin.communicate(timeout=60)
+        assert twin.returncode == 0, err
+        alarm_events, _ = events.communicate(timeout=60)
+    finally:
+        for p in (events,):
+            if p.poll() is None:
+                p.kill()
+    kinds = [line.split('"kind": "')[1].split('"')[0] for line in alarm_events.splitlines()]
+    assert kinds == ["alarm", "cleared"], alarm_events
+    assert '"detail": "room.temperature = 8 (> 7)"' in alarm_events.splitlines()[0]
+    # Retained: a dashboard that subscribes after the run still gets the last values.
+    retained = subprocess.run(["mosquitto_sub", "-p", str(broker.port), "-t", "twin/test/#", "-v",
+                               "-W", "2"], capture_output=True, text=True, timeout=10).stdout
+    values = dict(line.split(" ", 1) for line in retained.splitlines())
+    assert values["twin/test/status"] == "complete"
+    assert abs(float(values["twin/test/room/temperature"]) - 4.0) < 0.3
+    assert values["twin/test/hot/active"] == "0"
+    assert values["twin/test/probe/applied"] == "20"
+
+
+def wait_for_subscriber(tmp_path, topic, seconds=10):
+    log = tmp_path / "broker" / "mosquitto.log"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if log.exists() and topic in log.read_text(errors="replace"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no subscription to {topic} within {seconds} s")
