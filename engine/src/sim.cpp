@@ -79,6 +79,21 @@ double Sim::next_kernel_time() const {
   return std::min(t, state_.next_shift_change);
 }
 
+void Sim::reseed(std::uint64_t stream) {
+  const StreamSeed seed{model_->seed(), stream};
+  for (std::size_t i = 0; i < model_->size(); ++i)
+    model_->component(static_cast<int>(i)).reseed(*this, seed);
+}
+
+void Sim::restart_statistics() {
+  state_.warmup_done = true;
+  state_.stats_start = state_.time;
+  state_.next_batch = model_->batches() + 1;  // no batch boundaries from here on
+  for (std::size_t i = 0; i < model_->size(); ++i)
+    model_->component(static_cast<int>(i)).reset_statistics(*this);
+  begin_batch();
+}
+
 void Sim::begin_batch() {
   for (std::size_t i = 0; i < model_->size(); ++i)
     model_->component(static_cast<int>(i)).on_batch(*this);

@@ -32,6 +32,10 @@ class Assembly final : public Component {
     s->process = Rng::stream(seed.seed, seed.replication, name(), "process");
     return s;
   }
+  void reseed(Sim& sim, const StreamSeed& seed) const override {
+    sim.state_of<AssemblyState>(*this).process =
+        Rng::stream(seed.seed, seed.replication, name(), "process");
+  }
   void start(Sim& sim) const override { sim.state_of<AssemblyState>(*this).clock.reset(sim.now()); }
 
   bool can_accept(const Sim& sim, int port) const override {

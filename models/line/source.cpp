@@ -34,6 +34,12 @@ class Source final : public Component {
     return s;
   }
 
+  void reseed(Sim& sim, const StreamSeed& seed) const override {
+    auto& s = sim.state_of<SourceState>(*this);
+    s.arrivals = Rng::stream(seed.seed, seed.replication, name(), "arrivals");
+    s.types = Rng::stream(seed.seed, seed.replication, name(), "part_types");
+  }
+
   void start(Sim& sim) const override {
     if (interarrival_)
       schedule_next(sim, sim.state_of<SourceState>(*this));

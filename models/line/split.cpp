@@ -33,6 +33,10 @@ class Split final : public Component {
     if (routing_ == Routing::kProbability) s->next = static_cast<int>(choice_->sample(s->rng));
     return s;
   }
+  void reseed(Sim& sim, const StreamSeed& seed) const override {
+    sim.state_of<SplitState>(*this).rng =
+        Rng::stream(seed.seed, seed.replication, name(), "routing");
+  }
 
   bool can_accept(const Sim& sim, int) const override {
     if (routing_ != Routing::kShortestQueue)

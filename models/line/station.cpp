@@ -89,6 +89,13 @@ class Station final : public Component, private maintenance::FailureHost {
     wear_.init(s->wear, seed, name());
     return s;
   }
+  void reseed(Sim& sim, const StreamSeed& seed) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    s.process = Rng::stream(seed.seed, seed.replication, name(), "process");
+    s.scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
+    failure_.reseed(s.failure, seed, name());
+    wear_.reseed(s.wear, seed, name());
+  }
 
   void start(Sim& sim) const override {
     auto& s = sim.state_of<StationState>(*this);

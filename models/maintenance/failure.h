@@ -101,6 +101,12 @@ class Failure {
   /// Fills a fresh state: the random streams of component `name` and its first time to failure
   /// (drawn here, before start(): work may arrive before the host starts).
   void init(FailureState& s, const StreamSeed& seed, const std::string& name) const;
+  /// New streams for a fork's replication (Component::reseed); the life left stays.
+  void reseed(FailureState& s, const StreamSeed& seed, const std::string& name) const {
+    s.fail = Rng::stream(seed.seed, seed.replication, name, "failure");
+    s.repair = Rng::stream(seed.seed, seed.replication, name, "repair");
+    s.service = Rng::stream(seed.seed, seed.replication, name, "service");
+  }
   /// At time 0: starts a calendar failure clock and finds the crew. Throws std::logic_error when
   /// the crew named is not a crew (compile() checks it first).
   void start(Sim& sim, const FailureHost& host, FailureState& s) const;

@@ -55,6 +55,10 @@ class Wear {
     s.rng = Rng::stream(seed.seed, seed.replication, name, "wear");
     if (p_.rate) s.rate = p_.rate->sample(s.rng);
   }
+  /// A new stream for a fork's replication (Component::reseed); the rate of this life stays.
+  void reseed(WearState& s, const StreamSeed& seed, const std::string& name) const {
+    s.rng = Rng::stream(seed.seed, seed.replication, name, "wear");
+  }
   /// dw/dt at `load` (share of full load).
   double derivative(const WearState& s, double load) const { return s.rate * load; }
   /// The guard value at wear `w`: it fires when w reaches the limit.

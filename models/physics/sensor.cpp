@@ -32,6 +32,11 @@ class Sensor final : public Component {
     s->dropout = Rng::stream(seed.seed, seed.replication, name(), "dropout");
     return s;
   }
+  void reseed(Sim& sim, const StreamSeed& seed) const override {
+    auto& s = sim.state_of<SensorState>(*this);
+    s.noise = Rng::stream(seed.seed, seed.replication, name(), "noise");
+    s.dropout = Rng::stream(seed.seed, seed.replication, name(), "dropout");
+  }
   void start(Sim& sim) const override {
     auto& s = sim.state_of<SensorState>(*this);
     s.source = sim.model().find_signal(p_.signal);

@@ -127,6 +127,11 @@ class Component {
   /// Guard `index` fired at the current time (located within the event tolerance).
   virtual void on_guard(Sim&, int /*index*/) const {}
 
+  /// A fork's replication draws from new streams: replace every random stream of this
+  /// component's state by the stream make_state() would make for `seed` (what was already
+  /// drawn, such as a scheduled arrival, stays). Components that draw nothing do nothing.
+  virtual void reseed(Sim&, const StreamSeed& /*seed*/) const {}
+
   /// Quantities that may change during a run (actuators, run-time parameters), in the order
   /// set_actuator() indexes them.
   virtual std::vector<SignalSpec> actuators() const { return {}; }

@@ -85,6 +85,13 @@ class Sim {
   void apply_measurement(const std::string& name, double value, const std::string& origin);
   /// Records a warning from outside the model (a feed, an input refused): `source` names it.
   void warn_from(const std::string& source, std::string message);
+  /// For a fork's replication: every component's random streams replaced by those of
+  /// replication `stream` (Component::reseed), so replications of one fork differ while each
+  /// stays reproducible. Events already on the calendar stay as they were drawn.
+  void reseed(std::uint64_t stream);
+  /// Statistics (KPIs) restart now, as at the end of a warm-up: a forecast from a fork measures
+  /// its own window. Batch-means intervals are off from then on (replications give intervals).
+  void restart_statistics();
   /// Current value of a signal by dotted name; throws std::invalid_argument when unknown.
   double value(const std::string& name) const;
 
