@@ -274,11 +274,18 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
         p.quantity("rated_power", Dimension::kPower, std::nullopt, 0, HUGE_VAL, true);
     const double cut_in = p.quantity("cut_in", Dimension::kSpeed, 3.0, 0);
     const double rated_speed = p.quantity("rated_speed", Dimension::kSpeed, 12.0, 0);
+    // Reported at a key the scenario writes, where the user will look.
     if (!(cut_in < rated_speed)) {
-      p.error("rated_speed", fmt::format("must be above cut_in ({} m/s)", cut_in));
+      if (p.has("cut_in"))
+        p.error("cut_in", fmt::format("must be below rated_speed ({} m/s)", rated_speed));
+      else
+        p.error("rated_speed", fmt::format("must be above cut_in ({} m/s)", cut_in));
       ok = false;
     } else if (!(rated_speed <= cut_out)) {
-      p.error("cut_out", fmt::format("must be at least rated_speed ({} m/s)", rated_speed));
+      if (p.has("rated_speed"))
+        p.error("rated_speed", fmt::format("must be at most cut_out ({} m/s)", cut_out));
+      else
+        p.error("cut_out", fmt::format("must be at least rated_speed ({} m/s)", rated_speed));
       ok = false;
     }
     if (!(rated_kw > 0)) ok = false;
