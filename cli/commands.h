@@ -7,7 +7,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+namespace plantwin {
+class Model;
+struct ExpectationOutcome;
+}  // namespace plantwin
 
 namespace plantwin::cli {
 
@@ -68,9 +74,16 @@ struct ServeModbusOptions {
   bool lockstep = false;
   std::string scan = "100 ms";  ///< lock-step: simulated time per handshake
   double pace = 1;              ///< paced: simulated seconds per wall second
+  bool test = false;            ///< judge the scenario's expectations (exit 1 when one fails)
+  std::string junit;            ///< with `test`: JUnit XML report
 };
 
 int run_command(const RunOptions& opts);
+/// Prints the verdict on a run's expectations as `plantwin test` does (and writes `junit`, JUnit
+/// XML, unless empty); returns kExitOk when every expectation passed, else kExitRunFailure.
+int report_verdict(std::string_view command, const std::string& file, const Model& model,
+                   int replications, const std::vector<ExpectationOutcome>& verdict, double wall,
+                   bool quiet, const std::string& junit);
 int serve_modbus_command(const ServeModbusOptions& opts);
 int test_command(const TestOptions& opts);
 int sweep_command(const SweepOptions& opts);

@@ -6,6 +6,7 @@
 //   plantwin validate FILE...
 //   plantwin info run.h5
 //   plantwin serve-modbus FILE --map io.yaml [--port N] [--lockstep --scan T | --pace F]
+//                         [--test [--junit report.xml]]
 //
 // Exit codes: 0 success, 1 run failure (or interrupted), 2 bad input.
 
@@ -128,6 +129,9 @@ int main(int argc, char** argv) {
   serve_modbus->add_option("--pace", m.pace, "simulated seconds per wall-clock second")
       ->check(kFinitePositive);
   serve_modbus->add_option("--output,-o", m.output, "write results to this HDF5 file");
+  serve_modbus->add_flag("--test", m.test,
+                         "judge the scenario's expectations on the served run (exit 1 on a fail)");
+  serve_modbus->add_option("--junit", m.junit, "with --test: write a JUnit XML report");
 
   auto* validate = app.add_subcommand("validate", "check scenario files without running them");
   std::vector<std::string> files, validate_sets;

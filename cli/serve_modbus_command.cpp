@@ -12,6 +12,7 @@
 
 #include "command_support.h"
 #include "commands.h"
+#include "plantwin/expectations.h"
 #include "plantwin/io/modbus_map.h"
 #include "plantwin/io/modbus_server.h"
 #include "plantwin/output_file.h"
@@ -33,11 +34,25 @@ constexpr double kFinalGraceS = 10;  // lock-step: the longest the final state i
 int serve_modbus_command(const ServeModbusOptions& opts) {
   std::shared_ptr<const Model> model;
   io::ModbusServerMap map;
+  std::vector<Expectation> expectations;
   try {
-    model = load_model(opts.file, opts.sets, std::nullopt);
+    const Scenario scenario = load_scenario(opts.file, opts.sets, std::nullopt);
+    model = compile(scenario, registry());
     map = io::load_modbus_server_map(opts.map, *model);
+    if (opts.test) expectations = parse_expectations(scenario, *model);
   } catch (const ScenarioError& e) {
     fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  if (opts.test && expectations.empty()) {
+    fmt::print(stderr,
+               "{}: --test: the scenario has no expectations (see scenarios/README.md, "
+               "Expectations)\n",
+               escape_control(opts.file));
+    return kExitBadInput;
+  }
+  if (!opts.junit.empty() && !opts.test) {
+    fmt::print(stderr, "--junit needs --test\n");
     return kExitBadInput;
   }
   const double horizon = model->horizon();
@@ -71,6 +86,7 @@ int serve_modbus_command(const ServeModbusOptions& opts) {
   }
   try {
     if (!opts.output.empty()) check_output_path(opts.output, "the result file");
+    if (!opts.junit.empty()) check_output_path(opts.junit, "JUnit report");
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
@@ -80,6 +96,13 @@ int serve_modbus_command(const ServeModbusOptions& opts) {
   info.started_at = iso_time_now();
   info.runner_chunks = static_cast<int>(chunks_real);
   Sim sim(model);
+  // Expectations are judged on the served run as `plantwin test` judges its own: the client
+  // (a PLC, a soft PLC, a test script) is the control logic under test.
+  std::unique_ptr<ExpectationMonitor> monitor;
+  if (opts.test) {
+    monitor = std::make_unique<ExpectationMonitor>(expectations, *model, 0);
+    monitor->attach(sim);
+  }
   Runner runner(sim, Runner::Options{info.runner_chunks, opts.lockstep ? 0.0 : opts.pace});
   stop_on_signals();
   std::atomic<bool>& stop = stop_flag();
@@ -174,6 +197,18 @@ int serve_modbus_command(const ServeModbusOptions& opts) {
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}\n", escape_control(e.what()));
     rc = kExitRunFailure;
+  }
+  if (monitor) {
+    if (!complete || !failure.empty()) {
+      fmt::print(stderr, "{}: the run did not reach its horizon: no verdict\n",
+                 escape_control(opts.file));
+      return kExitRunFailure;
+    }
+    auto verdict = monitor->finish(sim);
+    for (auto& o : judge_aggregates(expectations, {sim.kpis()})) verdict.push_back(std::move(o));
+    const int verdict_rc = report_verdict("plantwin serve-modbus --test", opts.file, *model, 1,
+                                          verdict, info.wall_time_s, false, opts.junit);
+    if (rc == kExitOk) rc = verdict_rc;
   }
   return rc;
 }

@@ -60,6 +60,66 @@ std::string recent_table(const ExpectationOutcome& o) {
 
 }  // namespace
 
+int report_verdict(std::string_view command, const std::string& file, const Model& model,
+                   int replications, const std::vector<ExpectationOutcome>& verdict, double wall,
+                   bool quiet, const std::string& junit) {
+  const int reps = replications;
+  std::size_t failed = 0;
+  for (const auto& o : verdict) failed += o.passed ? 0 : 1;
+
+  if (!quiet || failed > 0) {
+    fmt::print("{} {}: {} ({} replication{}, until {})\n", command, escape_control(file),
+               escape_control(model.name()), reps, reps == 1 ? "" : "s",
+               format_duration(model.horizon()));
+    for (const auto& o : verdict) {
+      if (o.passed && quiet) continue;
+      fmt::print("  {}  {}\n", o.passed ? "pass" : "FAIL", escape_control(o.name));
+      if (!o.passed) {
+        fmt::print(
+            "        {}{}\n", escape_control(o.message),
+            reps > 1 && o.kind != "at_end" ? fmt::format(" (replication {})", o.replication) : "");
+        if (!o.recent.empty()) {
+          fmt::print("        the last checks before it:\n{}", recent_table(o));
+        }
+      }
+    }
+    fmt::print("{} expectation{}: {} passed, {} failed ({:.2f} s wall)\n", verdict.size(),
+               verdict.size() == 1 ? "" : "s", verdict.size() - failed, failed, wall);
+  }
+
+  if (!junit.empty()) {
+    const std::string suite = std::filesystem::path(file).stem().string();
+    std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    x += fmt::format("<testsuites tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", verdict.size(),
+                     failed, wall);
+    x += fmt::format(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
+        "time=\"{:.3f}\">\n",
+        xml_escape(suite), verdict.size(), failed, wall);
+    for (const auto& o : verdict) {
+      x += fmt::format("    <testcase classname=\"plantwin.{}\" name=\"{}\"", xml_escape(suite),
+                       xml_escape(o.name));
+      if (o.passed) {
+        x += "/>\n";
+        continue;
+      }
+      x += fmt::format(
+          ">\n      <failure message=\"{}\" type=\"{}\">{}{}</failure>\n    "
+          "</testcase>\n",
+          xml_escape(o.message), xml_escape(o.kind), xml_escape(o.message),
+          o.recent.empty() ? "" : xml_escape(fmt::format("\n{}", recent_table(o))));
+    }
+    x += "  </testsuite>\n</testsuites>\n";
+    try {
+      write_file_atomically(junit, x, "JUnit report");
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "{}\n", escape_control(e.what()));
+      return kExitRunFailure;
+    }
+  }
+  return failed > 0 ? kExitRunFailure : kExitOk;
+}
+
 int test_command(const TestOptions& opts) {
   std::shared_ptr<const Model> model;
   std::vector<Expectation> expectations;
@@ -132,60 +192,8 @@ int test_command(const TestOptions& opts) {
   }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::size_t failed = 0;
-  for (const auto& o : verdict) failed += o.passed ? 0 : 1;
-
-  if (!opts.quiet || failed > 0) {
-    fmt::print("plantwin test {}: {} ({} replication{}, until {})\n", escape_control(opts.file),
-               escape_control(model->name()), reps, reps == 1 ? "" : "s",
-               format_duration(model->horizon()));
-    for (const auto& o : verdict) {
-      if (o.passed && opts.quiet) continue;
-      fmt::print("  {}  {}\n", o.passed ? "pass" : "FAIL", escape_control(o.name));
-      if (!o.passed) {
-        fmt::print(
-            "        {}{}\n", escape_control(o.message),
-            reps > 1 && o.kind != "at_end" ? fmt::format(" (replication {})", o.replication) : "");
-        if (!o.recent.empty()) {
-          fmt::print("        the last checks before it:\n{}", recent_table(o));
-        }
-      }
-    }
-    fmt::print("{} expectation{}: {} passed, {} failed ({:.2f} s wall)\n", verdict.size(),
-               verdict.size() == 1 ? "" : "s", verdict.size() - failed, failed, wall);
-  }
-
-  if (!opts.junit.empty()) {
-    const std::string suite = std::filesystem::path(opts.file).stem().string();
-    std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    x += fmt::format("<testsuites tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", verdict.size(),
-                     failed, wall);
-    x += fmt::format(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" "
-        "time=\"{:.3f}\">\n",
-        xml_escape(suite), verdict.size(), failed, wall);
-    for (const auto& o : verdict) {
-      x += fmt::format("    <testcase classname=\"plantwin.{}\" name=\"{}\"", xml_escape(suite),
-                       xml_escape(o.name));
-      if (o.passed) {
-        x += "/>\n";
-        continue;
-      }
-      x += fmt::format(
-          ">\n      <failure message=\"{}\" type=\"{}\">{}{}</failure>\n    "
-          "</testcase>\n",
-          xml_escape(o.message), xml_escape(o.kind), xml_escape(o.message),
-          o.recent.empty() ? "" : xml_escape(fmt::format("\n{}", recent_table(o))));
-    }
-    x += "  </testsuite>\n</testsuites>\n";
-    try {
-      write_file_atomically(opts.junit, x, "JUnit report");
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "{}\n", escape_control(e.what()));
-      return kExitRunFailure;
-    }
-  }
-  return failed > 0 ? kExitRunFailure : kExitOk;
+  return report_verdict("plantwin test", opts.file, *model, reps, verdict, wall, opts.quiet,
+                        opts.junit);
 }
 
 }  // namespace plantwin::cli

@@ -37,6 +37,7 @@ void register_builtin_models(Registry& registry) {
   wind::register_export_limit(registry);
   control::register_pid(registry);
   control::register_hysteresis(registry);
+  control::register_alarm(registry);
   control::register_sequence(registry);
   control::register_st(registry);
   control::register_plugin(registry);

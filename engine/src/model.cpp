@@ -263,6 +263,7 @@ class ModelBuilder {
                                       format_duration(model_->horizon_)));
     const Node* components = top.raw("components");
     const Node* controllers = top.raw("controllers");
+    const Node* alarms = top.raw("alarms");
     const Node* flow = top.raw("flow");
     const Node* record = top.raw("record");
     const Node* statistics = top.raw("statistics");
@@ -307,6 +308,43 @@ class ModelBuilder {
                         fmt::format("\"{}\" is already the name of a component", name));
           all_.entries.push_back(controllers->entries[i]);
           all_.key_locations.push_back(controllers->key_locations[i]);
+        }
+      }
+      // Alarms are controllers of one type, `alarm`, implied: their kind follows from their
+      // keys (above, below, cusum).
+      if (alarms && !alarms->is_map()) {
+        diag_.error(
+            alarms->location, "alarms",
+            fmt::format("expected a map of alarm name to its keys, got {}", alarms->kind_phrase()));
+      } else if (alarms) {
+        first_alarm_ = all_.entries.size();
+        first_controller_ = std::min(first_controller_, first_alarm_);
+        for (std::size_t i = 0; i < alarms->entries.size(); ++i) {
+          const std::string& name = alarms->entries[i].first;
+          if (components->find(name) || (controllers && controllers->find(name)))
+            diag_.error(alarms->key_locations[i], "alarms." + name,
+                        fmt::format("\"{}\" is already the name of a {}", name,
+                                    components->find(name) ? "component" : "controller"));
+          Node alarm = alarms->entries[i].second;
+          if (alarm.is_map()) {
+            for (std::size_t k = 0; k < alarm.entries.size(); ++k)
+              if (alarm.entries[k].first == "type") {
+                diag_.error(alarm.key_locations[k], "alarms." + name + ".type",
+                            "an alarm has no type: its kind follows from above, below or cusum");
+                alarm.entries.erase(alarm.entries.begin() + static_cast<std::ptrdiff_t>(k));
+                alarm.key_locations.erase(alarm.key_locations.begin() +
+                                          static_cast<std::ptrdiff_t>(k));
+                break;
+              }
+            Node type;
+            type.kind = Node::Kind::kScalar;
+            type.scalar = "alarm";
+            type.location = alarm.location;
+            alarm.entries.emplace_back("type", std::move(type));
+            alarm.key_locations.push_back(alarm.location);
+          }
+          all_.entries.emplace_back(name, std::move(alarm));
+          all_.key_locations.push_back(alarms->key_locations[i]);
         }
       }
       collect_names(all_);
@@ -792,7 +830,9 @@ class ModelBuilder {
   // The scenario's components, then its controllers (from first_controller_ on).
   Node all_;
   std::size_t first_controller_ = static_cast<std::size_t>(-1);
+  std::size_t first_alarm_ = static_cast<std::size_t>(-1);  // alarms come last
   std::string section(std::size_t i) const {
+    if (i >= first_alarm_) return "alarms";
     return i >= first_controller_ ? "controllers" : "components";
   }
 };

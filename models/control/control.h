@@ -7,6 +7,7 @@ namespace plantwin::control {
 
 void register_pid(Registry& registry);
 void register_hysteresis(Registry& registry);
+void register_alarm(Registry& registry);
 void register_sequence(Registry& registry);
 void register_st(Registry& registry);
 void register_plugin(Registry& registry);
