@@ -1,7 +1,7 @@
 // scenarios/wind_farm.yaml replaying data/wind_farm.csv (data/generate_wind_farm.py): the run
 // applies every row, the farm stays within its export limit, and the gearbox innovations of the
 // healthy turbines stay centred while those of t4, whose readings carry a bearing fault from
-// 60 h on, leave zero.
+// 60 h on, leave zero, and its CUSUM alarm (scenario `alarms:`) is the only one raised.
 
 #include <doctest/doctest.h>
 
@@ -104,4 +104,11 @@ TEST_CASE("the wind farm twin flags t4's gearbox after the fault's onset and no 
   auto k = kpi_map(sim);
   CHECK(k["farm.curtailed_energy"] > 0);
   CHECK(k["farm.time_at_limit"] > 3600);
+  // The scenario's CUSUM alarms (slack 0.25 K, threshold 3 K): t4's within 6 h of the onset (the
+  // innovation's mean is still below 0.5 K then), none on the healthy turbines.
+  CHECK(k["t4_gearbox.first_raised"] > kOnset);
+  CHECK(k["t4_gearbox.first_raised"] < kOnset + 6 * 3600);
+  MESSAGE(fmt::format("t4's alarm raised {:.0f} min after the onset",
+                      (k["t4_gearbox.first_raised"] - kOnset) / 60));
+  for (int i : {1, 2, 3, 5, 6}) CHECK(k[fmt::format("t{}_gearbox.raised", i)] == 0);
 }
