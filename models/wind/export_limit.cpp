@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -128,9 +129,9 @@ class ExportLimit final : public Component {
     return {{"limit", "kW", "the export limit (a grid operator's setpoint)"}};
   }
   void set_actuator(Sim& sim, int, double value) const override {
-    if (!(std::isfinite(value) && value >= 0))
+    if (!(value >= 0))  // +inf: lifted
       throw std::invalid_argument(
-          fmt::format("limit must be a finite power in kW of at least 0, got {}", value));
+          fmt::format("limit must be a power in kW of at least 0 (or inf), got {}", value));
     sim.state_of<ExportState>(*this).limit_kw = value;
   }
   void reset_statistics(Sim& sim) const override {
@@ -184,6 +185,16 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
         } else if (!ctx.check_component_at(p.diagnostics(), item.location, at, item.scalar,
                                            "turbine")) {
           ok = false;
+        } else {
+          // Two controllers writing one turbine's power limit would undo each other.
+          auto& owner = ctx.shared<std::map<std::string, std::string>>(
+              "wind.export_limit.owner", [] { return std::map<std::string, std::string>{}; });
+          if (auto [it, fresh] = owner.emplace(item.scalar, ctx.name()); !fresh) {
+            p.diagnostics().error(item.location, at,
+                                  fmt::format("\"{}\" is already shared by export_limit {}",
+                                              item.scalar, it->second));
+            ok = false;
+          }
         }
         ep.turbines.push_back(item.scalar);
       }

@@ -138,9 +138,9 @@ class Turbine final : public Component {
     if (index == 0 && !(std::isfinite(value) && value >= 0 && value <= 100))
       throw std::invalid_argument(
           fmt::format("wind_speed must be a speed in m/s from 0 to 100, got {}", value));
-    if (index == 1 && !(std::isfinite(value) && value >= 0))
+    if (index == 1 && !(value >= 0))  // +inf: no limit
       throw std::invalid_argument(
-          fmt::format("power_limit must be a finite power in kW of at least 0, got {}", value));
+          fmt::format("power_limit must be a power in kW of at least 0 (or inf), got {}", value));
     auto& s = sim.state_of<TurbineState>(*this);
     settle_energy(s, sim.now());
     (index == 0 ? s.wind : s.limit_kw) = value;

@@ -21,7 +21,8 @@
 ///         exactly. Gearbox: C dT/dt = loss_share * power - (T - Ta(t)) / R; with `sync:` a
 ///         scalar Kalman filter (physics/scalar_kalman.h, as `thermal` has) corrects T from
 ///         measurements of `gearbox_temperature`.
-/// Actuators: wind_speed (m/s, 0 to 100), power_limit (kW, >= 0; initially the rated power).
+/// Actuators: wind_speed (m/s, 0 to 100), power_limit (kW, >= 0, inf for none;
+///            initially the rated power).
 /// Ports: none (not in the flow).
 /// Signals: wind_speed (m/s), available_power, power, curtailed_power, power_limit (kW),
 ///          energy, curtailed_energy (kWh since the start); with a gearbox: gearbox_temperature,

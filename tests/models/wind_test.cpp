@@ -269,12 +269,33 @@ TEST_CASE("bad turbine and export_limit keys are refused with their place and ke
                             "1 MW, sharing: fair}\n") ==
         "test.yaml:6:68: controllers.farm.sharing: expected one of equal, proportional, got "
         "\"fair\"");
+  CHECK(compile_error(two +
+                      "controllers:\n  farm: {type: export_limit, turbines: [t1], limit: "
+                      "1 MW}\n  farm2: {type: export_limit, turbines: [t1], limit: 2 MW}\n") ==
+        "test.yaml:7:42: controllers.farm2.turbines[0]: \"t1\" is already shared by export_limit "
+        "farm");
   CHECK(compile_error(two + "controllers:\n  farm: {type: export_limit, limit: 1 MW}\n") ==
         "test.yaml:6:9: controllers.farm.turbines: is required: the turbines behind the grid "
         "connection, e.g. [t1, t2]");
   CHECK(compile_error(two + "  farm: {type: export_limit, turbines: [t1], limit: 1 MW}\n") ==
         "test.yaml:5:16: components.farm.type: a export_limit is a controller, not a component: "
         "put it under controllers");
+}
+
+TEST_CASE("an unlimited export limit curtails nothing") {
+  auto model = compile_text(one_turbine(", wind: 14 m/s") +
+                            "controllers:\n  farm: {type: export_limit, turbines: [t1], limit: "
+                            "unlimited}\n");
+  Sim sim(model);
+  sim.run_until(60);
+  CHECK(sim.value("t1.power") == 2000);
+  sim.set("farm.limit", 500);
+  sim.run_until(120);
+  CHECK(sim.value("t1.power") == 500);
+  sim.set("farm.limit", HUGE_VAL);
+  sim.run_until(180);
+  CHECK(sim.value("t1.power") == 2000);
+  CHECK(sim.value("t1.curtailed_energy") == doctest::Approx(1500.0 / 60).epsilon(1e-12));
 }
 
 TEST_CASE("a turbine refuses a wind or a power limit it cannot take") {
@@ -288,6 +309,6 @@ TEST_CASE("a turbine refuses a wind or a power limit it cannot take") {
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(
       sim.set("t1.power_limit", -5),
-      "t1.power_limit: power_limit must be a finite power in kW of at least 0, got -5",
+      "t1.power_limit: power_limit must be a power in kW of at least 0 (or inf), got -5",
       std::invalid_argument);
 }
