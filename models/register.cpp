@@ -15,6 +15,8 @@
 #include "physics/thermal.h"
 #include "physics/thermal_network.h"
 #include "plantwin/models/flow.h"
+#include "wind/export_limit.h"
+#include "wind/turbine.h"
 
 namespace plantwin {
 
@@ -32,6 +34,8 @@ void register_builtin_models(Registry& registry) {
   physics::register_sensor(registry);
   energy::register_energy_meter(registry);
   maintenance::register_crew(registry);
+  wind::register_turbine(registry);
+  wind::register_export_limit(registry);
   control::register_pid(registry);
   control::register_hysteresis(registry);
   control::register_alarm(registry);

@@ -194,7 +194,7 @@ TEST_CASE("controllers are checked like components before the run") {
         "test.yaml:5:112: controllers.s.off_below: must be below on_above (5)");
   CHECK(compile_error(plant + "  s: {type: pidd}\n") ==
         "test.yaml:5:13: controllers.s.type: unknown controller type \"pidd\" (did you mean "
-        "\"pid\"?); known: alarm, hysteresis, pid, plugin, sequence, st");
+        "\"pid\"?); known: alarm, export_limit, hysteresis, pid, plugin, sequence, st");
 }
 
 TEST_CASE("a fork keeps the controllers or leaves them behind") {
