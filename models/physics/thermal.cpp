@@ -4,6 +4,7 @@
 
 #include "plantwin/profile.h"
 #include "plantwin/sim.h"
+#include "scalar_kalman.h"
 
 namespace plantwin::physics {
 namespace {
@@ -16,11 +17,7 @@ struct ThermalState : ClonableState<ThermalState> {
   double stats_start = 0, max_t = -HUGE_VAL;
   double integral = 0, last_t = 0, last_v = 0;  // trapezoid of samples taken at events
   double heat_input = 0;                        // W, set by a controller (the heat_input actuator)
-  // State sync (a Kalman filter on node 1): variance of the estimate and when it was last
-  // updated; the last innovation and running sums for the KPIs.
-  double var = 0, var_time = 0, innovation = 0;
-  std::int64_t measurements = 0;
-  double nu_sum = 0, nu2_sum = 0, nis_sum = 0;
+  ScalarKalman filter;                          // state sync on node 1 (scalar_kalman.h)
 };
 
 class Thermal final : public Component {
@@ -35,16 +32,14 @@ class Thermal final : public Component {
     double heat_by_state_w[5] = {0, 0, 0, 0, 0};
     std::optional<double> alarm;
     // sync: a Kalman filter on node 1 (one-node models).
-    bool sync = false;
-    double process_noise = 0;  // K^2/s: spectral density of the white noise driving node 1
-    double measurement_var = 0, initial_var = 0;  // K^2
+    std::optional<KalmanSettings> sync;
   };
   Thermal(std::string name, Params p) : Component(std::move(name), "thermal"), p_(std::move(p)) {}
 
   bool material() const override { return false; }
   std::unique_ptr<ComponentState> make_state(const StreamSeed&) const override {
     auto s = std::make_unique<ThermalState>();
-    s->var = p_.initial_var;
+    if (p_.sync) s->filter = ScalarKalman(*p_.sync);
     return s;
   }
   void start(Sim& sim) const override {
@@ -92,10 +87,8 @@ class Thermal final : public Component {
                                      {"ambient", "C", "ambient temperature"},
                                      {"heat", "W", "heat flowing into node 1"},
                                      {"alarm", "", "1 while above the alarm level"}};
-    if (p_.sync) {
-      specs.push_back({"innovation", "K", "the last measurement minus the model's prediction"});
-      specs.push_back({"estimate_sd", "K", "standard deviation of node 1's estimate now"});
-    }
+    if (p_.sync)
+      for (auto& spec : ScalarKalman::signal_specs()) specs.push_back(std::move(spec));
     return specs;
   }
   double signal(const Sim& sim, int index) const override {
@@ -112,33 +105,18 @@ class Thermal final : public Component {
       case 4:
         return sim.state_of<ThermalState>(*this).alarm ? 1.0 : 0.0;
       case 5:
-        return sim.state_of<ThermalState>(*this).innovation;
+        return sim.state_of<ThermalState>(*this).filter.innovation();
       default:
-        return std::sqrt(predicted_var(sim));
+        return std::sqrt(
+            sim.state_of<ThermalState>(*this).filter.predicted_var(*p_.sync, sim.now(), tau()));
     }
   }
 
-  // ---- Sync: a scalar Kalman filter on node 1 ----------------------------------------
-  // Between measurements node 1's error obeys de/dt = -e/tau + w (tau = R C, w white noise of
-  // density q), so its variance P grows as P(t + h) = a^2 P + q tau / 2 (1 - a^2), a =
-  // exp(-h / tau); the mean is the model's own integration. A measurement z with variance R:
-  // K = P / (P + R), x += K (z - x), P = (1 - K) P.
+  // ---- Sync: a scalar Kalman filter on node 1 (scalar_kalman.h) ----------------------
   bool measurable(int index) const override { return p_.sync && index == 0; }
   void measure(Sim& sim, int, double z) const override {
     auto& s = sim.state_of<ThermalState>(*this);
-    const double p = predicted_var(sim);
-    double* x = sim.continuous_mut(*this);
-    const double nu = z - x[0];
-    const double S = p + p_.measurement_var;
-    const double k = S > 0 ? p / S : 0;
-    x[0] += k * nu;
-    s.var = (1 - k) * p;
-    s.var_time = sim.now();
-    s.innovation = nu;
-    ++s.measurements;
-    s.nu_sum += nu;
-    s.nu2_sum += nu * nu;
-    s.nis_sum += S > 0 ? nu * nu / S : 0;
+    s.filter.update(*p_.sync, sim.now(), tau(), sim.continuous_mut(*this)[0], z);
   }
   std::vector<SignalSpec> actuators() const override {
     return {{"heat_input", "W",
@@ -166,26 +144,11 @@ class Thermal final : public Component {
     rows.push_back({name(), "temperature", sim.continuous(*this)[0], nan, "C"});
     rows.push_back({name(), "alarms", static_cast<double>(s.alarms), nan, "count"});
     rows.push_back({name(), "time_above_alarm", above, nan, "s"});
-    if (p_.sync) {
-      const double n = static_cast<double>(s.measurements);
-      rows.push_back({name(), "measurements", n, nan, "count"});
-      rows.push_back({name(), "innovation_mean", n > 0 ? s.nu_sum / n : nan, nan, "K"});
-      rows.push_back(
-          {name(), "innovation_sd",
-           n > 1 ? std::sqrt(std::max(0.0, (s.nu2_sum - s.nu_sum * s.nu_sum / n) / (n - 1))) : nan,
-           nan, "K"});
-      // Normalized innovation squared: 1 on average when the filter's noise model is right.
-      rows.push_back({name(), "nis_mean", n > 0 ? s.nis_sum / n : nan, nan, ""});
-    }
+    if (p_.sync) s.filter.report(name(), rows);
   }
 
  private:
-  double predicted_var(const Sim& sim) const {
-    const auto& s = sim.state_of<ThermalState>(*this);
-    const double tau = p_.ra * p_.c1;
-    const double a2 = std::exp(-2 * (sim.now() - s.var_time) / tau);
-    return a2 * s.var + p_.process_noise * tau / 2 * (1 - a2);
-  }
+  double tau() const { return p_.ra * p_.c1; }
   double heat(const Sim& sim) const {
     const auto& s = sim.state_of<ThermalState>(*this);
     double q = p_.heat_w + s.heat_input;
@@ -228,17 +191,8 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     h.finish();
   }
   tp.alarm = p.optional_quantity("alarm", Dimension::kTemperature);
-  if (const Node* sync = p.raw("sync")) {
-    ParamReader sy(*sync, p.key_path("sync"), p.diagnostics());
-    tp.sync = true;
-    tp.process_noise = sy.real("process_noise", std::nullopt, 0);
-    const double msd = sy.real("measurement_sd", std::nullopt, 0);
-    const double isd = sy.real("initial_sd", 1.0, 0);
-    tp.measurement_var = msd * msd;
-    tp.initial_var = isd * isd;
-    sy.finish();
-    if (tp.nodes != 1) p.error("sync", "needs a one-node model (nodes: 1)");
-  }
+  tp.sync = read_sync(p);
+  if (tp.sync && tp.nodes != 1) p.error("sync", "needs a one-node model (nodes: 1)");
   if (!(tp.c1 > 0 && tp.ra > 0) || (tp.nodes == 2 && !(tp.c2 > 0 && tp.r12 > 0))) return nullptr;
   return std::make_unique<Thermal>(ctx.name(), std::move(tp));
 }
