@@ -19,7 +19,11 @@ std::vector<RouteItem> read_route(ParamReader& p, std::string_view key) {
   std::vector<RouteItem> route;
   const Node* list = p.raw(key);
   if (!list) return route;
-  if (!list->is_seq() || list->items.empty()) {
+  if (list->is_seq() && list->items.empty()) {
+    p.error(key, "is empty; give at least one leg or stop, or leave the route out");
+    return route;
+  }
+  if (!list->is_seq()) {
     p.error(key,
             fmt::format("expected a list of legs and stops, e.g. [{{depot: DC, door_open: 20 "
                         "min}}, {{leg: 3 h, ambient: 25 C}}, {{delivery: Antwerp, stay: 30 min, "
