@@ -1,5 +1,6 @@
 #include "plantwin/models/register.h"
 
+#include "coldchain/reefer.h"
 #include "control/control.h"
 #include "energy/energy_meter.h"
 #include "feeds/feed_component.h"
@@ -32,6 +33,7 @@ void register_builtin_models(Registry& registry) {
   physics::register_thermal(registry);
   physics::register_thermal_network(registry);
   physics::register_sensor(registry);
+  coldchain::register_reefer(registry);
   energy::register_energy_meter(registry);
   maintenance::register_crew(registry);
   wind::register_turbine(registry);

@@ -17,7 +17,7 @@ struct ThermalState : ClonableState<ThermalState> {
   double stats_start = 0, max_t = -HUGE_VAL;
   double integral = 0, last_t = 0, last_v = 0;  // trapezoid of samples taken at events
   double heat_input = 0;                        // W, set by a controller (the heat_input actuator)
-  ScalarKalman kalman;                          // state sync on node 1 (scalar_kalman.h)
+  ScalarKalman filter;                          // state sync on node 1 (scalar_kalman.h)
 };
 
 class Thermal final : public Component {
@@ -32,15 +32,14 @@ class Thermal final : public Component {
     double heat_by_state_w[5] = {0, 0, 0, 0, 0};
     std::optional<double> alarm;
     // sync: a Kalman filter on node 1 (one-node models).
-    bool sync = false;
-    KalmanSettings kalman;
+    std::optional<KalmanSettings> sync;
   };
   Thermal(std::string name, Params p) : Component(std::move(name), "thermal"), p_(std::move(p)) {}
 
   bool material() const override { return false; }
   std::unique_ptr<ComponentState> make_state(const StreamSeed&) const override {
     auto s = std::make_unique<ThermalState>();
-    s->kalman.reset(p_.kalman);
+    if (p_.sync) s->filter = ScalarKalman(*p_.sync);
     return s;
   }
   void start(Sim& sim) const override {
@@ -88,10 +87,8 @@ class Thermal final : public Component {
                                      {"ambient", "C", "ambient temperature"},
                                      {"heat", "W", "heat flowing into node 1"},
                                      {"alarm", "", "1 while above the alarm level"}};
-    if (p_.sync) {
-      specs.push_back({"innovation", "K", "the last measurement minus the model's prediction"});
-      specs.push_back({"estimate_sd", "K", "standard deviation of node 1's estimate now"});
-    }
+    if (p_.sync)
+      for (auto& spec : ScalarKalman::signal_specs()) specs.push_back(std::move(spec));
     return specs;
   }
   double signal(const Sim& sim, int index) const override {
@@ -108,17 +105,18 @@ class Thermal final : public Component {
       case 4:
         return sim.state_of<ThermalState>(*this).alarm ? 1.0 : 0.0;
       case 5:
-        return sim.state_of<ThermalState>(*this).kalman.innovation;
+        return sim.state_of<ThermalState>(*this).filter.innovation();
       default:
-        return std::sqrt(predicted_var(sim));
+        return std::sqrt(
+            sim.state_of<ThermalState>(*this).filter.predicted_var(*p_.sync, sim.now(), tau()));
     }
   }
 
-  // ---- Sync: a scalar Kalman filter on node 1 (scalar_kalman.h) ------------------------
+  // ---- Sync: a scalar Kalman filter on node 1 (scalar_kalman.h) ----------------------
   bool measurable(int index) const override { return p_.sync && index == 0; }
   void measure(Sim& sim, int, double z) const override {
-    sim.state_of<ThermalState>(*this).kalman.update(p_.kalman, p_.ra * p_.c1, sim.now(),
-                                                    sim.continuous_mut(*this)[0], z);
+    auto& s = sim.state_of<ThermalState>(*this);
+    s.filter.update(*p_.sync, sim.now(), tau(), sim.continuous_mut(*this)[0], z);
   }
   std::vector<SignalSpec> actuators() const override {
     return {{"heat_input", "W",
@@ -146,14 +144,11 @@ class Thermal final : public Component {
     rows.push_back({name(), "temperature", sim.continuous(*this)[0], nan, "C"});
     rows.push_back({name(), "alarms", static_cast<double>(s.alarms), nan, "count"});
     rows.push_back({name(), "time_above_alarm", above, nan, "s"});
-    if (p_.sync) s.kalman.report(name(), "", rows);
+    if (p_.sync) s.filter.report(name(), rows);
   }
 
  private:
-  double predicted_var(const Sim& sim) const {
-    return sim.state_of<ThermalState>(*this).kalman.predicted_var(p_.kalman, p_.ra * p_.c1,
-                                                                  sim.now());
-  }
+  double tau() const { return p_.ra * p_.c1; }
   double heat(const Sim& sim) const {
     const auto& s = sim.state_of<ThermalState>(*this);
     double q = p_.heat_w + s.heat_input;
@@ -196,11 +191,8 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     h.finish();
   }
   tp.alarm = p.optional_quantity("alarm", Dimension::kTemperature);
-  if (auto k = read_sync(p)) {
-    tp.sync = true;
-    tp.kalman = *k;
-    if (tp.nodes != 1) p.error("sync", "needs a one-node model (nodes: 1)");
-  }
+  tp.sync = read_sync(p);
+  if (tp.sync && tp.nodes != 1) p.error("sync", "needs a one-node model (nodes: 1)");
   if (!(tp.c1 > 0 && tp.ra > 0) || (tp.nodes == 2 && !(tp.c2 > 0 && tp.r12 > 0))) return nullptr;
   return std::make_unique<Thermal>(ctx.name(), std::move(tp));
 }

@@ -59,7 +59,7 @@ class Turbine final : public Component {
     auto s = std::make_unique<TurbineState>();
     s->wind = p_.wind;
     s->limit_kw = p_.curve.rated_kw();
-    s->kalman.reset(p_.kalman);
+    s->kalman = ScalarKalman(p_.kalman);
     refresh(*s);
     return s;
   }
@@ -74,7 +74,7 @@ class Turbine final : public Component {
   }
   bool measurable(int index) const override { return p_.sync && index == kGearboxTemperature; }
   void measure(Sim& sim, int, double z) const override {
-    sim.state_of<TurbineState>(*this).kalman.update(p_.kalman, p_.r * p_.c, sim.now(),
+    sim.state_of<TurbineState>(*this).kalman.update(p_.kalman, sim.now(), p_.r * p_.c,
                                                     sim.continuous_mut(*this)[0], z);
   }
 
@@ -124,9 +124,9 @@ class Turbine final : public Component {
       case kGearboxHeat:
         return heat_w(sim) / 1000.0;
       case kInnovation:
-        return s.kalman.innovation;
+        return s.kalman.innovation();
       default:
-        return std::sqrt(s.kalman.predicted_var(p_.kalman, p_.r * p_.c, sim.now()));
+        return std::sqrt(s.kalman.predicted_var(p_.kalman, sim.now(), p_.r * p_.c));
     }
   }
 
@@ -167,7 +167,7 @@ class Turbine final : public Component {
     rows.push_back({name(), "mean_power", hours > 0 ? energy / hours : nan, nan, "kW"});
     if (p_.gearbox)
       rows.push_back({name(), "gearbox_temperature", sim.continuous(*this)[0], nan, "C"});
-    if (p_.sync) s.kalman.report(name(), "gearbox_", rows);
+    if (p_.sync) s.kalman.report(name(), rows, "gearbox_");
   }
 
  private:
