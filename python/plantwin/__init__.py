@@ -424,19 +424,16 @@ def experiment(scenario: Any, replications: Optional[int] = None,
         if plan["sequential"]:
             raise ValueError("experiments.sequential: a sequential experiment decides after each "
                              "round whether to run more; run it here (client=None)")
-        cluster = _on_cluster(client, src, base, seed, [tuple(c) for c in plan["cases"]],
+        cluster = _on_cluster(client, src, base, seed, [(n, o) for n, o, _p in plan["cases"]],
                               plan["replications"], path)
         d.update(cluster)
     plan = d["plan"]
     names = [c[0] for c in plan["cases"]]
-    if client is None:
-        for name, _p, _b, error in d["cases"]:
-            if error:
-                raise RuntimeError(f"case {name}: {error}")
-        params = {k: [dict(p).get(k) for _n, p, _b, _e in d["cases"]] for k in d["swept_keys"]}
-        params = {k: [_number(v) if v is not None else None for v in vs] for k, vs in params.items()}
-    else:
-        params = None
+    for name, _p, _b, error in d["cases"]:
+        if error:
+            raise RuntimeError(f"case {name}: {error}")
+    params = {k: [_number(dict(p)[k]) if k in dict(p) else None for _n, _o, p in plan["cases"]]
+              for k in plan["swept_keys"]}
     ba = d.get("buffer_allocation")
     alloc = None
     if ba is not None:

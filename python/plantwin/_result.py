@@ -197,9 +197,11 @@ class Result:
             "confidence": float(self.meta.get("confidence", 0.95)),
             "base": "base" if "base" in names else None,
         })
-        runs["case"] = runs["case"].cat.reorder_categories([c[0] for c in order])
-        runs = runs.sort_values(["case", "replication"], kind="stable").reset_index(drop=True)
-        return runs
+        rank = {c[0]: i for i, c in enumerate(order)}
+        key = runs["case"].map(rank).to_numpy() * (1 << 20) + runs["replication"].to_numpy()
+        out = runs.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+        out._info = runs._info
+        return out
 
     def summary(self) -> pd.DataFrame:
         """An experiment file's summaries (:meth:`Runs.summary` of :meth:`replications`: the

@@ -105,13 +105,13 @@ class Runs(pd.DataFrame):
         conf = self.confidence if confidence is None else _confidence(confidence)
         df = pd.DataFrame(self).sort_values("replication", kind="stable")
         group = ["case", "component", "kpi"]
-        codes = df.groupby(group, sort=False, observed=True).ngroup().to_numpy(np.int64)
+        codes = df.groupby(group, sort=False).ngroup().to_numpy(np.int64)
         mean, hw, n = _core.summarise(codes, df["value"].to_numpy(np.float64), conf)
         first = df.drop_duplicates(group)
         out = first[[*self._keys(), "component", "kpi"]].reset_index(drop=True)
         out["mean"], out["half_width"], out["confidence"], out["n"] = mean, hw, conf, n
         out["unit"] = first["unit"].to_numpy()
-        return _plain(out)
+        return pd.DataFrame(out)
 
     def differences(self, base: Optional[str] = None,
                     confidence: Optional[float] = None) -> pd.DataFrame:
@@ -136,7 +136,7 @@ class Runs(pd.DataFrame):
         o = df[df["case"] != base]
         m = o.merge(b, on=["replication", "component", "kpi"], suffixes=("", "_base"), sort=False)
         group = ["case", "component", "kpi"]
-        codes = m.groupby(group, sort=False, observed=True).ngroup().to_numpy(np.int64)
+        codes = m.groupby(group, sort=False).ngroup().to_numpy(np.int64)
         d = m["value"].to_numpy(np.float64) - m["value_base"].to_numpy(np.float64)
         mean, hw, n = _core.summarise(codes, d, conf)
         base_mean, _, _ = _core.summarise(codes, m["value_base"].to_numpy(np.float64), conf)
@@ -147,15 +147,7 @@ class Runs(pd.DataFrame):
         with np.errstate(divide="ignore", invalid="ignore"):
             out["relative_pct"] = np.where(base_mean != 0, 100.0 * mean / base_mean, np.nan)
         out["unit"] = first["unit"].to_numpy()
-        return _plain(out)
-
-
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as plain strings (not categories) in the small derived tables."""
-    for c in ("case", "component", "kpi", "unit"):
-        if c in df.columns and isinstance(df[c].dtype, pd.CategoricalDtype):
-            df[c] = df[c].astype(str)
-    return pd.DataFrame(df)
+        return pd.DataFrame(out)
 
 
 def _confidence(value: Any) -> float:
@@ -178,12 +170,16 @@ def runs_from_columns(d: Mapping[str, Any], case_names: Sequence[str],
                       parameters: Optional[Mapping[str, Sequence[Any]]] = None,
                       info: Optional[dict] = None) -> Runs:
     """A :class:`Runs` from the engine's columns (see python/src/core.cpp ``case_columns``)."""
+    # Text columns are plain Python strings (object), taken from the engine's short lists.
     kpi = np.asarray(d["kpi"], dtype=np.int64)
-    comp_codes, comp_cats = pd.factorize(pd.Series(d["kpi_component"], dtype=object))
-    name_codes, name_cats = pd.factorize(pd.Series(d["kpi_name"], dtype=object))
-    unit_codes, unit_cats = pd.factorize(pd.Series(d["kpi_unit"], dtype=object))
     case = np.asarray(d["case"], dtype=np.int64)
-    cols: dict[str, Any] = {"case": pd.Categorical.from_codes(case, categories=list(case_names))}
+
+    def strings(values: Sequence[str], index: np.ndarray) -> np.ndarray:
+        a = np.empty(len(values), dtype=object)
+        a[:] = list(values)
+        return a[index]
+
+    cols: dict[str, Any] = {"case": strings(case_names, case)}
     for key, values in (parameters or {}).items():
         cols[key] = np.asarray(values, dtype=object)[case] if len(case) else []
         try:
@@ -191,10 +187,10 @@ def runs_from_columns(d: Mapping[str, Any], case_names: Sequence[str],
         except (TypeError, ValueError):
             pass
     cols["replication"] = np.asarray(d["replication"], dtype=np.int64)
-    cols["component"] = pd.Categorical.from_codes(comp_codes[kpi], categories=comp_cats)
-    cols["kpi"] = pd.Categorical.from_codes(name_codes[kpi], categories=name_cats)
+    cols["component"] = strings(d["kpi_component"], kpi)
+    cols["kpi"] = strings(d["kpi_name"], kpi)
     cols["value"] = np.asarray(d["value"], dtype=np.float64)
-    cols["unit"] = pd.Categorical.from_codes(unit_codes[kpi], categories=unit_cats)
+    cols["unit"] = strings(d["kpi_unit"], kpi)
     runs = Runs(cols)
     info = dict(info or {})
     info.setdefault("parameters", list((parameters or {}).keys()))

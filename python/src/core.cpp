@@ -414,12 +414,13 @@ py::dict run_cases(const std::string& text, const std::string& label, const std:
 py::dict experiment_plan(const Scenario& s, int replications) {
   const ExperimentSpec spec = parse_experiment(s, replications);
   py::list cases;
-  for (const auto& c : spec.cases) cases.append(py::make_tuple(c.name, c.overrides));
+  for (const auto& c : spec.cases) cases.append(py::make_tuple(c.name, c.overrides, c.parameters));
   py::dict d;
   d["cases"] = cases;
   d["replications"] = spec.replications;
   d["confidence"] = spec.confidence;
   d["sequential"] = spec.sequential.has_value();
+  d["swept_keys"] = spec.swept_keys;
   d["buffers"] =
       spec.buffer_allocation ? spec.buffer_allocation->buffers : std::vector<std::string>{};
   return d;
