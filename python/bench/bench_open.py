@@ -2,7 +2,7 @@
 Target: under 0.5 s.
 
 Makes the file first (once; kept at the path given, default /tmp/plantwin_1gb.h5): a real
-two-station run saved by plantwin, to which h5py adds 64 signals of 2,000,000 noisy samples in
+two-station run saved by plantwin, to which h5py adds 80 signals of 2,000,000 noisy samples in
 plantwin's layout (chunks of 16384, shuffle + gzip 4, as engine/src/results.cpp writes them), so
 that the file holds about 1 GB of samples that do not compress.
 
@@ -20,7 +20,7 @@ import numpy as np
 import plantwin
 
 path = sys.argv[1] if len(sys.argv) > 1 else "/tmp/plantwin_1gb.h5"
-SIGNALS, SAMPLES = 64, 2_000_000
+SIGNALS, SAMPLES = 80, 2_000_000
 if not os.path.exists(path) or os.path.getsize(path) < 1e9:
     sim = plantwin.load(plantwin.scenarios_dir() / "two_station.yaml").run()
     sim.save(path + ".part")

@@ -13,6 +13,9 @@ from . import _core
 from ._tables import Runs, events_frame, runs_from_columns
 
 
+_BATCH_BYTES = 256 << 20
+
+
 class ResultError(ValueError):
     """A file that is not a plantwin result file, or cannot be read. The message names the file
     and why: ``x.h5: not a plantwin result file: /signals/q.level/time: expected a 1-d
@@ -91,14 +94,26 @@ class Result:
         todo = [n for n in dict.fromkeys(names) if n not in self._cache]
         if not todo:
             return
-        try:
-            got = _core.read_signals(self.path, todo)
-        except _core.ResultError as e:
-            raise ResultError(str(e)) from None
-        for n, t, v in got:
-            t.flags.writeable = False
-            v.flags.writeable = False
-            self._cache[n] = (t, v)
+        # In batches of about 256 MB: every batch passes through a child process and a pipe, and
+        # one batch for a whole large file would hold several copies of it in memory at once.
+        batches: list[list[str]] = [[]]
+        size = 0
+        for n in todo:
+            b = 16 * self._signals[n][1]
+            if batches[-1] and size + b > _BATCH_BYTES:
+                batches.append([])
+                size = 0
+            batches[-1].append(n)
+            size += b
+        for batch in batches:
+            try:
+                got = _core.read_signals(self.path, batch)
+            except _core.ResultError as e:
+                raise ResultError(str(e)) from None
+            for n, t, v in got:
+                t.flags.writeable = False
+                v.flags.writeable = False
+                self._cache[n] = (t, v)
 
     def signal(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """A recorded signal as two read-only float64 arrays ``(time, value)``, read on first use.
