@@ -56,6 +56,10 @@ def _overrides(overrides: Optional[Mapping[str, Any]]) -> list[str]:
 class _Source:
     """A scenario's text, the label used in error messages, and the folder data paths resolve in."""
 
+    text: str
+    label: str
+    base_dir: str
+
     def __init__(self, scenario: Any):
         if isinstance(scenario, _Source):
             self.text, self.label, self.base_dir = scenario.text, scenario.label, scenario.base_dir
@@ -284,16 +288,26 @@ def _on_cluster(client, src: _Source, base: list[str], seed, cases: list[tuple[s
                          pure=False)
     results = client.gather(futures)
     index: dict[tuple[str, str], int] = {}
-    comp, name, unit = [], [], []
-    case, rep, kpi, value = [], [], [], []
+    comp: list[str] = []
+    name: list[str] = []
+    unit: list[str] = []
+    case: list[int] = []
+    rep: list[int] = []
+    kpi: list[int] = []
+    value: list[float] = []
     bottlenecks = [[""] * replications for _ in cases]
     for (ci, r), (rows, b) in zip(tasks, results):
         bottlenecks[ci][r] = b
         for c, n, v, _hw, u in rows:
             k = index.setdefault((c, n), len(comp))
             if k == len(comp):
-                comp.append(c), name.append(n), unit.append(u)
-            case.append(ci), rep.append(r), kpi.append(k), value.append(v)
+                comp.append(c)
+                name.append(n)
+                unit.append(u)
+            case.append(ci)
+            rep.append(r)
+            kpi.append(k)
+            value.append(v)
     return {"case": case, "replication": rep, "kpi": kpi, "value": value, "kpi_component": comp,
             "kpi_name": name, "kpi_unit": unit, "warnings": [],
             "cases": [(n, [], bottlenecks[ci], "") for ci, (n, _) in enumerate(cases)],
@@ -383,7 +397,8 @@ def compare(scenario: Any, variants: Mapping[str, Mapping[str, Any]], replicatio
     if "base" in variants:
         raise ValueError("variants: \"base\" names the scenario as loaded; call the variant "
                          "something else")
-    cases = [("base", [])] + [(name, _overrides(o)) for name, o in variants.items()]
+    cases: list[tuple[str, list[str]]] = [("base", [])]
+    cases += [(name, _overrides(o)) for name, o in variants.items()]
     labels = ["overrides"] + [f"variants[{name!r}]" for name in variants]
     d = _execute(scenario, cases, labels, replications, overrides, seed, confidence, client)
     return _runs(d, [c[0] for c in cases], None, confidence, "base", kpis)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import difflib
 import os
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import _core
 from ._tables import Runs, events_frame, runs_from_columns
+
+if TYPE_CHECKING:
+    import xarray
 
 
 _BATCH_BYTES = 256 << 20
@@ -135,7 +138,7 @@ class Result:
                  for n in names]
         return pd.concat(parts, axis=1).sort_index()
 
-    def to_xarray(self, names: Optional[Sequence[str]] = None):
+    def to_xarray(self, names: Optional[Sequence[str]] = None) -> "xarray.Dataset":
         """Recorded signals (default: all) as an ``xarray.Dataset``: one variable per signal
         with its ``unit`` (and ``units``) attribute, on a ``time`` coordinate in seconds
         (signals on another grid get ``time_1``, ``time_2`` ...). The file's meta data are the

@@ -152,7 +152,7 @@ class Runs(pd.DataFrame):
 
 def _confidence(value: Any) -> float:
     import numbers
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < 1:
         raise ValueError(f"confidence must lie between 0 and 1 (e.g. 0.95), got {value!r}")
     return float(value)
 
