@@ -60,9 +60,12 @@ class _Source:
     label: str
     base_dir: str
 
+    path: str = ""  # a file's path: an experiment file (scenario: x.yaml) loads its scenario
+
     def __init__(self, scenario: Any):
         if isinstance(scenario, _Source):
             self.text, self.label, self.base_dir = scenario.text, scenario.label, scenario.base_dir
+            self.path = scenario.path
         elif isinstance(scenario, Mapping):
             self.text, self.label, self.base_dir = json.dumps(scenario), "<dict>", os.getcwd()
         elif isinstance(scenario, Path) or (isinstance(scenario, str) and "\n" not in scenario
@@ -70,6 +73,7 @@ class _Source:
             path = Path(scenario)
             self.text, self.label = path.read_text(), str(path)
             self.base_dir = str(path.parent.resolve())
+            self.path = str(path)
         elif isinstance(scenario, str) and ("\n" in scenario or ": " in scenario):
             self.text, self.label, self.base_dir = scenario, "<text>", os.getcwd()
         elif isinstance(scenario, str):
@@ -247,14 +251,15 @@ class Simulation:
 
 def load(scenario: Any, overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
          replication: int = 0) -> Simulation:
-    """Loads a scenario (a path, YAML text or a dict) into a :class:`Simulation` at time 0.
+    """Loads a scenario (a path, YAML text or a dict) into a :class:`Simulation` at time 0. An
+    experiment file (``scenario: line.yaml`` and ``experiments:``) loads the scenario it names.
 
     ``overrides`` maps key paths to values, as ``--set`` does: ``{"components.m1.servers": 2}``.
     Raises :class:`ScenarioError` (with ``file``, ``line``, ``column``, ``path``) on bad input.
     """
     src = _Source(scenario)
     core = _core.Simulation.load(src.text, src.label, src.base_dir, _overrides(overrides), seed,
-                                 replication)
+                                 replication, src.path)
     return Simulation(core)
 
 
@@ -333,11 +338,11 @@ def _execute(scenario: Any, cases: list[tuple[str, list[str]]], labels: list[str
     base = _overrides(overrides)
     if client is None:
         return _core.run_cases(src.text, src.label, src.base_dir, base, seed, cases, replications,
-                               confidence, labels)
+                               confidence, labels, path=src.path)
     # Every case's overrides are checked here, with the same labels, before the cluster runs them.
     _core.run_cases(src.text, src.label, src.base_dir, base, seed, cases, replications, confidence,
-                    labels, run=False)
-    return _on_cluster(client, src, base, seed, cases, replications)
+                    labels, run=False, path=src.path)
+    return _on_cluster(client, src, base, seed, cases, replications, src.path)
 
 
 def replicate(scenario: Any, n: int, overrides: Optional[Mapping[str, Any]] = None,
@@ -425,9 +430,7 @@ def experiment(scenario: Any, replications: Optional[int] = None,
     allocation here; a ``sequential:`` block (replications until a precision) runs only here.
     """
     src = _Source(scenario)
-    path = ""
-    if isinstance(scenario, (str, Path)) and src.label != "<text>":
-        path = str(scenario)
+    path = src.path
     reps = 0 if replications is None else _replications(replications, "replications")
     base = _overrides(overrides)
     if client is None:

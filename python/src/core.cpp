@@ -151,8 +151,9 @@ class Simulation {
 
   static Simulation load(const std::string& text, const std::string& label,
                          const std::string& base_dir, const std::vector<std::string>& overrides,
-                         std::optional<std::uint64_t> seed, std::uint64_t replication) {
-    auto model = compile(make_scenario(text, label, base_dir, overrides, seed), registry());
+                         std::optional<std::uint64_t> seed, std::uint64_t replication,
+                         const std::string& path) {
+    auto model = compile(make_scenario(text, label, base_dir, overrides, seed, path), registry());
     return Simulation(model, std::make_unique<Sim>(model, replication));
   }
 
@@ -376,15 +377,15 @@ py::dict experiment_dict(const ExperimentResult& res, const ExperimentSpec& spec
 py::dict run_cases(const std::string& text, const std::string& label, const std::string& base_dir,
                    const std::vector<std::string>& overrides, std::optional<std::uint64_t> seed,
                    const std::vector<std::pair<std::string, std::vector<std::string>>>& cases,
-                   int replications, double confidence,
-                   const std::vector<std::string>& case_labels, bool run) {
+                   int replications, double confidence, const std::vector<std::string>& case_labels,
+                   bool run, const std::string& path) {
   if (replications < 1)
     throw std::invalid_argument(
         fmt::format("replications must be a whole number >= 1, got {}", replications));
   if (!(confidence > 0 && confidence < 1))
     throw std::invalid_argument(
         fmt::format("confidence must lie between 0 and 1 (e.g. 0.95), got {}", confidence));
-  Scenario s = make_scenario(text, label, base_dir, overrides, seed);
+  Scenario s = make_scenario(text, label, base_dir, overrides, seed, path);
   ExperimentSpec spec;
   spec.replications = replications;
   spec.confidence = confidence;
@@ -640,7 +641,8 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<Simulation>(m, "Simulation")
       .def_static("load", &Simulation::load, py::arg("text"), py::arg("label"), py::arg("base_dir"),
-                  py::arg("overrides"), py::arg("seed"), py::arg("replication") = 0)
+                  py::arg("overrides"), py::arg("seed"), py::arg("replication") = 0,
+                  py::arg("path") = "")
       .def("run", &Simulation::run, py::arg("until") = py::none())
       .def("step", &Simulation::step, py::arg("dt"))
       .def_property_readonly("time", &Simulation::time)
@@ -672,7 +674,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("run_cases", &run_cases, py::arg("text"), py::arg("label"), py::arg("base_dir"),
         py::arg("overrides"), py::arg("seed"), py::arg("cases"), py::arg("replications"),
         py::arg("confidence") = 0.95, py::arg("case_labels") = std::vector<std::string>{},
-        py::arg("run") = true);
+        py::arg("run") = true, py::arg("path") = "");
   m.def("run_experiment_file", &run_experiment_file, py::arg("text"), py::arg("label"),
         py::arg("base_dir"), py::arg("path"), py::arg("overrides"), py::arg("seed"),
         py::arg("replications"), py::arg("run") = true, py::arg("buffers") = true);

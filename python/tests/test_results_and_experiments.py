@@ -206,3 +206,27 @@ def test_runs_tables_keep_their_methods_when_filtered(mm1):
     # A half-width from one replication is 0, as in the command line's tables.
     one = plantwin.replicate(mm1, 1).summary()
     assert (one.half_width == 0).all() and (one.n == 1).all()
+
+
+def test_every_actuator_of_the_shipped_scenarios_is_documented_with_unit_and_range(scenarios):
+    guide = (Path(__file__).resolve().parents[2] / "docs/sphinx/guide/python.md").read_text()
+    table = {}
+    for line in guide.splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[1] and cells[0] != "component type":
+            for t in cells[0].replace("(and ", "").replace(")", "").split():
+                table[(t.strip("`"), cells[1])] = cells
+    seen = set()
+    for path in sorted(scenarios.glob("*.yaml")):
+        sim = plantwin.load(path)
+        for _, a in sim.actuators().iterrows():
+            key = (a.component_type, a["name"].split(".")[-1])
+            assert key in table, f"{path.name}: {a['name']} ({a.component_type}) not in the guide's table"
+            seen.add(key)
+    assert ("conveyor", "speed") in seen and ("machine", "speed") in seen
+    # A value outside the documented range is refused with the actuator's words.
+    sim = plantwin.load(scenarios / "bottling_line.yaml")
+    with pytest.raises(ValueError, match=r"speed must be positive \(m/s\), got 0"):
+        sim.set("c1.speed", 0)
+    with pytest.raises(ValueError, match=r"enabled must be 0 or 1, got 0\.5"):
+        sim.set("labeller.enabled", 0.5)
