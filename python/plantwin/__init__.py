@@ -9,9 +9,13 @@ Five lines to a result::
     t, level = sim.signal("wip.level")
 
 Scenarios come from a file path, YAML text, or a dict with the same structure as a scenario
-file. Experiments (:func:`replicate`, :func:`sweep`, :func:`compare`) run in parallel in C++ or,
-given ``client=`` a ``dask.distributed.Client``, across the cluster's workers, with the same
-results either way.
+file; :func:`scenarios_dir` is where the example scenarios are installed. Experiments
+(:func:`replicate`, :func:`sweep`, :func:`compare`, and :func:`experiment` for a file's
+``experiments:`` block) run in parallel in C++ or, given ``client=`` a
+``dask.distributed.Client``, across the cluster's workers, with the same results either way. All
+return one tidy table, :class:`Runs` (case, replication, component, kpi, value, unit), whose
+``summary()`` and ``differences()`` give the command line's numbers. :func:`open` reads result and
+experiment files back (:class:`Result`, signals on first use, ``to_xarray()``).
 """
 
 from __future__ import annotations
