@@ -26,14 +26,17 @@ import numbers
 import os
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import _core
 from ._core import ScenarioError
-from ._result import Result, ResultError, open
+
+if TYPE_CHECKING:
+    import xarray
+from ._result import Result, ResultError, open, signals_to_xarray
 from ._tables import Runs, _confidence, _number, events_frame, runs_from_columns, select_kpis
 
 
@@ -162,6 +165,14 @@ class Simulation:
             return pd.DataFrame(index=pd.Index([], name="time"))
         t, _ = self._core.signal(names[0])
         return pd.DataFrame({n: self._core.signal(n)[1] for n in names}, index=pd.Index(t, name="time"))
+
+    def to_xarray(self) -> "xarray.Dataset":
+        """Every recorded signal as an ``xarray.Dataset`` on a ``time`` coordinate (s), units as
+        attributes, as :meth:`Result.to_xarray` gives them from a saved file."""
+        units = {n: u for n, u, _d, _t in self._core.describe(False)}
+        names = self._core.recorded_signals()
+        return signals_to_xarray({n: self._core.signal(n) for n in names}, units,
+                                 {"scenario_name": self.name, "seed": self._core.seed})
 
     def value(self, name: str) -> float:
         """The current value of any signal, recorded or not."""

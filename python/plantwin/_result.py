@@ -143,25 +143,10 @@ class Result:
         with its ``unit`` (and ``units``) attribute, on a ``time`` coordinate in seconds
         (signals on another grid get ``time_1``, ``time_2`` ...). The file's meta data are the
         Dataset's attributes. Needs xarray (Debian: python3-xarray)."""
-        import xarray as xr
         names = self.signal_names() if names is None else list(names)
         self._load(names)
-        grids: list[np.ndarray] = []
-        variables = {}
-        for n in names:
-            t, v = self._cache[n]
-            k = next((i for i, g in enumerate(grids) if np.array_equal(g, t)), None)
-            if k is None:
-                grids.append(t)
-                k = len(grids) - 1
-            dim = "time" if k == 0 else f"time_{k}"
-            unit = self._signals[n][0]
-            variables[n] = xr.Variable(dim, v, attrs={"unit": unit, "units": unit})
-        coords = {("time" if k == 0 else f"time_{k}"): xr.Variable(
-            "time" if k == 0 else f"time_{k}", g, attrs={"unit": "s", "units": "s"})
-            for k, g in enumerate(grids)}
-        attrs = {k: (v if isinstance(v, (int, float)) else str(v)) for k, v in self.meta.items()}
-        return xr.Dataset(variables, coords=coords, attrs=attrs)
+        return signals_to_xarray({n: self._cache[n] for n in names},
+                                 {n: self._signals[n][0] for n in names}, self.meta)
 
     # -- tables ---------------------------------------------------------------------------
     def kpis(self) -> pd.DataFrame:
@@ -229,6 +214,29 @@ class Result:
     def differences(self, base: str = "base") -> pd.DataFrame:
         """An experiment file's paired differences against ``base`` (:meth:`Runs.differences`)."""
         return self.replications().differences(base)
+
+
+def signals_to_xarray(signals: dict[str, tuple[np.ndarray, np.ndarray]], units: dict[str, str],
+                      attrs: dict[str, Any]) -> "xarray.Dataset":
+    """Signals as an xarray Dataset: one variable each with ``unit`` and ``units`` attributes,
+    on ``time`` (s), or ``time_1``, ``time_2`` ... for signals on another grid."""
+    import xarray as xr
+    grids: list[np.ndarray] = []
+    variables = {}
+    for n, (t, v) in signals.items():
+        k = next((i for i, g in enumerate(grids) if np.array_equal(g, t)), None)
+        if k is None:
+            grids.append(t)
+            k = len(grids) - 1
+        unit = units.get(n, "")
+        variables[n] = xr.Variable("time" if k == 0 else f"time_{k}", v,
+                                   attrs={"unit": unit, "units": unit})
+    coords = {}
+    for k, g in enumerate(grids):
+        dim = "time" if k == 0 else f"time_{k}"
+        coords[dim] = xr.Variable(dim, g, attrs={"unit": "s", "units": "s"})
+    plain = {k: (v if isinstance(v, (int, float)) else str(v)) for k, v in attrs.items()}
+    return xr.Dataset(variables, coords=coords, attrs=plain)
 
 
 def _meta_value(text: str) -> Any:

@@ -52,6 +52,10 @@ def test_to_xarray_gives_signals_on_a_time_coordinate_with_units(run_file):
     assert ds["time"].attrs["units"] == "s"
     assert np.array_equal(ds["queue.level"].values, sim.signal("queue.level")[1])
     assert ds.attrs["status"] == "complete"
+    live = sim.to_xarray()
+    assert live["queue.level"].attrs["unit"] == "parts"
+    assert np.array_equal(live["queue.level"].values, ds["queue.level"].values)
+    assert np.array_equal(live["time"].values, ds["time"].values)
 
 
 def test_an_unknown_signal_name_raises_with_did_you_mean(run_file):
