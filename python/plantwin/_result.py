@@ -131,12 +131,28 @@ class Result:
         self._load(names)
         if not names:
             return pd.DataFrame(index=pd.Index([], name="time"))
-        t0 = self._cache[names[0]][0]
-        if all(np.array_equal(self._cache[n][0], t0) for n in names):
-            return pd.DataFrame({n: self._cache[n][1] for n in names}, index=pd.Index(t0, name="time"))
-        parts = [pd.Series(self._cache[n][1], index=pd.Index(self._cache[n][0], name="time"), name=n)
-                 for n in names]
-        return pd.concat(parts, axis=1).sort_index()
+        # Signals on other grids (a file written with several record periods) go onto the union
+        # of the grids, NaN where a signal has no sample: placed by position, not by a join.
+        grids: list[np.ndarray] = []
+        grid_of = {}
+        for n in names:
+            t = self._cache[n][0]
+            k = next((i for i, g in enumerate(grids) if g is t or np.array_equal(g, t)), None)
+            if k is None:
+                grids.append(t)
+                k = len(grids) - 1
+            grid_of[n] = k
+        if len(grids) == 1:
+            return pd.DataFrame({n: self._cache[n][1] for n in names},
+                                index=pd.Index(grids[0], name="time"))
+        union = np.unique(np.concatenate(grids))
+        where = [np.searchsorted(union, g) for g in grids]
+        columns = {}
+        for n in names:
+            col = np.full(len(union), np.nan)
+            col[where[grid_of[n]]] = self._cache[n][1]
+            columns[n] = col
+        return pd.DataFrame(columns, index=pd.Index(union, name="time"))
 
     def to_xarray(self, names: Optional[Sequence[str]] = None) -> "xarray.Dataset":
         """Recorded signals (default: all) as an ``xarray.Dataset``: one variable per signal

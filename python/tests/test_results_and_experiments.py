@@ -234,3 +234,23 @@ def test_every_actuator_of_the_shipped_scenarios_is_documented_with_unit_and_ran
         sim.set("c1.speed", 0)
     with pytest.raises(ValueError, match=r"enabled must be 0 or 1, got 0\.5"):
         sim.set("labeller.enabled", 0.5)
+
+
+def test_signals_on_different_grids_share_one_time_index(run_file, tmp_path):
+    _, path = run_file
+    mixed = tmp_path / "mixed.h5"
+    mixed.write_bytes(path.read_bytes())
+    with h5py.File(mixed, "a") as f:
+        g = f.create_group("signals/probe.temperature")
+        g.attrs["unit"] = "C"
+        g["time"] = np.array([30.0, 60.0, 90.5])
+        g["value"] = np.array([4.0, 5.0, 6.0])
+    res = plantwin.open(mixed)
+    df = res.signals(["queue.level", "probe.temperature"])
+    t, q = res.signal("queue.level")
+    assert list(df.index[:5]) == [0.0, 30.0, 60.0, 90.5, 120.0]  # the grid is every 60 s
+    assert df["probe.temperature"].dropna().tolist() == [4.0, 5.0, 6.0]
+    assert np.array_equal(df["queue.level"].dropna().to_numpy(), q)
+    assert df.index.is_monotonic_increasing and len(df) == len(t) + 2
+    ds = res.to_xarray(["queue.level", "probe.temperature"])
+    assert ds["probe.temperature"].dims == ("time_1",) and ds["probe.temperature"].attrs["unit"] == "C"
