@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     import xarray
 
 
-_BATCH_BYTES = 256 << 20
+_BATCH_BYTES = 128 << 20
+_READERS = max(1, min(4, os.cpu_count() or 1))  # child processes reading batches at once
 
 
 class ResultError(ValueError):
@@ -97,8 +98,8 @@ class Result:
         todo = [n for n in dict.fromkeys(names) if n not in self._cache]
         if not todo:
             return
-        # In batches of about 256 MB: every batch passes through a child process and a pipe, and
-        # one batch for a whole large file would hold several copies of it in memory at once.
+        # In batches of about 128 MB, a few at a time: every batch passes through a child process
+        # and a pipe, and one batch for a whole large file would hold several copies of it at once.
         batches: list[list[str]] = [[]]
         size = 0
         for n in todo:
@@ -108,11 +109,20 @@ class Result:
                 size = 0
             batches[-1].append(n)
             size += b
-        for batch in batches:
+        def read(batch: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
             try:
-                got = _core.read_signals(self.path, batch)
+                return _core.read_signals(self.path, batch)  # releases the GIL
             except _core.ResultError as e:
                 raise ResultError(str(e)) from None
+
+        workers = min(len(batches), _READERS)
+        if workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(workers) as pool:
+                results = list(pool.map(read, batches))
+        else:
+            results = [read(b) for b in batches]
+        for got in results:
             for n, t, v in got:
                 t.flags.writeable = False
                 v.flags.writeable = False
