@@ -39,8 +39,12 @@ if(TARGET plantwin_python)
   set(PLANTWIN_PYTHON_DIR lib/python3.${PYTHON_VERSION_MINOR}/dist-packages CACHE STRING
       "Where the plantwin Python package goes, relative to the install prefix")
   install(TARGETS plantwin_python LIBRARY DESTINATION ${PLANTWIN_PYTHON_DIR}/plantwin)
-  file(GLOB plantwin_py_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/python/plantwin/*.py)
+  file(GLOB plantwin_py_files CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/python/plantwin/*.py
+       ${PROJECT_SOURCE_DIR}/python/plantwin/*.pyi ${PROJECT_SOURCE_DIR}/python/plantwin/py.typed)
   install(FILES ${plantwin_py_files} DESTINATION ${PLANTWIN_PYTHON_DIR}/plantwin)
+  # plantwin.scenarios_dir(): the example scenarios and the data they read.
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/scenarios ${PROJECT_SOURCE_DIR}/data
+          DESTINATION ${PLANTWIN_PYTHON_DIR}/plantwin/share)
 endif()
 
 set(CPACK_PACKAGE_NAME plantwin)

@@ -11,6 +11,8 @@ packages=(
   python3 python3-numpy python3-h5py python3-pandas python3-pytest python3-yaml pybind11-dev
   python3-matplotlib python3-pil python3-nbclient python3-nbformat python3-ipykernel
   python3-distributed python3-dask
+  python3-xarray python3-scipy mypy  # to_xarray; the calibration notebook's fits; the type check
+  python3-sphinx python3-myst-parser python3-nbsphinx pandoc doxygen  # scripts/docs.sh
   libimgui-dev libstb-dev libglfw3-dev libgl-dev xvfb xauth libgl1-mesa-dri
   clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz preset: libFuzzer and sanitizer runtimes
   nodejs npm  # the OPC UA bridge (bridge/opcua) and its tests

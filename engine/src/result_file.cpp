@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <optional>
 #include <system_error>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -299,6 +300,30 @@ class Reader {
     return v;
   }
 
+  /// A 1-d numeric dataset's length and its first and last values (NaN when empty), with the
+  /// checks of numbers() but reading two values only: listing a large file stays fast.
+  std::tuple<hsize_t, double, double> ends(hid_t loc, const std::string& name,
+                                           const std::string& where) {
+    if (!has(loc, name, where)) throw NotResult(where + ": missing");
+    Id ds = open(loc, name, H5I_DATASET, where);
+    Id type(check(H5Dget_type(ds.get()), where));
+    const H5T_class_t cls = H5Tget_class(type.get());
+    if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || !plain_number(type.get()))
+      throw NotResult(fmt::format("{}: expected numbers", where));
+    const hsize_t n = length(ds.get(), where);
+    double v[2] = {std::nan(""), std::nan("")};
+    if (n) {
+      Id space(check(H5Dget_space(ds.get()), where));
+      const hsize_t points[2] = {0, n - 1};
+      const hsize_t two = 2;
+      Id mem(check(H5Screate_simple(1, &two, nullptr), where));
+      if (H5Sselect_elements(space.get(), H5S_SELECT_SET, 2, points) < 0 ||
+          H5Dread(ds.get(), H5T_NATIVE_DOUBLE, mem.get(), space.get(), xfer_.get(), v) < 0)
+        fail(where);
+    }
+    return {n, v[0], v[1]};
+  }
+
   /// A table: a 1-d dataset of compound rows with at least the columns of `mem`, each string
   /// column a string in the file and each number a number. Each row goes to `use` before the
   /// strings are released; strings are never null there.
@@ -366,8 +391,30 @@ std::string text(const char* s) {
   return s ? s : "";
 }
 
-void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& out) {
+/// Reads a file's contents; with `only`, the samples of those signals and nothing else.
+void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& out,
+                   const std::vector<std::string>* only = nullptr) {
   using namespace h5;
+  if (only) {
+    if (!rd.has(file, "signals", "/signals")) throw NotResult("no /signals group");
+    Id sig = rd.open(file, "signals", H5I_GROUP, "/signals");
+    for (const auto& name : *only) {
+      const std::string where = "/signals/" + name;
+      if (!rd.has(sig.get(), name, where)) throw NotResult(where + ": missing");
+      Id g = rd.open(sig.get(), name, H5I_GROUP, where);
+      ResultContents::Signal s;
+      s.name = name;
+      s.time = rd.numbers(g.get(), "time", where + "/time");
+      s.value = rd.numbers(g.get(), "value", where + "/value", s.time.size());
+      s.samples = s.time.size();
+      if (!s.time.empty()) {
+        s.t0 = s.time.front();
+        s.t1 = s.time.back();
+      }
+      out.signals.push_back(std::move(s));
+    }
+    return;
+  }
   if (!rd.has(file, "meta", "/meta")) throw NotResult("no /meta group");
   Id meta = rd.open(file, "meta", H5I_GROUP, "/meta");
   out.meta = rd.attributes(meta.get(), "/meta");
@@ -400,15 +447,18 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
         Id a(rd.check(H5Aopen(g.get(), "unit", H5P_DEFAULT), where + ".unit"));
         s.unit = rd.attribute_text(a.get(), where + ".unit");
       }
-      std::vector<double> time = rd.numbers(g.get(), "time", where + "/time");
-      s.samples = time.size();
-      if (!time.empty()) {
-        s.t0 = time.front();
-        s.t1 = time.back();
-      }
       if (with_samples) {
+        std::vector<double> time = rd.numbers(g.get(), "time", where + "/time");
+        s.samples = time.size();
+        if (!time.empty()) {
+          s.t0 = time.front();
+          s.t1 = time.back();
+        }
         s.value = rd.numbers(g.get(), "value", where + "/value", time.size());
         s.time = std::move(time);
+      } else {
+        std::tie(s.samples, s.t0, s.t1) = rd.ends(g.get(), "time", where + "/time");
+        if (!s.samples) s.t0 = s.t1 = 0;
       }
       out.signals.push_back(std::move(s));
     }
@@ -691,7 +741,10 @@ bool write_all(int fd, const std::string& bytes) {
 
 }  // namespace
 
-ResultContents read_result_file_in_process(const std::string& path, bool with_samples) {
+namespace {
+
+ResultContents read_in_process(const std::string& path, bool with_samples,
+                               const std::vector<std::string>* only) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) throw std::runtime_error(path + ": no such file");
@@ -714,7 +767,7 @@ ResultContents read_result_file_in_process(const std::string& path, bool with_sa
     Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (is_h5 < 0 || file.get() < 0) throw NotResult(errors.text("HDF5 cannot open it"));
     Reader rd(errors, static_cast<std::uint64_t>(st.st_size));
-    read_contents(rd, file.get(), with_samples, out);
+    read_contents(rd, file.get(), with_samples, out, only);
   } catch (const NotResult& e) {
     throw not_result(e.what());
   } catch (const H5::Exception& e) {
@@ -723,7 +776,8 @@ ResultContents read_result_file_in_process(const std::string& path, bool with_sa
   return out;
 }
 
-ResultContents read_result_file(const std::string& path, bool with_samples, double time_limit_s) {
+ResultContents read_in_child(const std::string& path, bool with_samples,
+                             const std::vector<std::string>* only, double time_limit_s) {
   // libhdf5 1.10 itself reads past buffers and crashes on some corrupt files (found by
   // tests/fuzz/fuzz_results.cpp), which no check before the call can rule out. So the file is
   // read in a child process: whatever a corrupt file does to libhdf5 stays there, and the
@@ -767,7 +821,7 @@ ResultContents read_result_file(const std::string& path, bool with_samples, doub
     }
     Wire w;
     try {
-      const ResultContents r = read_result_file_in_process(path, with_samples);
+      const ResultContents r = read_in_process(path, with_samples, only);
       w.u64(0);
       w.contents(r);
     } catch (const std::exception& e) {
@@ -837,6 +891,21 @@ ResultContents read_result_file(const std::string& path, bool with_samples, doub
   }
   if (!error.empty()) throw std::runtime_error(error);
   return out;
+}
+
+}  // namespace
+
+ResultContents read_result_file_in_process(const std::string& path, bool with_samples) {
+  return read_in_process(path, with_samples, nullptr);
+}
+
+ResultContents read_result_file(const std::string& path, bool with_samples, double time_limit_s) {
+  return read_in_child(path, with_samples, nullptr, time_limit_s);
+}
+
+ResultContents read_result_signals(const std::string& path, const std::vector<std::string>& names,
+                                   double time_limit_s) {
+  return read_in_child(path, true, &names, time_limit_s);
 }
 
 }  // namespace plantwin

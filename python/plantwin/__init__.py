@@ -9,9 +9,13 @@ Five lines to a result::
     t, level = sim.signal("wip.level")
 
 Scenarios come from a file path, YAML text, or a dict with the same structure as a scenario
-file. Experiments (:func:`replicate`, :func:`sweep`, :func:`compare`) run in parallel in C++ or,
-given ``client=`` a ``dask.distributed.Client``, across the cluster's workers, with the same
-results either way.
+file; :func:`scenarios_dir` is where the example scenarios are installed. Experiments
+(:func:`replicate`, :func:`sweep`, :func:`compare`, and :func:`experiment` for a file's
+``experiments:`` block) run in parallel in C++ or, given ``client=`` a
+``dask.distributed.Client``, across the cluster's workers, with the same results either way. All
+return one tidy table, :class:`Runs` (case, replication, component, kpi, value, unit), whose
+``summary()`` and ``differences()`` give the command line's numbers. :func:`open` reads result and
+experiment files back (:class:`Result`, signals on first use, ``to_xarray()``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numbers
 import os
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,13 +34,18 @@ import pandas as pd
 from . import _core
 from ._core import ScenarioError
 
+if TYPE_CHECKING:
+    import xarray
+from ._result import Result, ResultError, open, signals_to_xarray
+from ._tables import Runs, _confidence, _number, events_frame, runs_from_columns, select_kpis
+
 
 class PlantwinWarning(UserWarning):
     """A run noticed something that may make its results mean less than they seem."""
 
 __version__ = _core.__version__
-__all__ = ["load", "Simulation", "replicate", "sweep", "compare", "ScenarioError", "PlantwinWarning",
-           "__version__"]
+__all__ = ["load", "Simulation", "replicate", "sweep", "compare", "experiment", "open", "Result",
+           "Runs", "ScenarioError", "ResultError", "PlantwinWarning", "scenarios_dir", "__version__"]
 
 
 def _override_text(value: Any) -> str:
@@ -54,9 +63,16 @@ def _overrides(overrides: Optional[Mapping[str, Any]]) -> list[str]:
 class _Source:
     """A scenario's text, the label used in error messages, and the folder data paths resolve in."""
 
+    text: str
+    label: str
+    base_dir: str
+
+    path: str = ""  # a file's path: an experiment file (scenario: x.yaml) loads its scenario
+
     def __init__(self, scenario: Any):
         if isinstance(scenario, _Source):
             self.text, self.label, self.base_dir = scenario.text, scenario.label, scenario.base_dir
+            self.path = scenario.path
         elif isinstance(scenario, Mapping):
             self.text, self.label, self.base_dir = json.dumps(scenario), "<dict>", os.getcwd()
         elif isinstance(scenario, Path) or (isinstance(scenario, str) and "\n" not in scenario
@@ -64,6 +80,7 @@ class _Source:
             path = Path(scenario)
             self.text, self.label = path.read_text(), str(path)
             self.base_dir = str(path.parent.resolve())
+            self.path = str(path)
         elif isinstance(scenario, str) and ("\n" in scenario or ": " in scenario):
             self.text, self.label, self.base_dir = scenario, "<text>", os.getcwd()
         elif isinstance(scenario, str):
@@ -149,6 +166,14 @@ class Simulation:
         t, _ = self._core.signal(names[0])
         return pd.DataFrame({n: self._core.signal(n)[1] for n in names}, index=pd.Index(t, name="time"))
 
+    def to_xarray(self) -> "xarray.Dataset":
+        """Every recorded signal as an ``xarray.Dataset`` on a ``time`` coordinate (s), units as
+        attributes, as :meth:`Result.to_xarray` gives them from a saved file."""
+        units = {n: u for n, u, _d, _t in self._core.describe(False)}
+        names = self._core.recorded_signals()
+        return signals_to_xarray({n: self._core.signal(n) for n in names}, units,
+                                 {"scenario_name": self.name, "seed": self._core.seed})
+
     def value(self, name: str) -> float:
         """The current value of any signal, recorded or not."""
         return self._core.value(name)
@@ -161,14 +186,30 @@ class Simulation:
         """Quantities :meth:`set` may change during a run."""
         return self._core.actuator_names()
 
+    def actuators(self) -> pd.DataFrame:
+        """Every actuator :meth:`set` and controllers may change: name (``c4.speed``), unit
+        (``m/s``; "" for a factor or a switch), description (what it does and the values it
+        takes, e.g. "process-time factor for jobs started from now on (1 = nominal)") and the
+        component's type. A value outside an actuator's range raises ValueError from :meth:`set`.
+        """
+        return pd.DataFrame(self._core.describe(True),
+                            columns=["name", "unit", "description", "component_type"])
+
+    def signal_info(self) -> pd.DataFrame:
+        """Every signal of the model: name, unit, description, component type."""
+        return pd.DataFrame(self._core.describe(False),
+                            columns=["name", "unit", "description", "component_type"])
+
     def kpis(self) -> pd.DataFrame:
         """KPIs over the statistics period so far: component, name, value, half_width, unit."""
         return pd.DataFrame(self._core.kpis(), columns=["component", "name", "value", "half_width", "unit"])
 
     def events(self) -> pd.DataFrame:
-        """The event log: time, component, kind, detail."""
-        t, comp, kind, detail = self._core.events()
-        return pd.DataFrame({"time": t, "component": comp, "kind": kind, "detail": detail})
+        """The event log with its numbers as numbers: time (s), component, kind (``failure``,
+        ``repair_started`` ...), duration (s, what the event starts takes: a repair's time to
+        repair; NaN when none), value and unit (a number the event reports, e.g. a temperature
+        in C; NaN and "" when none) and detail (the text as the CLI prints it)."""
+        return events_frame(*self._core.events())
 
     # -- changing ---------------------------------------------------------------------------
     def set(self, name: str, value: float) -> None:
@@ -225,27 +266,29 @@ class Simulation:
 
 def load(scenario: Any, overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
          replication: int = 0) -> Simulation:
-    """Loads a scenario (a path, YAML text or a dict) into a :class:`Simulation` at time 0.
+    """Loads a scenario (a path, YAML text or a dict) into a :class:`Simulation` at time 0. An
+    experiment file (``scenario: line.yaml`` and ``experiments:``) loads the scenario it names.
 
     ``overrides`` maps key paths to values, as ``--set`` does: ``{"components.m1.servers": 2}``.
     Raises :class:`ScenarioError` (with ``file``, ``line``, ``column``, ``path``) on bad input.
     """
     src = _Source(scenario)
     core = _core.Simulation.load(src.text, src.label, src.base_dir, _overrides(overrides), seed,
-                                 replication)
+                                 replication, src.path)
     return Simulation(core)
 
 
 # -- experiments ------------------------------------------------------------------------------
-
-_KPI_COLUMNS = ["component", "name", "mean", "half_width", "n", "unit"]
+#
+# One table convention (see _tables.Runs): every experiment returns one tidy row per case,
+# replication and KPI; .summary() and .differences() give the CLI's tables.
 
 
 def _run_case_replication(text: str, label: str, base_dir: str, overrides: list[str],
-                          seed: Optional[int], replication: int):
+                          seed: Optional[int], replication: int, path: str = ""):
     """Runs on a Dask worker: one replication of one case."""
     from plantwin import _core as core  # imported on the worker
-    return core.run_one(text, label, base_dir, overrides, seed, replication)
+    return core.run_one(text, label, base_dir, overrides, seed, replication, path)
 
 
 def _replications(value: Any, name: str) -> int:
@@ -255,126 +298,196 @@ def _replications(value: Any, name: str) -> int:
     return int(value)
 
 
-def _confidence(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ValueError(f"confidence must lie between 0 and 1 (e.g. 0.95), got {value!r}")
-    return float(value)
-
-
-def _run(src: _Source, base: list[str], seed, cases: list[tuple[str, list[str]]], replications: int,
-         confidence: float, client):
-    """(name, summary rows, paired-difference rows, bottlenecks) per case."""
-    if client is None:
-        out = _core.run_cases(src.text, src.label, src.base_dir, base, seed, cases, replications,
-                              confidence)
-        return [(name, summary, diffs, bottlenecks) for name, summary, diffs, bottlenecks, _ in out]
-    # Across the cluster: one task per (case, replication), then the same statistics as in C++.
+def _on_cluster(client, src: _Source, base: list[str], seed, cases: list[tuple[str, list[str]]],
+                replications: int, path: str = "") -> dict:
+    """Every (case, replication) as one Dask task; the same columns as the C++ runner's."""
     tasks = [(ci, r) for ci in range(len(cases)) for r in range(replications)]
     futures = client.map(_run_case_replication, [src.text] * len(tasks), [src.label] * len(tasks),
                          [src.base_dir] * len(tasks), [base + cases[ci][1] for ci, _ in tasks],
-                         [seed] * len(tasks), [r for _, r in tasks], pure=False)
+                         [seed] * len(tasks), [r for _, r in tasks], [path] * len(tasks),
+                         pure=False)
     results = client.gather(futures)
-    per_case: list[list] = [[None] * replications for _ in cases]
-    bottlenecks: list[list] = [[None] * replications for _ in cases]
+    index: dict[tuple[str, str], int] = {}
+    comp: list[str] = []
+    name: list[str] = []
+    unit: list[str] = []
+    case: list[int] = []
+    rep: list[int] = []
+    kpi: list[int] = []
+    value: list[float] = []
+    bottlenecks = [[""] * replications for _ in cases]
     for (ci, r), (rows, b) in zip(tasks, results):
-        per_case[ci][r] = rows
         bottlenecks[ci][r] = b
-    out = []
-    for ci, (name, _) in enumerate(cases):
-        reps = per_case[ci]
-        summary = []
-        for k, row in enumerate(reps[0]):
-            mean, hw, n = _core.t_interval([rep[k][2] for rep in reps], confidence)
-            summary.append((row[0], row[1], mean, hw, n, row[4]))
-        diffs = []
-        if ci > 0 and not cases[0][1]:
-            base_index = {(row[0], row[1]): k for k, row in enumerate(per_case[0][0])}
-            for k, row in enumerate(reps[0]):
-                bk = base_index.get((row[0], row[1]))
-                if bk is None:
-                    continue
-                d = [reps[r][k][2] - per_case[0][r][bk][2] for r in range(replications)]
-                mean, hw, n = _core.t_interval(d, confidence)
-                base_mean, _, _ = _core.t_interval([per_case[0][r][bk][2] for r in range(replications)],
-                                                   confidence)
-                diffs.append((row[0], row[1], mean, hw, n, row[4], base_mean))
-        out.append((name, summary, diffs, bottlenecks[ci]))
-    return out
+        for c, n, v, _hw, u in rows:
+            k = index.setdefault((c, n), len(comp))
+            if k == len(comp):
+                comp.append(c)
+                name.append(n)
+                unit.append(u)
+            case.append(ci)
+            rep.append(r)
+            kpi.append(k)
+            value.append(v)
+    return {"case": case, "replication": rep, "kpi": kpi, "value": value, "kpi_component": comp,
+            "kpi_name": name, "kpi_unit": unit, "warnings": [],
+            "cases": [(n, [], bottlenecks[ci], "") for ci, (n, _) in enumerate(cases)],
+            "replications_run": replications, "complete": True}
+
+
+def _runs(d: dict, names: list[str], parameters: Optional[Mapping[str, Sequence[Any]]],
+          confidence: float, base: Optional[str], kpis, extra: Optional[dict] = None) -> Runs:
+    bott = [(n, r, b) for (n, _p, bs, _e) in d["cases"] for r, b in enumerate(bs)]
+    info = {"confidence": confidence, "base": base, "warnings": list(d.get("warnings", [])),
+            "complete": bool(d.get("complete", True)),
+            "bottlenecks": pd.DataFrame(bott, columns=["case", "replication", "bottleneck"])}
+    info.update(extra or {})
+    runs = runs_from_columns(d, names, parameters, info)
+    for w in info["warnings"]:
+        warnings.warn(w, PlantwinWarning, stacklevel=3)
+    return select_kpis(runs, kpis)
+
+
+def _execute(scenario: Any, cases: list[tuple[str, list[str]]], labels: list[str], replications: int,
+             overrides, seed, confidence: float, client) -> dict:
+    src = _Source(scenario)
+    base = _overrides(overrides)
+    if client is None:
+        return _core.run_cases(src.text, src.label, src.base_dir, base, seed, cases, replications,
+                               confidence, labels, path=src.path)
+    # Every case's overrides are checked here, with the same labels, before the cluster runs them.
+    _core.run_cases(src.text, src.label, src.base_dir, base, seed, cases, replications, confidence,
+                    labels, run=False, path=src.path)
+    return _on_cluster(client, src, base, seed, cases, replications, src.path)
 
 
 def replicate(scenario: Any, n: int, overrides: Optional[Mapping[str, Any]] = None,
-              seed: Optional[int] = None, confidence: float = 0.95, client=None) -> pd.DataFrame:
-    """Runs ``n`` independent replications; one row per KPI with its mean and t-interval
-    half-width (columns component, name, mean, half_width, n, unit).
+              seed: Optional[int] = None, confidence: float = 0.95,
+              kpis: Optional[Sequence[str] | str] = None, client: Any = None) -> Runs:
+    """Runs ``n`` independent replications of a scenario (a path, YAML text or a dict).
 
-    Raises ValueError when ``n`` is not a whole number >= 1."""
+    Returns :class:`Runs`, one row per replication and KPI (case ``"base"``);
+    ``.summary()`` gives each KPI's mean and t-interval half-width at ``confidence``.
+    ``kpis`` keeps only the KPIs named ``component.kpi`` (``"line.throughput"``); an unknown
+    name raises ValueError with the closest names. ``client``: a ``dask.distributed.Client``
+    to run the replications on its workers (the same numbers). Raises ValueError when ``n`` is
+    not a whole number >= 1."""
     n = _replications(n, "n")
     confidence = _confidence(confidence)
-    src = _Source(scenario)
-    [(_, summary, _, _)] = _run(src, _overrides(overrides), seed, [("base", [])], n, confidence, client)
-    return pd.DataFrame(summary, columns=_KPI_COLUMNS)
+    d = _execute(scenario, [("base", [])], ["overrides"], n, overrides, seed, confidence, client)
+    return _runs(d, ["base"], None, confidence, "base", kpis)
 
 
 def sweep(scenario: Any, grid: Mapping[str, Iterable[Any]], replications: int = 5,
           overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
-          kpis: Optional[Sequence[str]] = None, confidence: float = 0.95, client=None) -> pd.DataFrame:
-    """Runs every combination of ``grid`` (key path -> values); one row per case with the swept
-    values, then ``<kpi>`` and ``<kpi>_hw`` columns (default: the line KPIs).
+          kpis: Optional[Sequence[str] | str] = None, confidence: float = 0.95,
+          client: Any = None) -> Runs:
+    """Runs every combination of ``grid`` (key path -> values), ``replications`` times each,
+    on common random numbers.
 
-    ``kpis`` names KPIs as ``component.name`` (``"line.throughput"``). A name the runs do not
-    report raises ValueError with the closest known names, after the runs (the KPIs a model
-    reports are known once it has run past its warm-up)."""
+    Returns :class:`Runs` with one column per swept key path after ``case`` (the case is
+    named ``key=value,key=value``), so ``runs.summary().pivot(...)`` makes a heatmap. An error
+    in a grid value names it as ``grid['key.path']``; an unknown name in ``kpis`` raises
+    ValueError with the closest names."""
     replications = _replications(replications, "replications")
     confidence = _confidence(confidence)
-    if isinstance(kpis, str):
-        kpis = [kpis]
     keys = list(grid)
     combos: list[list[Any]] = [[]]
     for k in keys:
         combos = [c + [v] for c in combos for v in grid[k]]
     cases = [(",".join(f"{k}={_override_text(v)}" for k, v in zip(keys, c)),
               [f"{k}={_override_text(v)}" for k, v in zip(keys, c)]) for c in combos]
-    src = _Source(scenario)
-    results = _run(src, _overrides(overrides), seed, cases, replications, confidence, client)
-    if kpis is not None:
-        known = {f"{comp}.{name}" for _, summary, _, _ in results for comp, name, *_ in summary}
-        for k in kpis:
-            if k not in known:
-                close = difflib.get_close_matches(str(k), sorted(known), n=3)
-                hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
-                        else f"known: {', '.join(sorted(known))}")
-                raise ValueError(f"kpis: no KPI named {k!r} ({hint})")
-    rows = []
-    for combo, (_, summary, _, bottlenecks) in zip(combos, results):
-        row = dict(zip(keys, combo))
-        for comp, name, mean, hw, n, unit in summary:
-            col = f"{comp}.{name}"
-            if kpis is not None and col not in kpis:
-                continue
-            if kpis is None and comp != "line":
-                continue
-            row[col] = mean
-            row[col + "_hw"] = hw
-        row["bottleneck"] = max(set(bottlenecks), key=bottlenecks.count) if bottlenecks else ""
-        rows.append(row)
-    return pd.DataFrame(rows)
+    d = _execute(scenario, cases, ["grid"] * len(cases), replications, overrides, seed, confidence,
+                 client)
+    params = {k: [c[i] for c in combos] for i, k in enumerate(keys)}
+    return _runs(d, [c[0] for c in cases], params, confidence, None, kpis)
 
 
 def compare(scenario: Any, variants: Mapping[str, Mapping[str, Any]], replications: int = 10,
             overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
-            confidence: float = 0.95, client=None) -> pd.DataFrame:
-    """Compares variants (name -> overrides) with the base on common random numbers: one row
-    per variant and KPI with the paired difference (variant - base), its half-width, the base
-    mean and the relative difference in percent."""
+            confidence: float = 0.95, kpis: Optional[Sequence[str] | str] = None,
+            client: Any = None) -> Runs:
+    """Runs the scenario (case ``"base"``) and each variant (name -> overrides) on common random
+    numbers.
+
+    Returns :class:`Runs`; ``.differences()`` gives each variant's paired difference from the
+    base per KPI (difference, half_width, base_mean, relative_pct) and ``.summary()`` every
+    case's means. An error in a variant's value names it as ``variants['name']['key.path']``."""
     replications = _replications(replications, "replications")
     confidence = _confidence(confidence)
-    cases = [("base", [])] + [(name, _overrides(o)) for name, o in variants.items()]
+    if "base" in variants:
+        raise ValueError("variants: \"base\" names the scenario as loaded; call the variant "
+                         "something else")
+    cases: list[tuple[str, list[str]]] = [("base", [])]
+    cases += [(name, _overrides(o)) for name, o in variants.items()]
+    labels = ["overrides"] + [f"variants[{name!r}]" for name in variants]
+    d = _execute(scenario, cases, labels, replications, overrides, seed, confidence, client)
+    return _runs(d, [c[0] for c in cases], None, confidence, "base", kpis)
+
+
+def experiment(scenario: Any, replications: Optional[int] = None,
+               overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
+               kpis: Optional[Sequence[str] | str] = None, client: Any = None) -> Runs:
+    """Runs a scenario's ``experiments:`` block exactly as ``plantwin sweep FILE`` does.
+
+    ``scenario``: a scenario file with an ``experiments:`` section, an experiment file (a file
+    whose ``scenario:`` names the scenario), YAML text or a dict. ``replications`` replaces the
+    block's count (``plantwin sweep --replications N``); ``overrides`` and ``seed`` are
+    ``--set`` and ``--seed``. The same seed gives the same numbers as the command line, to the
+    bit.
+
+    Returns :class:`Runs` (variants, listed cases and sweep grid points as cases, swept keys as
+    columns): ``.summary()`` is the CLI's case table, ``.differences()`` its paired differences,
+    ``.bottlenecks()`` the bottleneck of every run and ``.buffer_allocation`` the result of a
+    ``buffer_allocation:`` search. Warnings the CLI prints are issued as
+    :class:`PlantwinWarning` (and kept in ``.warnings``).
+
+    With ``client`` (a ``dask.distributed.Client``) the cases run on the cluster and the buffer
+    allocation here; a ``sequential:`` block (replications until a precision) runs only here.
+    """
     src = _Source(scenario)
-    results = _run(src, _overrides(overrides), seed, cases, replications, confidence, client)
-    rows = []
-    for name, _, diffs, _ in results[1:]:
-        for comp, kpi, mean, hw, n, unit, base_mean in diffs:
-            rel = 100.0 * mean / base_mean if base_mean else float("nan")
-            rows.append({"variant": name, "component": comp, "name": kpi, "difference": mean,
-                         "half_width": hw, "base": base_mean, "relative_pct": rel, "n": n, "unit": unit})
-    return pd.DataFrame(rows)
+    path = src.path
+    reps = 0 if replications is None else _replications(replications, "replications")
+    base = _overrides(overrides)
+    if client is None:
+        d = _core.run_experiment_file(src.text, src.label, src.base_dir, path, base, seed, reps)
+    else:
+        d = _core.run_experiment_file(src.text, src.label, src.base_dir, path, base, seed, reps,
+                                      run=False, buffers=True)
+        plan = d["plan"]
+        if plan["sequential"]:
+            raise ValueError("experiments.sequential: a sequential experiment decides after each "
+                             "round whether to run more; run it here (client=None)")
+        cluster = _on_cluster(client, src, base, seed, [(n, o) for n, o, _p in plan["cases"]],
+                              plan["replications"], path)
+        d.update(cluster)
+    plan = d["plan"]
+    names = [c[0] for c in plan["cases"]]
+    for name, _p, _b, error in d["cases"]:
+        if error:
+            raise RuntimeError(f"case {name}: {error}")
+    params = {k: [_number(dict(p)[k]) if k in dict(p) else None for _n, _o, p in plan["cases"]]
+              for k in plan["swept_keys"]}
+    ba = d.get("buffer_allocation")
+    alloc = None
+    if ba is not None:
+        alloc = pd.DataFrame({"buffer": ba["buffers"],
+                              "capacity": ba["capacities"] if ba["found"] else [np.nan] * len(ba["buffers"])})
+        alloc.attrs.update(found=ba["found"], total=int(sum(ba["capacities"])) if ba["found"] else None,
+                           throughput_per_h=ba["throughput_per_h"],
+                           target_throughput_per_h=ba["target_throughput_per_h"],
+                           max_capacity=ba["max_capacity"], evaluations=ba["evaluations"],
+                           replications=ba["replications"])
+    base_case = "base" if names and not plan["cases"][0][1] else None
+    return _runs(d, names, params, plan["confidence"], base_case, kpis,
+                 {"buffer_allocation": alloc, "name": d.get("name", "")})
+
+
+def scenarios_dir() -> Path:
+    """The folder of the example scenarios shipped with plantwin (``two_station.yaml``,
+    ``body_shop.yaml`` ...), wherever the package is installed or built: notebooks load
+    ``plantwin.scenarios_dir() / "body_shop.yaml"`` from any folder. The environment variable
+    ``PLANTWIN_SCENARIOS`` overrides it."""
+    env = os.environ.get("PLANTWIN_SCENARIOS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent / "share" / "scenarios"

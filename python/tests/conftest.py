@@ -26,3 +26,12 @@ def mm1() -> dict:
         "flow": ["arrivals -> q -> m -> out"],
         "record": {"period": "10 s", "signals": ["q.level", "m.state"]},
     }
+
+
+@pytest.fixture
+def cli() -> Path:
+    """The plantwin command line program of the same build (CTest sets PLANTWIN_CLI)."""
+    path = os.environ.get("PLANTWIN_CLI") or str(ROOT / "build" / "ci" / "plantwin")
+    if not os.access(path, os.X_OK):
+        pytest.skip("no plantwin program: set PLANTWIN_CLI")
+    return Path(path)

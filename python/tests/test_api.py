@@ -45,12 +45,13 @@ def test_step_advances_time_and_matches_one_run(mm1):
 
 
 def test_mm1_mean_time_in_system_matches_theory_over_replications(mm1):
-    k = plantwin.replicate(mm1, 20)
-    w = k.query("component == 'line' and name == 'lead_time'").iloc[0]
+    k = plantwin.replicate(mm1, 20).summary()
+    w = k.query("component == 'line' and kpi == 'lead_time'").iloc[0]
     # W = 1 / (mu - lambda) = 2 s; the 95% interval covers it except 1 time in 20, so check
     # against a 99.9% interval instead.
-    k999 = plantwin.replicate(mm1, 20, confidence=0.999)
-    w999 = k999.query("component == 'line' and name == 'lead_time'").iloc[0]
+    k999 = plantwin.replicate(mm1, 20, confidence=0.999).summary()
+    w999 = k999.query("component == 'line' and kpi == 'lead_time'").iloc[0]
+    assert w999.confidence == 0.999 and w.unit == "s"
     assert abs(w999["mean"] - 2.0) <= w999.half_width
     assert w.n == 20 and w.half_width < w999.half_width
 
@@ -163,8 +164,13 @@ def test_events_and_save_round_trip(scenarios, tmp_path):
     import h5py
     sim = plantwin.load(scenarios / "two_station.yaml").run()
     ev = sim.events()
-    assert list(ev.columns) == ["time", "component", "kind", "detail"]
+    assert list(ev.columns) == ["time", "component", "kind", "duration", "value", "unit", "detail"]
     assert (ev.kind == "failure").sum() > 0
+    repairs = ev[ev.kind == "repair_started"]
+    assert len(repairs) > 0 and repairs.duration.gt(0).all() and ev.duration.dtype == float
+    # The number is the one in the text the CLI prints ("takes 903.7 s").
+    assert (repairs.detail == repairs.duration.map(lambda d: f"takes {d:.1f} s")).all()
+    assert ev[ev.kind != "repair_started"].duration.isna().all()
     path = tmp_path / "run.h5"
     sim.save(path)
     with h5py.File(path) as f:
@@ -173,17 +179,27 @@ def test_events_and_save_round_trip(scenarios, tmp_path):
 
 
 def test_sweep_and_compare_return_tables_with_ci_columns(mm1):
-    table = plantwin.sweep(mm1, {"components.m.process_time": ["exponential(1 s)", "exponential(0.8 s)"],
-                                 "components.q.capacity": [5, "unlimited"]}, replications=4)
-    assert len(table) == 4
-    assert {"line.throughput", "line.throughput_hw", "line.lead_time", "bottleneck"} <= set(table.columns)
-    diff = plantwin.compare(mm1, {"same": {"components.m.servers": 1},
+    runs = plantwin.sweep(mm1, {"components.m.process_time": ["exponential(1 s)", "exponential(0.8 s)"],
+                                "components.q.capacity": [5, "unlimited"]}, replications=4)
+    assert list(runs.columns) == ["case", "components.m.process_time", "components.q.capacity",
+                                  "replication", "component", "kpi", "value", "unit"]
+    assert runs.index.equals(pd.RangeIndex(len(runs)))
+    table = runs.summary()
+    assert list(table.columns) == ["case", "components.m.process_time", "components.q.capacity",
+                                   "component", "kpi", "mean", "half_width", "confidence", "n", "unit"]
+    assert table.case.nunique() == 4 and (table.n == 4).all()
+    assert table.index.equals(pd.RangeIndex(len(table)))
+    assert set(runs.bottlenecks().columns) == {"case", "replication", "bottleneck"}
+    runs = plantwin.compare(mm1, {"same": {"components.m.servers": 1},
                                   "faster": {"components.m.process_time": "exponential(0.8 s)"}},
                             replications=5)
-    same = diff.query("variant == 'same'")
+    diff = runs.differences()
+    assert list(diff.columns) == ["case", "component", "kpi", "difference", "half_width",
+                                  "confidence", "n", "base_mean", "relative_pct", "unit"]
+    same = diff.query("case == 'same'")
     assert (same.difference == 0).all() and (same.half_width == 0).all()
-    lt = diff.query("variant == 'faster' and component == 'line' and name == 'lead_time'").iloc[0]
-    assert lt.difference + lt.half_width < 0
+    lt = diff.query("case == 'faster' and component == 'line' and kpi == 'lead_time'").iloc[0]
+    assert lt.difference + lt.half_width < 0 and lt.n == 5
 
 
 def test_help_reads_well():

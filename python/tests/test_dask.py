@@ -28,5 +28,20 @@ def test_dask_sweep_and_compare_equal_local_ones(client, mm1):
     pd.testing.assert_frame_equal(plantwin.sweep(mm1, grid, replications=3),
                                   plantwin.sweep(mm1, grid, replications=3, client=client))
     variants = {"faster": {"components.m.process_time": "exponential(0.8 s)"}}
-    pd.testing.assert_frame_equal(plantwin.compare(mm1, variants, replications=4),
-                                  plantwin.compare(mm1, variants, replications=4, client=client))
+    local = plantwin.compare(mm1, variants, replications=4)
+    remote = plantwin.compare(mm1, variants, replications=4, client=client)
+    pd.testing.assert_frame_equal(local, remote)
+    pd.testing.assert_frame_equal(local.summary(), remote.summary())
+    pd.testing.assert_frame_equal(local.differences(), remote.differences())
+
+
+def test_dask_experiment_equals_the_local_one(client, scenarios):
+    for name in ("body_shop.yaml", "body_shop_buffers.yaml"):
+        local = plantwin.experiment(scenarios / name, replications=2)
+        remote = plantwin.experiment(scenarios / name, replications=2, client=client)
+        pd.testing.assert_frame_equal(local, remote)
+        pd.testing.assert_frame_equal(local.summary(), remote.summary())
+    pd.testing.assert_frame_equal(local.buffer_allocation, remote.buffer_allocation)
+    local = plantwin.experiment(scenarios / "body_shop.yaml", replications=2)
+    remote = plantwin.experiment(scenarios / "body_shop.yaml", replications=2, client=client)
+    pd.testing.assert_frame_equal(local.differences(), remote.differences())

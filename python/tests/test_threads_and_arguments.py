@@ -126,4 +126,9 @@ def test_sweep_refuses_an_unknown_kpi_with_a_did_you_mean(mm1):
     with pytest.raises(ValueError, match=r"^kpis: no KPI named 'line\.troughput' \(did you mean 'line\.throughput'"):
         plantwin.sweep(mm1, grid, replications=2, kpis=["line.troughput"])
     table = plantwin.sweep(mm1, grid, replications=2, kpis=["line.throughput"])
-    assert {"line.throughput", "line.throughput_hw"} <= set(table.columns)
+    assert set(table.component + "." + table.kpi.astype(str)) == {"line.throughput"}
+    for call in (lambda: plantwin.replicate(mm1, 2, kpis="line.troughput"),
+                 lambda: plantwin.compare(mm1, {"a": {"components.q.capacity": 3}}, 2,
+                                          kpis=["line.troughput"])):
+        with pytest.raises(ValueError, match=r"^kpis: no KPI named 'line\.troughput' \(did you mean 'line\.throughput'"):
+            call()

@@ -60,6 +60,14 @@ struct ResultContents {
 ResultContents read_result_file(const std::string& path, bool with_samples = true,
                                 double time_limit_s = 0);
 
+/// The samples of the named signals alone (in `signals`, in the order asked; nothing else is
+/// read), with read_result_file's checks, child process and errors; a name the file lacks is
+/// "<path>: not a plantwin result file: /signals/<name>: missing". With `with_samples = false`,
+/// read_result_file reads two values of each signal's time array, so listing a large file and
+/// then reading the signals needed stays fast (Python's plantwin.open).
+ResultContents read_result_signals(const std::string& path, const std::vector<std::string>& names,
+                                   double time_limit_s = 0);
+
 /// read_result_file in this process, for the fuzz harness (tests/fuzz/fuzz_results.cpp): the same
 /// checks and errors, but a file that crashes libhdf5 crashes the caller.
 ResultContents read_result_file_in_process(const std::string& path, bool with_samples = true);
