@@ -31,9 +31,10 @@ struct RunOptions {
   std::string json;         ///< KPI JSON file
   std::string inputs_file;  ///< a result file whose /inputs are re-applied
   bool quiet = false, strict = false;
-  int serve_port = 0;  ///< 0: no live server
-  double pace = 0;     ///< simulated seconds per wall second; 0: as fast as possible
-  bool live = false;   ///< connect the scenario's live feeds (pace 1 unless --realtime)
+  int serve_port = 0;     ///< 0: no live server
+  double pace = 0;        ///< simulated seconds per wall second; 0: as fast as possible
+  bool live = false;      ///< connect the scenario's live feeds (pace 1 unless --realtime)
+  bool forecast = false;  ///< at the end, fork the state and run the scenario's forecast
   int replications = 0;
 };
 

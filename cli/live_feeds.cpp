@@ -135,6 +135,17 @@ void LiveFeeds::start_publishers(Runner& runner) {
   }
 }
 
+std::uint64_t LiveFeeds::take_forecast_requests() {
+  std::uint64_t n = 0;
+  for (auto& p : publishers_) n += p->take_forecast_requests();
+  return n;
+}
+
+void LiveFeeds::publish_retained(const std::vector<std::pair<std::string, std::string>>& messages) {
+  for (auto& p : publishers_)
+    for (const auto& [suffix, payload] : messages) p->publish_raw(suffix, payload, 1, true);
+}
+
 void LiveFeeds::finish_publishers(const Sim& sim) {
   for (auto& p : publishers_) {
     p->publish(sim, /*final=*/true);

@@ -41,6 +41,10 @@ class LiveFeeds {
   /// are out.
   void finish_publishers(const Sim& sim);
   bool has_publishers() const { return !publisher_configs_.empty(); }
+  /// Forecast requests that came over MQTT (`commands: true`) since the last call.
+  std::uint64_t take_forecast_requests();
+  /// Publishes each (topic suffix, payload), retained, with every publisher; any thread.
+  void publish_retained(const std::vector<std::pair<std::string, std::string>>& messages);
   /// Stops every feed (no sample reaches the Runner after it returns).
   void stop();
   /// Copies every feed's counters into its feed component (live feeds and `recorded`), with

@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
   run->add_flag("--live", r.live,
                 "run beside the plant: connect the scenario's MQTT and Modbus feeds, simulated "
                 "time following the wall clock (docs/feeds.md)");
+  run->add_flag("--forecast", r.forecast,
+                "at the end of the run (--until, or Ctrl-C), fork its state and run the "
+                "scenario's forecast: variants run ahead, replicated");
   run->add_option("--realtime", r.pace,
                   "with --live: FACTOR simulated seconds per wall-clock second (default 1)")
       ->check(kFinitePositive)

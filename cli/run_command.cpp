@@ -14,7 +14,9 @@
 
 #include "command_support.h"
 #include "commands.h"
+#include "forecast_report.h"
 #include "live_feeds.h"
+#include "plantwin/forecast.h"
 #include "plantwin/io/live_publisher.h"
 #include "plantwin/io/live_server.h"
 #include "plantwin/io/recorded_feed.h"
@@ -48,6 +50,7 @@ struct RunRequest {
   std::vector<io::RecordedFeed> feeds;          ///< the scenario's recorded feeds (csv)
   bool live = false;                            ///< connect the scenario's live feeds
   bool replaying = false;                       ///< a replay: live feeds are not missed
+  bool forecast = false;                        ///< --forecast: fork at the end and run ahead
   const std::vector<KpiRow>* expect = nullptr;  ///< --check: the KPIs the run must give
 };
 
@@ -133,10 +136,52 @@ int run_model(const RunRequest& req) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;
   }
+  ForecastSpec forecast_spec;
+  try {
+    forecast_spec = parse_forecast(model->scenario(), *model);
+  } catch (const ScenarioError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return kExitBadInput;
+  }
+  if (req.forecast && !(forecast_spec.ahead > 0)) {
+    fmt::print(stderr,
+               "--forecast: the scenario has no forecast: section (ahead, replications, "
+               "variants: docs/forecast.md)\n");
+    return kExitBadInput;
+  }
+  // A live run forecasts every `every` of simulated time and on request over MQTT, on a
+  // worker thread from a copy of the state taken at a time point, one forecast at a time.
+  std::uint64_t forecasts = 0;
+  double next_forecast = forecast_spec.every > 0 ? sim.now() + forecast_spec.every : HUGE_VAL;
+  std::thread forecast_worker;
+  std::atomic<bool> forecast_busy{false};
+  auto start_forecast = [&] {
+    if (forecast_worker.joinable()) forecast_worker.join();
+    auto snapshot = std::make_shared<Sim>(model, State(sim.state()), sim.control_plan());
+    const std::uint64_t number = ++forecasts;
+    forecast_busy.store(true);
+    forecast_worker = std::thread([&, snapshot, number] {
+      try {
+        const ForecastResult r = run_forecast(*snapshot, forecast_spec, number);
+        if (!quiet) fmt::print(stderr, "{}", format_forecast(r, number));
+        feeds->publish_retained(forecast_messages(r, number));
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "forecast {} failed: {}\n", number, escape_control(e.what()));
+      }
+      forecast_busy.store(false);
+    });
+  };
   bool lag_reported = false;
   runner.add_observer([&](const Sim&, bool) {
     const double lag = runner.lag();
     feeds->update(sim, req.feeds, lag);
+    if (req.live && forecast_spec.ahead > 0) {
+      const bool asked = feeds->take_forecast_requests() > 0;
+      if ((asked || sim.now() >= next_forecast) && !forecast_busy.load()) {
+        while (next_forecast <= sim.now()) next_forecast += forecast_spec.every;
+        start_forecast();
+      }
+    }
     if (!lag_reported && pace > 0 && lag / pace > 1) {
       lag_reported = true;
       fmt::print(stderr,
@@ -169,6 +214,7 @@ int run_model(const RunRequest& req) {
     info.status = "failed";
   }
   progress.done();
+  if (forecast_worker.joinable()) forecast_worker.join();
   feeds->stop();
   feeds->update(sim, req.feeds, runner.lag());
   if (req.live) feeds->finish_publishers(sim);
@@ -199,6 +245,16 @@ int run_model(const RunRequest& req) {
     rc = kExitRunFailure;
   }
   if (!quiet) print_run_report(*model, sim, info.wall_time_s, complete, info.status);
+  if (req.forecast && info.status != "failed") {
+    try {
+      const ForecastResult r = run_forecast(sim, forecast_spec, ++forecasts);
+      fmt::print("\n{}", format_forecast(r, forecasts));
+      if (req.live) feeds->publish_retained(forecast_messages(r, forecasts));
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "--forecast: {}\n", escape_control(e.what()));
+      rc = kExitRunFailure;
+    }
+  }
   if (expect &&
       !check_replay(*model, sim.kpis(), *expect, inputs.size() + req.measurements.size(), quiet))
     rc = kExitRunFailure;
@@ -248,6 +304,7 @@ int run_command(const RunOptions& opts) {
   req.pace = opts.pace;
   req.strict = opts.strict;
   req.live = opts.live;
+  req.forecast = opts.forecast;
   if (opts.live && !(opts.pace > 0)) req.pace = 1;  // a live run follows the wall clock
   try {
     req.feeds = load_recorded_feeds(*model, opts.quiet);

@@ -271,6 +271,7 @@ class ModelBuilder {
     top.allow("expectations");  // read by plantwin test (expectations.h)
     top.allow("feeds");         // read by the io library (feed.h, recorded_feed.h, mqtt.h)
     top.allow("publish");
+    top.allow("forecast");      // read by the forecast (forecast.h)
     if (const Node* shifts = top.raw("shifts")) model_->shifts_ = parse_shifts(*shifts, diag_);
     if (const Node* physics = top.raw("physics")) parse_physics(*physics);
     top.finish();

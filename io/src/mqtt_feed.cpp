@@ -578,6 +578,7 @@ MqttPublisherConfig parse_mqtt_publisher(const Node& node, const std::string& pa
   c.period_s = r.duration("period", 1.0, 0);
   c.qos = static_cast<int>(r.integer("qos", 0, 0, 1));
   c.retain = r.boolean("retain", true);
+  c.commands = r.boolean("commands", false);
   r.finish();
   return c;
 }

@@ -72,7 +72,13 @@ std::string json_string(std::string_view s) {
 MqttPublisher::MqttPublisher(MqttPublisherConfig config)
     : config_(std::move(config)), impl_(std::make_unique<Impl>()) {
   detail::MqttClient::Callbacks cb;
-  cb.on_connect = [this](bool) { impl_->republish = true; };
+  cb.on_connect = [this](bool) {
+    impl_->republish = true;
+    if (config_.commands) impl_->client->subscribe(config_.prefix + "/command/forecast", 1);
+  };
+  cb.on_message = [this](const char* topic, const void*, int) {
+    if (topic && config_.prefix + "/command/forecast" == topic) forecast_requests_.fetch_add(1);
+  };
   cb.on_published = [this] { impl_->done.fetch_add(1); };
   detail::MqttClient::Will will{config_.prefix + "/status", "offline", 1, true};
   impl_->client = std::make_unique<detail::MqttClient>(config_.connection, std::move(cb), will);
@@ -102,6 +108,13 @@ bool MqttPublisher::flush(double timeout_s) {
     if (Clock::now() >= until || !impl_->client->connected()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  return true;
+}
+
+bool MqttPublisher::publish_raw(const std::string& suffix, const std::string& payload, int qos,
+                                bool retain) {
+  if (!impl_->client->publish(config_.prefix + "/" + suffix, payload, qos, retain)) return false;
+  published_.fetch_add(1);
   return true;
 }
 

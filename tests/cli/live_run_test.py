@@ -340,3 +340,45 @@ def wait_for_subscriber(tmp_path, topic, seconds=10):
             return
         time.sleep(0.05)
     raise AssertionError(f"no subscription to {topic} within {seconds} s")
+
+
+def test_a_forecast_asked_for_over_mqtt_is_published_retained(tmp_path, broker):
+    scenario = ROOM.format(horizon="10 h", port=broker.port, tag="fc") + f"""publish:
+  dashboard: {{type: mqtt, port: {broker.port}, prefix: twin/fc, commands: true}}
+forecast:
+  ahead: 2 h
+  replications: 5
+  kpis: [room.temperature]
+  variants:
+    as_is: {{}}
+    heater_on: {{set: {{room.heat_input: 2000}}}}
+"""
+    twin = start_twin(tmp_path, scenario, "--realtime", "3600")  # 10 s of wall time
+    try:
+        wait_for_subscriber(tmp_path, "twin/fc/command/forecast")
+        publish(broker.port, "twin/fc/command/forecast", "now")
+        out, err = twin.communicate(timeout=60)
+    finally:
+        if twin.poll() is None:
+            twin.kill()
+    assert twin.returncode == 0, err
+    assert "forecast 1 from t = " in err, err
+    retained = subprocess.run(["mosquitto_sub", "-p", str(broker.port), "-t", "twin/fc/forecast/#",
+                               "-v", "-W", "2"], capture_output=True, text=True, timeout=10).stdout
+    values = dict(line.split(" ", 1) for line in retained.splitlines())
+    as_is = values["twin/fc/forecast/as_is/room/temperature"]
+    heater = values["twin/fc/forecast/heater_on/room/temperature"]
+    mean = lambda text: float(text.split('"mean": ')[1].split(",")[0])
+    # 2 kW more into the room warms it (by up to R * 2 kW = 20 K, over its 5.6 h time constant).
+    assert mean(heater) > mean(as_is) + 2, (as_is, heater)
+    assert '"n": 5' in as_is and '"forecast": 1' in as_is
+    assert '"forecast": 1' in values["twin/fc/forecast/status"]
+
+
+def test_forecast_without_a_forecast_section_exits_2(tmp_path):
+    path = tmp_path / "twin.yaml"
+    path.write_text(ROOM.format(horizon="1 h", port=1, tag="nofc"))
+    r = subprocess.run([PLANTWIN, "run", str(path), "--forecast"], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 2, r.stderr
+    assert "--forecast: the scenario has no forecast: section" in r.stderr

@@ -186,6 +186,9 @@ struct MqttPublisherConfig {
   double period_s = 1;
   int qos = 0;
   bool retain = true;
+  /// Listen on `<prefix>/command/forecast`: each message asks the twin for a forecast
+  /// (MqttPublisher::take_forecast_requests()).
+  bool commands = false;
 };
 
 /// Reads a publisher's map at key path `path`: the connection keys of a feed (host, port,
@@ -225,12 +228,18 @@ class MqttPublisher {
   std::uint64_t held_back() const { return held_back_.load(); }
   /// Waits (at most `timeout_s`) until every message handed over has been written out.
   bool flush(double timeout_s);
+  /// Publishes `payload` on `<prefix>/<suffix>` (a forecast's figures, say); false when not
+  /// connected. Safe from any thread.
+  bool publish_raw(const std::string& suffix, const std::string& payload, int qos, bool retain);
+  /// Forecast requests received on `<prefix>/command/forecast` since the last call.
+  std::uint64_t take_forecast_requests() { return forecast_requests_.exchange(0); }
 
  private:
   struct Impl;
   MqttPublisherConfig config_;
   std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> held_back_{0};
+  std::atomic<std::uint64_t> forecast_requests_{0};
   std::unique_ptr<Impl> impl_;
 };
 
