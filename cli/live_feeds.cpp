@@ -7,6 +7,7 @@
 
 #include "plantwin/io/modbus_feed.h"
 #include "plantwin/io/mqtt.h"
+#include "plantwin/io/opcua_feed.h"
 #include "plantwin/models/feed.h"
 
 namespace plantwin::cli {
@@ -15,6 +16,7 @@ struct LiveFeeds::Entry {
   std::unique_ptr<io::Feed> feed;
   std::string type;
   int component = -1;
+  io::OpcuaFeed* opcua = nullptr;  // the same feed, when it is one: it may serve the twin
   std::atomic<std::uint64_t> unknown_target{0};  // decoded, for a target the plant lacks
 };
 
@@ -42,7 +44,8 @@ std::vector<std::pair<std::string, std::string>> live_feed_names(const Model& mo
   if (!feeds || !feeds->is_map()) return out;
   for (const auto& [name, node] : feeds->entries) {
     const Node* type = node.is_map() ? node.find("type") : nullptr;
-    if (type && type->is_scalar() && (type->scalar == "mqtt" || type->scalar == "modbus"))
+    if (type && type->is_scalar() &&
+        (type->scalar == "mqtt" || type->scalar == "modbus" || type->scalar == "opcua"))
       out.emplace_back(name, type->scalar);
   }
   return out;
@@ -81,7 +84,7 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
     const Node* type = node.is_map() ? node.find("type") : nullptr;
     if (!type || !type->is_scalar()) {
       diag.error(node.is_map() ? node.location : feeds->key_locations[i], path + ".type",
-                 "is required: csv (a recorded file), mqtt or modbus");
+                 "is required: csv (a recorded file), mqtt, modbus or opcua");
       continue;
     }
     auto e = std::make_unique<Entry>();
@@ -103,11 +106,24 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
         check(c.mappings[k].target, c.mappings[k].kind, k < targets.size() ? targets[k] : nullptr,
               fmt::format("{}.points[{}].target", path, k));
       if (diag.empty()) e->feed = std::make_unique<io::ModbusFeed>(std::move(c));
+    } else if (type->scalar == "opcua") {
+      io::OpcuaFeedConfig c =
+          io::parse_opcua_feed(node, path, diag, model_->scenario().base_dir, model_.get());
+      const auto targets = target_nodes(node, "nodes");
+      for (std::size_t k = 0; k < c.mappings.size(); ++k)
+        check(c.mappings[k].target, c.mappings[k].kind, k < targets.size() ? targets[k] : nullptr,
+              fmt::format("{}.nodes[{}].target", path, k));
+      if (diag.empty()) {
+        auto feed = std::make_unique<io::OpcuaFeed>(std::move(c), *model_);
+        e->opcua = feed.get();
+        e->feed = std::move(feed);
+      }
     } else {
-      const std::string hint = closest_match(type->scalar, {"csv", "mqtt", "modbus"});
-      diag.error(type->location, path + ".type",
-                 fmt::format("unknown feed type \"{}\"{}; known: csv, mqtt, modbus", type->scalar,
-                             hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+      const std::string hint = closest_match(type->scalar, {"csv", "mqtt", "modbus", "opcua"});
+      diag.error(
+          type->location, path + ".type",
+          fmt::format("unknown feed type \"{}\"{}; known: csv, mqtt, modbus, opcua", type->scalar,
+                      hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
       continue;
     }
     if (e->feed) feeds_.push_back(std::move(e));
@@ -178,6 +194,7 @@ void LiveFeeds::start(Runner& runner) {
       in.stop_on_refusal = false;
       runner.push(std::move(in));
     });
+    if (entry->opcua) runner.add_observer(entry->opcua->observer());
   }
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-/// The live run's feeds (`plantwin run FILE --live`): the scenario's MQTT and Modbus TCP feeds
-/// started beside the Runner, their samples pushed into its input queue, and every feed's
+/// The live run's feeds (`plantwin run FILE --live`): the scenario's MQTT, Modbus TCP and OPC UA
+/// feeds started beside the Runner, their samples pushed into its input queue, and every feed's
 /// counters (recorded feeds too) copied into its feed component at the Runner's time points.
 
 #include <atomic>
@@ -17,13 +17,15 @@
 
 namespace plantwin::cli {
 
-/// The names and types of the scenario's feeds that only a live run connects (mqtt, modbus).
+/// The names and types of the scenario's feeds that only a live run connects (mqtt, modbus,
+/// opcua).
 std::vector<std::pair<std::string, std::string>> live_feed_names(const Model& model);
 
 class LiveFeeds {
  public:
-  /// Reads the scenario's live feeds (mqtt, modbus) and checks them against `model`: targets
-  /// without a `{n}` placeholder must be an actuator (kind set) or a synced signal (measure).
+  /// Reads the scenario's live feeds (mqtt, modbus, opcua) and checks them against `model`:
+  /// targets without a `{n}` placeholder must be an actuator (kind set) or a synced signal
+  /// (measure).
   /// Throws ScenarioError with file:line:column and key; an unknown feed type is an error.
   explicit LiveFeeds(std::shared_ptr<const Model> model);
   ~LiveFeeds();
@@ -33,7 +35,10 @@ class LiveFeeds {
   bool empty() const { return feeds_.empty(); }
   /// Starts every live feed; their samples go to `runner` as untimed inputs (applied at the
   /// Runner's next time point: a value is applied when it arrives, whatever time it carries),
-  /// which a refusal does not stop (a warning instead).
+  /// which a refusal does not stop (a warning instead). An OPC UA feed that serves the twin
+  /// adds its observer to `runner`. Throws std::runtime_error when a feed cannot begin at all
+  /// (no Node.js or no bridge for an OPC UA feed); the feeds started before it keep running
+  /// until stop().
   void start(Runner& runner);
   /// Starts the scenario's publishers (`publish:`), as observers of `runner`.
   void start_publishers(Runner& runner);

@@ -191,7 +191,12 @@ int run_model(const RunRequest& req) {
     }
   });
   if (req.live) {
-    feeds->start(runner);
+    try {
+      feeds->start(runner);
+    } catch (const std::runtime_error& e) {
+      fmt::print(stderr, "{}\n", escape_control(e.what()));
+      return kExitRunFailure;
+    }
     feeds->start_publishers(runner);
   } else if (!quiet && !req.replaying) {
     for (const auto& [name, type] : live_feed_names(*model))
