@@ -22,6 +22,19 @@ if(TARGET plantwin-viewer)
   install(TARGETS plantwin-viewer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 
+# The OPC UA bridge (Node.js), where an installed plantwin looks for it: <prefix>/share/plantwin/
+# opcua (docs/feeds.md, "OPC UA"). Its node_modules go along when the source tree has them
+# (scripts/setup.sh ran npm ci); else `npm ci --omit=dev` in that folder installs them.
+set(PLANTWIN_OPCUA_DIR ${CMAKE_INSTALL_DATADIR}/plantwin/opcua)
+install(FILES ${PROJECT_SOURCE_DIR}/bridge/opcua/bridge.js ${PROJECT_SOURCE_DIR}/bridge/opcua/package.json
+              ${PROJECT_SOURCE_DIR}/bridge/opcua/package-lock.json
+              ${PROJECT_SOURCE_DIR}/bridge/opcua/README.md
+        DESTINATION ${PLANTWIN_OPCUA_DIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/bridge/opcua/lib DESTINATION ${PLANTWIN_OPCUA_DIR})
+if(EXISTS ${PROJECT_SOURCE_DIR}/bridge/opcua/node_modules)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/bridge/opcua/node_modules DESTINATION ${PLANTWIN_OPCUA_DIR})
+endif()
+
 set(PLANTWIN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/plantwin)
 install(EXPORT plantwinTargets NAMESPACE plantwin:: DESTINATION ${PLANTWIN_CMAKE_DIR})
 include(CMakePackageConfigHelpers)

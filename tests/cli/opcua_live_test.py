@@ -152,7 +152,8 @@ def start_twin(tmp_path, scenario, *args):
     env = dict(os.environ, TMPDIR=str(tmp_path))
     proc = subprocess.Popen([PLANTWIN, "run", str(path), "--live", *args, "-o",
                              str(tmp_path / "live.h5")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=env)
     return proc, Lines(proc.stderr)
 
 
@@ -193,13 +194,18 @@ def test_plant_values_reach_the_twin_and_a_client_reads_the_twin_over_opc_ua(tmp
     serve_port = free_port()
     scenario = TWIN.format(plant_port=plant.port,
                            serve=f"    serve: {{port: {serve_port}, host: 127.0.0.1}}\n")
-    # One simulated hour at 200x: 18 s of wall time; a time point every 20 s simulated.
-    twin, err = start_twin(tmp_path, scenario, "--realtime", "200")
+    # Two simulated hours at 300x: 24 s of wall time; a time point every 30 s simulated.
+    twin, err = start_twin(tmp_path, scenario.replace("horizon: 1 h", "horizon: 2 h"),
+                           "--realtime", "300")
     try:
         err.wait_for(lambda l: "feed plc (opcua): connected to" in l, 30)
         url = err.wait_for(lambda l: "serving the twin at" in l, 5).split(" at ")[-1]
         assert url == f"opc.tcp://127.0.0.1:{serve_port}/plantwin"
         assert bridges_of(tmp_path), "the bridge runs, with its CONFIG under TMPDIR"
+        # The subscription's first values (Temperature 4.0, Count 0) are in before the plant
+        # changes anything: the twin's own counter says so, read over OPC UA.
+        first = read_twin(url, "--until", "ns=1;s=plc.received=2", "ns=1;s=plc.received")
+        assert first["values"]["ns=1;s=plc.received"]["value"] == 2, first
         # 30 changes, 150 ms apart: the plant server samples every 50 ms (sampling 0 ms).
         for k in range(30):
             plant.send(f"set Temperature {4.1 if k % 2 == 0 else 4.0}")
@@ -214,7 +220,7 @@ def test_plant_values_reach_the_twin_and_a_client_reads_the_twin_over_opc_ua(tmp
         # The twin's address space: one object per component, one variable per signal.
         got = read_twin(url, "ns=1;s=plant.time", "ns=1;s=wall.temperature",
                         "ns=1;s=room.temperature", "ns=1;s=plant.status")
-        out, _ = twin.communicate(timeout=60)
+        twin.wait(60)
     finally:
         if twin.poll() is None:
             twin.kill()
@@ -223,7 +229,7 @@ def test_plant_values_reach_the_twin_and_a_client_reads_the_twin_over_opc_ua(tmp
     assert twin.returncode == 0, log
     objects = got["objects"]
     assert {"room", "wall", "plc", "plant"} <= objects.keys(), objects
-    assert {"temperature", "heat_input", "innovation"} <= set(objects["room"]), objects["room"]
+    assert {"temperature", "innovation", "estimate_sd"} <= set(objects["room"]), objects["room"]
     assert {"received", "applied", "connected"} <= set(objects["plc"]), objects["plc"]
     assert {"time", "status"} <= set(objects["plant"])
     values = got["values"]
@@ -233,13 +239,13 @@ def test_plant_values_reach_the_twin_and_a_client_reads_the_twin_over_opc_ua(tmp
     # node does not exist), so the recorded signal at the frame's time is the same number, to
     # the bit (frames carry 17 digits; the frame's time is a time point, on the record grid).
     t = values["ns=1;s=plant.time"]["value"]
-    assert t > 0 and t % 20 == 0, t
+    assert t > 0 and t % 30 == 0, t
     times, wall = signal_of(tmp_path / "live.h5", "wall.temperature")
     assert t in times, (t, times)
     assert values["ns=1;s=wall.temperature"]["value"] == wall[np.searchsorted(times, t)]
     # room follows the plant's readings (4.0 .. 4.1, sd 0.2 each): the filter's estimate after
     # 30-odd of them is within a few hundredths; 0.3 leaves room for the model's drift between
-    # them (the heat leak moves it about 0.2 K per 20 s time point).
+    # them (the heat leak moves it about 0.3 K per 30 s time point).
     assert abs(values["ns=1;s=room.temperature"]["value"] - 4.05) < 0.3, values
     # Every value reached the twin through its input path, counted.
     k = kpis(tmp_path / "live.h5")

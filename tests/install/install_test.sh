@@ -7,6 +7,9 @@ rm -rf "$work" && mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 test -x "$work/prefix/bin/plantwin"
 test -f "$work/prefix/lib/cmake/plantwin/plantwinConfig.cmake"
+# The OPC UA bridge where the installed plantwin looks for it (bin/../share/plantwin/opcua).
+test -f "$work/prefix/share/plantwin/opcua/bridge.js"
+test -f "$work/prefix/share/plantwin/opcua/lib/config.js"
 cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" \
       -DCMAKE_BUILD_TYPE=Release > "$work/consumer.log"
 cmake --build "$work/consumer" -j2 >> "$work/consumer.log"
