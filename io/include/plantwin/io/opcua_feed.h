@@ -131,6 +131,8 @@ class OpcuaFeed : public Feed {
 
   /// What the reader thread does with one stdout line (without its newline); public for tests.
   void handle_line(std::string_view line);
+  /// Sets the sink without starting the bridge, for handle_line() in tests.
+  void set_sink(Sink sink) { sink_ = std::move(sink); }
 
  private:
   void read_loop();
