@@ -306,6 +306,43 @@ feeds:
     assert (tmp_path / "live.h5").exists()
 
 
+def alive(pid):
+    """Running (a zombie, waiting for whoever adopted it to reap it, is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_plantwin_takes_its_bridge_along(tmp_path):
+    scenario = """name: served
+horizon: 10 h
+components:
+  room: {type: thermal, capacitance: 2 MJ/K, r_ambient: 0.01 K/W, ambient: 20 degC,
+         initial: 8 degC}
+feeds:
+  scada: {type: opcua, serve: {port: 0}, pki_dir: pki}
+"""
+    twin, err = start_twin(tmp_path, scenario)
+    try:
+        err.wait_for(lambda l: "serving the twin at" in l, 60)
+        pids = [pid for pid, _ in bridges_of(tmp_path)]
+        assert len(pids) == 1
+        twin.send_signal(signal.SIGKILL)  # no chance to stop the bridge itself
+        twin.wait(10)
+    finally:
+        if twin.poll() is None:
+            twin.kill()
+            twin.wait(10)
+    # The kernel's parent-death signal (SIGTERM) and the end of its stdin end the bridge.
+    deadline = time.monotonic() + 10
+    while alive(pids[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pids[0]), "the bridge outlived plantwin"
+    # The CONFIG went once the bridge had read it (before the "serving" line).
+    assert not list(tmp_path.glob("plantwin-opcua-*"))
+
+
 BAD = """name: bad
 horizon: 1 h
 components:
