@@ -81,13 +81,13 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
     const Node* type = node.is_map() ? node.find("type") : nullptr;
     if (!type || !type->is_scalar()) {
       diag.error(node.is_map() ? node.location : feeds->key_locations[i], path + ".type",
-                 "is required: csv (a recorded file), mqtt or modbus");
+                 "is required: csv or hdf5 (a recorded file), mqtt or modbus");
       continue;
     }
     auto e = std::make_unique<Entry>();
     e->type = type->scalar;
     e->component = model_->find_component(name);
-    if (type->scalar == "csv") {
+    if (type->scalar == "csv" || type->scalar == "hdf5") {
       continue;  // recorded: read by load_recorded_feeds
     } else if (type->scalar == "mqtt") {
       io::MqttFeedConfig c = io::parse_mqtt_feed(node, path, diag, model_->scenario().base_dir);
@@ -104,10 +104,11 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
               fmt::format("{}.points[{}].target", path, k));
       if (diag.empty()) e->feed = std::make_unique<io::ModbusFeed>(std::move(c));
     } else {
-      const std::string hint = closest_match(type->scalar, {"csv", "mqtt", "modbus"});
-      diag.error(type->location, path + ".type",
-                 fmt::format("unknown feed type \"{}\"{}; known: csv, mqtt, modbus", type->scalar,
-                             hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+      const std::string hint = closest_match(type->scalar, {"csv", "hdf5", "mqtt", "modbus"});
+      diag.error(
+          type->location, path + ".type",
+          fmt::format("unknown feed type \"{}\"{}; known: csv, hdf5, mqtt, modbus", type->scalar,
+                      hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
       continue;
     }
     if (e->feed) feeds_.push_back(std::move(e));
