@@ -6,7 +6,11 @@
 
 #include "command_support.h"
 #include "commands.h"
+#include "live_feeds.h"
+#include "plantwin/expectations.h"
 #include "plantwin/experiment.h"
+#include "plantwin/forecast.h"
+#include "plantwin/io/recorded_feed.h"
 #include "plantwin/results.h"
 #include "report.h"
 
@@ -36,18 +40,25 @@ int validate_command(const std::vector<std::string>& files, const std::vector<st
         }
       }
       if (!errors.empty()) throw ScenarioError(errors);
-      std::size_t links = 0, controllers = 0;
+      // The sections other commands read: feeds (recorded and live), publish, forecast,
+      // expectations.
+      (void)io::parse_recorded_feeds(sc, *m);
+      LiveFeeds live(m);
+      (void)parse_forecast(sc, *m);
+      (void)parse_expectations(sc, *m);
+      std::size_t links = 0, controllers = 0, alarms = 0;
       for (std::size_t i = 0; i < m->size(); ++i) {
-        links += static_cast<std::size_t>(m->component(static_cast<int>(i)).num_outputs());
-        if (m->component(static_cast<int>(i)).scan_period() > 0) ++controllers;
+        const Component& c = m->component(static_cast<int>(i));
+        links += static_cast<std::size_t>(c.num_outputs());
+        if (c.scan_period() > 0) ++(c.type() == "alarm" ? alarms : controllers);
       }
-      const std::size_t components = m->scenario_size() - controllers;
-      fmt::print("{}: ok ({} component{}, {}{} links, {} signals)\n", f, components,
-                 components == 1 ? "" : "s",
-                 controllers
-                     ? fmt::format("{} controller{}, ", controllers, controllers == 1 ? "" : "s")
-                     : "",
-                 links, m->signals().size());
+      const std::size_t components = m->scenario_size() - controllers - alarms;
+      const auto count = [](std::size_t n, const char* what) {
+        return n ? fmt::format("{} {}{}, ", n, what, n == 1 ? "" : "s") : std::string();
+      };
+      fmt::print("{}: ok ({} component{}, {}{}{} links, {} signals)\n", f, components,
+                 components == 1 ? "" : "s", count(controllers, "controller"),
+                 count(alarms, "alarm"), links, m->signals().size());
     } catch (const ScenarioError& e) {
       fmt::print(stderr, "{}\n", e.what());
       fmt::print(stderr, "{}: {} error{}\n", f, e.diagnostics().size(),

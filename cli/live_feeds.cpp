@@ -84,13 +84,13 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
     const Node* type = node.is_map() ? node.find("type") : nullptr;
     if (!type || !type->is_scalar()) {
       diag.error(node.is_map() ? node.location : feeds->key_locations[i], path + ".type",
-                 "is required: csv (a recorded file), mqtt, modbus or opcua");
+                 "is required: csv or hdf5 (a recorded file), mqtt, modbus or opcua");
       continue;
     }
     auto e = std::make_unique<Entry>();
     e->type = type->scalar;
     e->component = model_->find_component(name);
-    if (type->scalar == "csv") {
+    if (type->scalar == "csv" || type->scalar == "hdf5") {
       continue;  // recorded: read by load_recorded_feeds
     } else if (type->scalar == "mqtt") {
       io::MqttFeedConfig c = io::parse_mqtt_feed(node, path, diag, model_->scenario().base_dir);
@@ -119,11 +119,12 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
         e->feed = std::move(feed);
       }
     } else {
-      const std::string hint = closest_match(type->scalar, {"csv", "mqtt", "modbus", "opcua"});
-      diag.error(
-          type->location, path + ".type",
-          fmt::format("unknown feed type \"{}\"{}; known: csv, mqtt, modbus, opcua", type->scalar,
-                      hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+      const std::string hint =
+          closest_match(type->scalar, {"csv", "hdf5", "mqtt", "modbus", "opcua"});
+      diag.error(type->location, path + ".type",
+                 fmt::format("unknown feed type \"{}\"{}; known: csv, hdf5, mqtt, modbus, opcua",
+                             type->scalar,
+                             hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
       continue;
     }
     if (e->feed) feeds_.push_back(std::move(e));

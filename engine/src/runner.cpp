@@ -44,6 +44,7 @@ void Runner::push(Input input) {
   std::lock_guard lock(mutex_);
   if (std::isnan(input.time)) {
     untimed_.push_back(Queued{std::move(input), sequence_++});
+    pushed_.notify_one();
   } else {
     timed_.push_back(Queued{std::move(input), sequence_++});
     std::push_heap(timed_.begin(), timed_.end(), later);
@@ -137,12 +138,20 @@ bool Runner::run_until(double t_end) {
           0.0, (wall_seconds() - wall_origin_s_) * options_.pace - (sim_.now() - wall_origin_sim_));
     notify(false);
     if (options_.pace > 0) {
-      // Sleep in short slices so that a stop, or the end of a pause, is seen promptly.
+      // Sleep in short slices so that a stop, or the end of a pause, is seen promptly; an input
+      // from outside (a live feed's value) wakes it and takes effect at once, at this same
+      // time point, so a twin applies a value within a fraction of a millisecond of its arrival.
       for (;;) {
         const double ahead =
             (sim_.now() - wall_origin_sim_) / options_.pace - (wall_seconds() - wall_origin_s_);
         if (ahead <= 0 || stop_->load()) break;
-        std::this_thread::sleep_for(std::chrono::duration<double>(std::min(ahead, 0.05)));
+        bool woken = false;
+        {
+          std::unique_lock lock(mutex_);
+          woken = pushed_.wait_for(lock, std::chrono::duration<double>(std::min(ahead, 0.05)),
+                                   [this] { return !untimed_.empty(); });
+        }
+        if (woken) apply_due_inputs();
       }
       apply_due_inputs();  // what arrived while it slept takes effect at this same time point
     }

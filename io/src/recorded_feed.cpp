@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "plantwin/params.h"
+#include "plantwin/result_file.h"
 #include "plantwin/text_file.h"
 
 namespace plantwin::io {
@@ -26,33 +27,41 @@ std::vector<RecordedFeedConfig> parse_recorded_feeds(const Scenario& scenario, c
     const auto& [name, node] = feeds->entries[i];
     const std::string path = "feeds." + name;
     if (!node.is_map()) {
-      diag.error(node.location, path, "expected a map with a type (csv, mqtt)");
+      diag.error(node.location, path, "expected a map with a type (csv, hdf5, mqtt, modbus)");
       continue;
     }
     const Node* type = node.find("type");
-    if (!type || type->scalar != "csv") continue;  // the live feeds are read by the live run
+    // The live feeds are read by the live run.
+    if (!type || (type->scalar != "csv" && type->scalar != "hdf5")) continue;
+    const bool hdf5 = type->scalar == "hdf5";
     ParamReader r(node, path, diag, scenario.base_dir);
     RecordedFeedConfig c;
     c.name = name;
+    c.hdf5 = hdf5;
     r.text("type", std::nullopt);
     const std::string file = r.text("file", std::nullopt);
-    c.time_column = r.text("time", std::nullopt);
-    const std::string unit = r.choice("time_unit", {"s", "min", "h"}, "s");
-    c.time_scale = unit == "s" ? 1 : unit == "min" ? 60 : 3600;
-    const Node* cols = r.raw("columns");
+    if (!hdf5) {
+      c.time_column = r.text("time", std::nullopt);
+      const std::string unit = r.choice("time_unit", {"s", "min", "h"}, "s");
+      c.time_scale = unit == "s" ? 1 : unit == "min" ? 60 : 3600;
+    }
+    c.time_offset = r.duration("time_offset", 0.0, -HUGE_VAL);
+    const char* list_key = hdf5 ? "signals" : "columns";
+    const Node* cols = r.raw(list_key);
     r.finish();
     std::filesystem::path p(file);
     if (p.is_relative()) p = std::filesystem::path(scenario.base_dir) / p;
     c.file = p.string();
     if (!cols || !cols->is_map() || cols->entries.empty()) {
-      diag.error(
-          cols ? cols->location : node.location, path + ".columns",
-          "expected a map of column name to {target: SIGNAL_OR_ACTUATOR, kind: measure|set}");
+      diag.error(cols ? cols->location : node.location, path + "." + list_key,
+                 fmt::format("expected a map of {} name to {{target: SIGNAL_OR_ACTUATOR, kind: "
+                             "measure|set}}",
+                             hdf5 ? "the file's signal" : "column"));
       continue;
     }
     for (std::size_t k = 0; k < cols->entries.size(); ++k) {
       const auto& [col, spec] = cols->entries[k];
-      const std::string cpath = path + ".columns." + col;
+      const std::string cpath = path + "." + list_key + "." + col;
       if (!spec.is_map()) {
         diag.error(spec.location, cpath, "expected a map {target: ..., kind: measure|set}");
         continue;
@@ -94,7 +103,46 @@ std::vector<RecordedFeedConfig> parse_recorded_feeds(const Scenario& scenario, c
   return out;
 }
 
+namespace {
+
+// A plantwin result file's signals (an earlier run, a twin's own history) as a recorded feed.
+RecordedFeed load_result_feed(const RecordedFeedConfig& c) {
+  std::vector<std::string> names;
+  for (const auto& col : c.columns) names.push_back(col.column);
+  const ResultContents rec = read_result_signals(c.file, names);
+  RecordedFeed feed;
+  feed.name = c.name;
+  for (std::size_t k = 0; k < c.columns.size() && k < rec.signals.size(); ++k) {
+    const auto& rc = c.columns[k];
+    const auto& sig = rec.signals[k];
+    double newest = -HUGE_VAL;
+    for (std::size_t i = 0; i < sig.time.size() && i < sig.value.size(); ++i) {
+      ++feed.rows;
+      const double t = sig.time[i] + c.time_offset, v = sig.value[i];
+      if (!std::isfinite(t) || t < 0 || std::isnan(v)) {
+        ++feed.malformed;
+        continue;
+      }
+      if (!std::isfinite(v) || (rc.min && v < *rc.min) || (rc.max && v > *rc.max)) {
+        ++feed.out_of_range;
+        continue;
+      }
+      if (t < newest) ++feed.late;
+      newest = std::max(newest, t);
+      ++feed.values;
+      feed.inputs.push_back(
+          Input{t, rc.target, v, c.name,
+                rc.kind == FeedSample::Kind::kSet ? Input::Kind::kSet : Input::Kind::kMeasure,
+                /*stop_on_refusal=*/false});
+    }
+  }
+  return feed;
+}
+
+}  // namespace
+
 RecordedFeed load_recorded_feed(const RecordedFeedConfig& c) {
+  if (c.hdf5) return load_result_feed(c);
   std::string why;
   const auto text = textfile::read_text_file(c.file, textfile::kMaxDataFileBytes,
                                              "comma-separated values with a header row", &why);
@@ -129,7 +177,11 @@ RecordedFeed load_recorded_feed(const RecordedFeedConfig& c) {
       feed.malformed += c.columns.size();
       return true;
     }
-    t *= c.time_scale;
+    t = t * c.time_scale + c.time_offset;
+    if (t < 0) {
+      feed.malformed += c.columns.size();
+      return true;
+    }
     if (t < newest) ++feed.late;  // out of order: applied when its time comes, as recorded
     newest = std::max(newest, t);
     for (std::size_t k = 0; k < c.columns.size(); ++k) {

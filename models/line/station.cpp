@@ -230,6 +230,31 @@ class Station final : public Component, private maintenance::FailureHost {
     if (s.enabled && !s.down() && s.busy + s.holding < p_.servers) sim.notify_space_all(*this);
   }
 
+  // State sync: the plant's state and counter, as its PLC or MES reports them.
+  bool measurable(int index) const override { return index == 0 || index == 6; }
+  void measure(Sim& sim, int index, double value) const override {
+    auto& s = sim.state_of<StationState>(*this);
+    if (value != std::floor(value) || !std::isfinite(value))
+      throw std::invalid_argument(fmt::format("expected a whole number, got {}", value));
+    if (index == 0) {
+      if (value < 0 || value > 3)
+        throw std::invalid_argument(
+            fmt::format("a reported state is 0 working, 1 starved, 2 blocked or 3 down, got {}{}",
+                        value, value == 4 ? " (off shift follows the shift calendar)" : ""));
+      touch(sim, s);  // the time until now belongs to the state before the report
+      failure_.report(sim, *this, s.failure, value == static_cast<double>(kDown));
+      return;
+    }
+    if (value < 0)
+      throw std::invalid_argument(fmt::format("a part count cannot be negative, got {}", value));
+    // The PLC's counter corrects the model's: the run total takes the reported value, and the
+    // statistics period's counts move by the same number of parts.
+    const auto delta = static_cast<std::int64_t>(value) - s.completed_total;
+    s.completed_total += delta;
+    s.completed = std::max<std::int64_t>(0, s.completed + delta);
+    s.good = std::max<std::int64_t>(0, s.good + delta);
+  }
+
   std::vector<std::string> active_kpis() const override { return {"working", "down"}; }
 
   void reset_statistics(Sim& sim) const override {

@@ -66,6 +66,7 @@ void Failure::fail(Sim& sim, const FailureHost& host, FailureState& s, FailureCa
   host.stop_work(sim);
   sim.log_event(host.component(), "failure", detail);
   if (s.crew >= 0) {
+    s.awaiting_crew = true;
     crew(sim, s).request(sim, host.component(), Crew::kRepair);
   } else {
     start_repair(sim, host, s);
@@ -75,16 +76,22 @@ void Failure::fail(Sim& sim, const FailureHost& host, FailureState& s, FailureCa
 void Failure::start_repair(Sim& sim, const FailureHost& host, FailureState& s) const {
   const Distribution& d = s.wear_failure && p_.wear_ttr ? *p_.wear_ttr : *p_.ttr;
   const double ttr = d.sample(s.repair);
-  sim.schedule_in(ttr, host.component(), kRepairEvent);
+  s.work = sim.schedule_in(ttr, host.component(), kRepairEvent);
   sim.log_event(host.component(), "repair_started", fmt::format("takes {:.1f} s", ttr));
 }
 
 void Failure::crew_arrived(Sim& sim, const FailureHost& host, FailureState& s, int kind) const {
+  s.awaiting_crew = false;
+  if (s.abandoned) {  // reported up while it was on its way: nothing left to do
+    s.abandoned = false;
+    crew(sim, s).release(sim);
+    return;
+  }
   if (kind == Crew::kRepair) {
     start_repair(sim, host, s);
   } else {
     const double d = p_.service_time->sample(s.service);
-    sim.schedule_in(d, host.component(), kServiceDoneEvent);
+    s.work = sim.schedule_in(d, host.component(), kServiceDoneEvent);
     sim.log_event(host.component(), "service_started", fmt::format("takes {:.1f} s", d));
   }
 }
@@ -104,6 +111,7 @@ void Failure::begin_service(Sim& sim, const FailureHost& host, FailureState& s) 
   s.down_since = sim.now();
   host.stop_work(sim);
   if (s.crew >= 0) {
+    s.awaiting_crew = true;
     crew(sim, s).request(sim, host.component(), Crew::kService);
   } else {
     crew_arrived(sim, host, s, Crew::kService);
@@ -121,6 +129,12 @@ void Failure::end_service(Sim& sim, const FailureHost& host, FailureState& s) co
 }
 
 void Failure::repaired(Sim& sim, const FailureHost& host, FailureState& s) const {
+  if (s.reported) {  // the model's repair is done, but the plant still reports it down
+    if (s.crew >= 0) crew(sim, s).release(sim);
+    s.cost += s.wear_failure ? p_.wear_repair_cost : p_.repair_cost;
+    sim.log_event(host.component(), "repaired", "still reported down by the plant");
+    return;
+  }
   s.unplanned_down += sim.now() - std::max(s.down_since, s.stats_start);
   s.cost += s.wear_failure ? p_.wear_repair_cost : p_.repair_cost;
   if (s.crew >= 0) crew(sim, s).release(sim);
@@ -144,6 +158,41 @@ void Failure::back_up(Sim& sim, const FailureHost& host, FailureState& s) const 
     }
   }
   host.after_up(sim);
+}
+
+void Failure::report(Sim& sim, const FailureHost& host, FailureState& s, bool down) const {
+  if (down) {
+    if (!s.down()) {
+      sim.cancel(s.failure);  // the clock to the next failure restarts once it is up
+      s.reason = DownReason::kFailed;
+      s.wear_failure = false;
+      s.down_since = sim.now();
+      s.service_pending = false;
+      ++s.failures;
+      host.stop_work(sim);
+      sim.log_event(host.component(), "failure", "reported down by the plant");
+    }
+    s.reported = true;
+    return;
+  }
+  s.reported = false;
+  if (!s.down()) return;
+  // Whatever the model was doing about it ends now.
+  if (sim.pending(s.work)) {
+    sim.cancel(s.work);
+    if (s.crew >= 0) crew(sim, s).release(sim);
+  } else if (s.awaiting_crew) {
+    s.abandoned = true;  // the technician asked for goes back when it arrives
+  }
+  const double down_for = sim.now() - std::max(s.down_since, s.stats_start);
+  if (s.reason == DownReason::kServicing) {
+    s.planned_down += down_for;
+  } else {
+    s.unplanned_down += down_for;
+  }
+  s.wear_failure = false;
+  sim.log_event(host.component(), "repaired", "reported up by the plant");
+  back_up(sim, host, s);
 }
 
 void Failure::reset_statistics(const Sim& sim, FailureState& s) const {

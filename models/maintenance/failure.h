@@ -64,6 +64,10 @@ struct FailureState {
   double stats_start = 0;
   std::int64_t failures = 0, wear_failures = 0, services = 0;
   Rng fail, repair, service;
+  EventHandle work;            // the repair or service under way (its end)
+  bool reported = false;       // the plant reported the host down: it stays down until reported up
+  bool awaiting_crew = false;  // a technician is asked for and not there yet
+  bool abandoned = false;      // reported up while the crew was on its way: send it back on arrival
 
   bool down() const { return reason != DownReason::kUp; }
 };
@@ -138,6 +142,13 @@ class Failure {
   /// Takes the host down for the pending service.
   void begin_service(Sim& sim, const FailureHost& host, FailureState& s) const;
 
+  /// The plant reports its machine down (`down`) or up (state sync, Component::measure): the twin
+  /// follows. Down: the host stops now, as at a failure, but no repair starts: it stays down
+  /// until the plant reports it up (a repair of the model's own that ends meanwhile keeps it
+  /// down). Up: a repair or service under way ends now (its technician goes back; one still on
+  /// the way is sent back when it arrives) and the host works again. A report that agrees with
+  /// the model changes nothing but whether the plant holds it down.
+  void report(Sim& sim, const FailureHost& host, FailureState& s, bool down) const;
   /// Restarts the statistics at the current time.
   void reset_statistics(const Sim& sim, FailureState& s) const;
   /// Appends the downtime and maintenance KPIs of component `name`.

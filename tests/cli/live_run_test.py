@@ -252,7 +252,7 @@ def test_a_live_twin_polls_a_modbus_server_and_reads_its_temperature(tmp_path):
 @pytest.mark.parametrize("feed, message", [
     ("  probe: {type: mqqt}\n",
      'twin.yaml:15:17: feeds.probe.type: unknown feed type "mqqt" (did you mean "mqtt"?); known: csv, '
-     "mqtt, modbus"),
+     "hdf5, mqtt, modbus, opcua"),
     ("  probe: {type: mqtt, topics: [{topic: a/b, target: room.temprature}]}\n",
      'twin.yaml:15:53: feeds.probe.topics[0].target: "room.temprature" takes no measurements; '
      "signals that do: room.temperature"),
@@ -382,3 +382,56 @@ def test_forecast_without_a_forecast_section_exits_2(tmp_path):
                        timeout=30)
     assert r.returncode == 2, r.stderr
     assert "--forecast: the scenario has no forecast: section" in r.stderr
+
+
+PLANT_ROOM = """name: the plant
+horizon: 6 h
+record: {period: 60 s, signals: [room.temperature]}
+components:
+  room: {type: thermal, capacitance: 2 MJ/K, r_ambient: 0.01 K/W, ambient: 20 degC,
+         heat: -1.6 kW, initial: 4 degC}
+"""
+
+TWIN_ROOM = """name: the twin, fed the plant's result file
+horizon: 6 h
+components:
+  room: {{type: thermal, capacitance: 2 MJ/K, r_ambient: 0.01 K/W, ambient: 20 degC,
+         heat: -1.2 kW, initial: 10 degC, sync: {{process_noise: 1e-4, measurement_sd: 0.1}}}}
+feeds:
+  history:
+    type: hdf5
+    file: plant.h5
+    time_offset: {offset}
+    signals:
+      {signal}: {{target: room.temperature, max: 30}}
+"""
+
+
+def test_a_result_file_replays_as_a_recorded_feed(tmp_path):
+    (tmp_path / "plant.yaml").write_text(PLANT_ROOM)
+    subprocess.run([PLANTWIN, "run", str(tmp_path / "plant.yaml"), "-q", "-o",
+                    str(tmp_path / "plant.h5")], check=True, timeout=60)
+    (tmp_path / "twin.yaml").write_text(TWIN_ROOM.format(offset="0 s", signal="room.temperature"))
+    r = subprocess.run([PLANTWIN, "run", str(tmp_path / "twin.yaml"), "-o", str(tmp_path / "t.h5")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    k = kpis(tmp_path / "t.h5")
+    plant = kpis(tmp_path / "plant.h5")
+    # 361 samples (0 .. 6 h, every minute), each applied as a measurement.
+    assert k[("history", "received")] == 361 and k[("history", "applied")] == 361
+    assert k[("room", "measurements")] == 361
+    # The twin's wrong heat load (1.2 kW, not 1.6) is pulled to the plant's temperature.
+    assert abs(k[("room", "temperature")] - plant[("room", "temperature")]) < 0.3
+    # Shifted by an hour: the first hour of the file falls before the start and is refused.
+    (tmp_path / "twin.yaml").write_text(TWIN_ROOM.format(offset="-1 h", signal="room.temperature"))
+    r = subprocess.run([PLANTWIN, "run", str(tmp_path / "twin.yaml"), "-o", str(tmp_path / "t.h5")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    k = kpis(tmp_path / "t.h5")
+    assert k[("history", "applied")] == 301 and k[("history", "malformed")] == 60
+    # A signal the file does not hold: exit 2 before the run.
+    (tmp_path / "twin.yaml").write_text(TWIN_ROOM.format(offset="0 s", signal="room.temprature"))
+    r = subprocess.run([PLANTWIN, "run", str(tmp_path / "twin.yaml")], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert "plant.h5: not a plantwin result file: /signals/room.temprature: missing" in r.stderr

@@ -402,7 +402,7 @@ def test_an_unknown_feed_type_names_opcua(tmp_path):
     r = subprocess.run([PLANTWIN, "run", str(path)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
     assert ('feeds.plc.type: unknown feed type "opcau" (did you mean "opcua"?); known: csv, '
-            'mqtt, modbus, opcua') in r.stderr, r.stderr
+            'hdf5, mqtt, modbus, opcua') in r.stderr, r.stderr
 
 
 def test_without_node_the_run_says_what_to_install(tmp_path):

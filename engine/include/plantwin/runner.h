@@ -15,7 +15,8 @@
 ///         inputs (applied at the first time point after they were pushed), in the order
 ///         (time, then actuator settings before measurements, then push order); record each
 ///         in the State's input log (Trace::inputs, Trace::measurements)
-///       at a grid point: call the observers, then sleep to keep the pace
+///       at a grid point: call the observers, then sleep to keep the pace; an untimed input
+///         pushed meanwhile wakes the Runner, which applies it at once, at that time point
 ///
 /// Because inputs are applied only at grid points or at their own times, and every applied
 /// input is recorded with the time it took effect, pushing the recorded inputs into a fresh
@@ -24,6 +25,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -104,7 +106,8 @@ class Runner {
   std::vector<Observer> observers_;
   std::atomic<bool> own_stop_{false};
   std::atomic<bool>* stop_ = &own_stop_;
-  std::mutex mutex_;  // guards timed_, untimed_ and sequence_
+  std::mutex mutex_;                // guards timed_, untimed_ and sequence_
+  std::condition_variable pushed_;  // a paced run sleeping at a time point wakes for an input
   struct Queued {
     Input input;
     std::uint64_t sequence;

@@ -1,6 +1,15 @@
 #pragma once
-/// Recorded feeds: a CSV file of plant measurements (or commands) replayed into a run, the
-/// scenario's `feeds:` entries of `type: csv` (docs/feeds.md).
+/// Recorded feeds: a CSV file, or a plantwin result file (HDF5), of plant measurements (or
+/// commands) replayed into a run, the scenario's `feeds:` entries of `type: csv` and
+/// `type: hdf5` (docs/feeds.md):
+///
+///     feeds:
+///       history:
+///         type: hdf5
+///         file: yesterday.h5                    # a result file (plantwin run -o, a live twin's)
+///         time_offset: -1 d                     # optional: added to the file's times
+///         signals:
+///           room.temperature: {target: room.temperature}         # the file's signal -> target
 ///
 ///     feeds:
 ///       probe:
@@ -37,7 +46,9 @@ struct RecordedColumn {
 
 struct RecordedFeedConfig {
   std::string name, file, time_column;
-  double time_scale = 1;  ///< seconds per unit of the time column
+  bool hdf5 = false;       ///< a plantwin result file (`type: hdf5`): columns are its signals
+  double time_scale = 1;   ///< seconds per unit of the time column
+  double time_offset = 0;  ///< s added to every time (`time_offset`)
   std::vector<RecordedColumn> columns;
 };
 
