@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "plantwin/experiment.h"
+#include "plantwin/forecast.h"
 #include "plantwin/models/register.h"
 #include "plantwin/result_file.h"
 #include "plantwin/results.h"
@@ -299,6 +300,42 @@ class Simulation {
                       std::make_unique<Sim>(model_, State(sim_->state()),
                                             controllers ? sim_->control_plan() : ControlPlan{}));
   }
+  using Settings = std::vector<std::pair<std::string, double>>;
+  /// Forks the current state and runs `variants` (name, set, after, then) ahead, replicated
+  /// (forecast.h). Returns (from, to, rows of (variant, component, kpi, mean, half_width, n,
+  /// unit)).
+  py::tuple forecast(double ahead, int replications, std::vector<std::string> kpis,
+                     std::vector<std::tuple<std::string, Settings, double, Settings>> variants) {
+    if (!(ahead > 0) || !std::isfinite(ahead))
+      throw std::invalid_argument(
+          fmt::format("ahead must be a positive, finite time in seconds, got {}", ahead));
+    if (replications < 1)
+      throw std::invalid_argument(
+          fmt::format("replications must be a whole number >= 1, got {}", replications));
+    ForecastSpec spec;
+    spec.ahead = ahead;
+    spec.replications = replications;
+    spec.kpis = std::move(kpis);
+    for (auto& [name, set, after, then] : variants) {
+      if (!(after >= 0) || !std::isfinite(after))
+        throw std::invalid_argument(fmt::format(
+            "variants['{}']['after'] must be a finite time >= 0 in seconds, got {}", name, after));
+      spec.variants.push_back(ForecastVariant{name, std::move(set), after, std::move(then)});
+    }
+    if (spec.variants.empty()) spec.variants.push_back(ForecastVariant{"as_is", {}, 0, {}});
+    CallLock lock(*guard_);
+    ForecastResult r;
+    {
+      py::gil_scoped_release release;
+      r = run_forecast(*sim_, spec, ++forecasts_);
+    }
+    py::list rows;
+    for (const auto& c : r.cases)
+      for (const auto& k : c.kpis)
+        rows.append(
+            py::make_tuple(c.variant, k.component, k.name, k.mean, k.half_width, k.n, k.unit));
+    return py::make_tuple(r.from, r.to, rows);
+  }
   void save(const std::string& path) const {
     CallLock lock(*guard_);
     RunInfo info;
@@ -346,6 +383,7 @@ class Simulation {
   std::unique_ptr<Sim> sim_;
   std::unique_ptr<Runner> runner_;    // drives sim_; its input queue is safe from any thread
   std::unique_ptr<CallGuard> guard_;  // behind a pointer: a Simulation moves into Python
+  std::uint64_t forecasts_ = 0;       // numbers the forecasts, each drawing its own streams
 };
 
 /// An experiment's results for the Python package: the tidy table's columns (case_columns),
@@ -663,6 +701,8 @@ PYBIND11_MODULE(_core, m) {
       .def("kpis", &Simulation::kpis)
       .def("events", &Simulation::events)
       .def("fork", &Simulation::fork, py::arg("controllers") = false)
+      .def("forecast", &Simulation::forecast, py::arg("ahead"), py::arg("replications"),
+           py::arg("kpis"), py::arg("variants"))
       .def("save", &Simulation::save, py::arg("path"))
       .def("add_controller", &Simulation::add_controller, py::arg("fn"), py::arg("period"),
            py::arg("reads"))
