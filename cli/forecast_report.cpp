@@ -13,19 +13,6 @@ std::string number(double v) {
   return std::isfinite(v) ? fmt::format("{:.17g}", v) : "null";
 }
 
-std::string json_text(std::string_view s) {
-  std::string o = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\')
-      o += fmt::format("\\{}", c);
-    else if (static_cast<unsigned char>(c) < 0x20)
-      o += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-    else
-      o += c;
-  }
-  return o + "\"";
-}
-
 }  // namespace
 
 std::string format_forecast(const ForecastResult& r, std::uint64_t n) {
@@ -57,7 +44,7 @@ std::vector<std::pair<std::string, std::string>> forecast_messages(const Forecas
           fmt::format(
               "{{\"mean\": {}, \"half_width\": {}, \"n\": {}, \"unit\": {}, \"from_s\": {}, "
               "\"to_s\": {}, \"forecast\": {}}}",
-              number(k.mean), number(k.half_width), k.n, json_text(k.unit), number(r.from),
+              number(k.mean), number(k.half_width), k.n, json_quote(k.unit), number(r.from),
               number(r.to), n));
   out.emplace_back(
       "forecast/status",

@@ -134,31 +134,6 @@ void write_result_file(const std::string& path, const Sim& sim, const RunInfo& i
 }
 
 namespace {
-std::string json_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        o += "\\\"";
-        break;
-      case '\\':
-        o += "\\\\";
-        break;
-      case '\n':
-        o += "\\n";
-        break;
-      case '\t':
-        o += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          o += fmt::format("\\u{:04x}", c);
-        else
-          o += c;
-    }
-  }
-  return o;
-}
 std::string json_number(double v) {
   return std::isfinite(v) ? fmt::format("{:.17g}", v) : "null";
 }
@@ -167,7 +142,7 @@ std::string json_number(double v) {
 void write_kpi_json(const std::string& path, const Sim& sim, const RunInfo& info) {
   const Model& m = sim.model();
   std::string out = "{\n";
-  out += fmt::format("  \"scenario\": \"{}\",\n", json_escape(m.name()));
+  out += fmt::format("  \"scenario\": {},\n", json_quote(m.name()));
   out += fmt::format("  \"seed\": {},\n", m.seed());
   out += fmt::format("  \"status\": \"{}\",\n", info.status);
   out += fmt::format("  \"end_time_s\": {},\n", json_number(sim.now()));
@@ -176,10 +151,10 @@ void write_kpi_json(const std::string& path, const Sim& sim, const RunInfo& info
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     out += fmt::format(
-        "    {{\"component\": \"{}\", \"name\": \"{}\", \"value\": {}, \"half_width\": {}, "
-        "\"unit\": \"{}\"}}{}\n",
-        json_escape(r.component), json_escape(r.name), json_number(r.value),
-        json_number(r.half_width), json_escape(r.unit), i + 1 < rows.size() ? "," : "");
+        "    {{\"component\": {}, \"name\": {}, \"value\": {}, \"half_width\": {}, "
+        "\"unit\": {}}}{}\n",
+        json_quote(r.component), json_quote(r.name), json_number(r.value),
+        json_number(r.half_width), json_quote(r.unit), i + 1 < rows.size() ? "," : "");
   }
   out += "  ]\n}\n";
   write_file_atomically(path, out, "the JSON file");

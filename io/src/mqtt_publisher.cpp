@@ -47,26 +47,6 @@ namespace {
 
 constexpr std::size_t kMaxPendingEvents = 10000;
 
-std::string json_string(std::string_view s) {
-  std::string o = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        o += "\\\"";
-        break;
-      case '\\':
-        o += "\\\\";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          o += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        else
-          o += c;
-    }
-  }
-  return o + "\"";
-}
-
 }  // namespace
 
 MqttPublisher::MqttPublisher(MqttPublisherConfig config)
@@ -168,7 +148,7 @@ void MqttPublisher::publish(const Sim& sim, bool final) {
     const std::string& name = sim.model().component(e.component).name();
     const std::string payload =
         fmt::format("{{\"time_s\": {:.17g}, \"alarm\": {}, \"kind\": {}, \"detail\": {}}}", e.time,
-                    json_string(name), json_string(e.kind), json_string(e.detail));
+                    json_quote(name), json_quote(e.kind), json_quote(e.detail));
     if (!s.client->publish(config_.prefix + "/" + name + "/event", payload, 1, false)) break;
     published_.fetch_add(1);
   }

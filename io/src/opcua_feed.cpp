@@ -99,22 +99,6 @@ bool valid_node_id(std::string_view s) {
   }
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
-
 std::vector<std::string_view> split_tabs(std::string_view line) {
   std::vector<std::string_view> out;
   for (;;) {
@@ -270,7 +254,7 @@ OpcuaFeedConfig parse_opcua_feed(const Node& node, const std::string& path, Diag
 std::string opcua_bridge_config_json(const OpcuaFeedConfig& c) {
   std::string out = "{\n  \"serve\": ";
   if (c.serve)
-    out += fmt::format("{{\"host\": {}, \"port\": {}}}", json_string(c.serve_host), c.serve_port);
+    out += fmt::format("{{\"host\": {}, \"port\": {}}}", json_quote(c.serve_host), c.serve_port);
   else
     out += "null";
   out += ",\n  \"subscribe\": [";
@@ -278,12 +262,12 @@ std::string opcua_bridge_config_json(const OpcuaFeedConfig& c) {
     const auto& m = c.mappings[i];
     out += fmt::format(
         "{}\n    {{\"endpoint\": {}, \"node\": {}, \"target\": {}, \"sampling_ms\": {}}}",
-        i ? "," : "", json_string(c.endpoint), json_string(m.node), json_string(m.target),
+        i ? "," : "", json_quote(c.endpoint), json_quote(m.node), json_quote(m.target),
         m.sampling_ms);
   }
   out += c.mappings.empty() ? "]" : "\n  ]";
   out += fmt::format(",\n  \"pki_dir\": {}\n}}\n",
-                     c.pki_dir.empty() ? std::string("null") : json_string(c.pki_dir));
+                     c.pki_dir.empty() ? std::string("null") : json_quote(c.pki_dir));
   return out;
 }
 

@@ -25,6 +25,9 @@ inline constexpr std::size_t kMaxScenarioBytes = std::size_t{16} << 20;
 /// user input passes through it, so that a terminal never acts on escape sequences.
 std::string escape_control(std::string_view text);
 
+/// `text` as a JSON string, quotes included: `"` and `\` escaped, control characters as \u00XX.
+std::string json_quote(std::string_view text);
+
 /// Where a value was written. Lines and columns count from 1.
 struct SourceLocation {
   std::string file;
