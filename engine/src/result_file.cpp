@@ -281,15 +281,21 @@ class Reader {
     return out;
   }
 
-  /// A 1-d numeric dataset as doubles; `expected` its length when another dataset fixes it.
-  std::vector<double> numbers(hid_t loc, const std::string& name, const std::string& where,
-                              std::optional<hsize_t> expected = std::nullopt) {
+  /// A dataset of numbers (floating point or integer), opened, or NotResult.
+  Id numeric(hid_t loc, const std::string& name, const std::string& where) {
     if (!has(loc, name, where)) throw NotResult(where + ": missing");
     Id ds = open(loc, name, H5I_DATASET, where);
     Id type(check(H5Dget_type(ds.get()), where));
     const H5T_class_t cls = H5Tget_class(type.get());
     if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || !plain_number(type.get()))
       throw NotResult(fmt::format("{}: expected numbers", where));
+    return ds;
+  }
+
+  /// A 1-d numeric dataset as doubles; `expected` its length when another dataset fixes it.
+  std::vector<double> numbers(hid_t loc, const std::string& name, const std::string& where,
+                              std::optional<hsize_t> expected = std::nullopt) {
+    Id ds = numeric(loc, name, where);
     const hsize_t n = length(ds.get(), where);
     if (expected && n != *expected)
       throw NotResult(fmt::format("{}: {} values where {} were expected", where, n, *expected));
@@ -304,12 +310,7 @@ class Reader {
   /// checks of numbers() but reading two values only: listing a large file stays fast.
   std::tuple<hsize_t, double, double> ends(hid_t loc, const std::string& name,
                                            const std::string& where) {
-    if (!has(loc, name, where)) throw NotResult(where + ": missing");
-    Id ds = open(loc, name, H5I_DATASET, where);
-    Id type(check(H5Dget_type(ds.get()), where));
-    const H5T_class_t cls = H5Tget_class(type.get());
-    if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || !plain_number(type.get()))
-      throw NotResult(fmt::format("{}: expected numbers", where));
+    Id ds = numeric(loc, name, where);
     const hsize_t n = length(ds.get(), where);
     double v[2] = {std::nan(""), std::nan("")};
     if (n) {
