@@ -1,5 +1,5 @@
-// libFuzzer harness for the scenario loader and compiler: parse, apply an override, compile and
-// read the experiments, without running. Every input must end in a model or a ScenarioError;
+// libFuzzer harness for the scenario loader and compiler: parse, apply an override, compile, and
+// read the experiments, expectations, forecast, feeds and publishers, without running. Every input must end in a model or a ScenarioError;
 // any other exception, a crash, a hang or running out of memory is a bug.
 //
 // Input: YAML scenario text. A last line "# --set key.path=value" is applied as an override
@@ -12,6 +12,11 @@
 
 #include "plantwin/expectations.h"
 #include "plantwin/experiment.h"
+#include "plantwin/forecast.h"
+#include "plantwin/io/modbus_feed.h"
+#include "plantwin/io/mqtt.h"
+#include "plantwin/io/opcua_feed.h"
+#include "plantwin/io/recorded_feed.h"
 #include "plantwin/models/register.h"
 
 namespace {
@@ -47,6 +52,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto model = plantwin::compile(s, registry);
     plantwin::parse_experiment(s);
     plantwin::parse_expectations(s, *model);
+    plantwin::parse_forecast(s, *model);
+    plantwin::io::parse_recorded_feeds(s, *model);  // reads no file
+    // The live feeds' and publishers' keys, as plantwin run --live reads them (cli/live_feeds).
+    plantwin::Diagnostics diag;
+    if (const plantwin::Node* feeds = s.root.find("feeds"); feeds && feeds->is_map())
+      for (const auto& [name, node] : feeds->entries) {
+        const plantwin::Node* type = node.is_map() ? node.find("type") : nullptr;
+        const std::string t = type && type->is_scalar() ? type->scalar : "";
+        if (t == "mqtt") plantwin::io::parse_mqtt_feed(node, "feeds." + name, diag, s.base_dir);
+        if (t == "modbus") plantwin::io::parse_modbus_feed(node, "feeds." + name, diag);
+        if (t == "opcua")
+          plantwin::io::parse_opcua_feed(node, "feeds." + name, diag, s.base_dir, model.get());
+      }
+    if (const plantwin::Node* publish = s.root.find("publish"); publish && publish->is_map())
+      for (const auto& [name, node] : publish->entries)
+        plantwin::io::parse_mqtt_publisher(node, "publish." + name, diag, s.base_dir);
+    diag.throw_if_any();
   } catch (const plantwin::ScenarioError& e) {
     check_printable(e.what());
   }
