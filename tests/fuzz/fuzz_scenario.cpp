@@ -1,6 +1,7 @@
-// libFuzzer harness for the scenario loader and compiler: parse, apply an override, compile, and
-// read the experiments, expectations, forecast, feeds and publishers, without running. Every input must end in a model or a ScenarioError;
-// any other exception, a crash, a hang or running out of memory is a bug.
+// libFuzzer harness for the scenario loader and compiler: parse, apply an override, compile,
+// and read the experiments, expectations, forecast, feeds and publishers, without running.
+// Every input must end in a model or a ScenarioError; any other exception, a crash, a hang or
+// running out of memory is a bug.
 //
 // Input: YAML scenario text. A last line "# --set key.path=value" is applied as an override
 // (a comment to YAML, so every scenario file is a valid input as it is).
