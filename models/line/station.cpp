@@ -69,6 +69,8 @@ class Station final : public Component, private maintenance::FailureHost {
         maintained_(failure.params().ttf.has_value() || wear.enabled() ||
                     policy.kind() != maintenance::PolicyKind::kCorrective),
         preventive_(policy.preventive()),
+        failure_clock_(failure.operating_clock()),
+        scrap_(p.scrap),
         ideal0_(p.ideal.front()),
         process0_(p.process.front()),
         p_(std::move(p)),
@@ -145,7 +147,7 @@ class Station final : public Component, private maintenance::FailureHost {
         typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
     srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
     ++s.busy;
-    failure_.update_clock(sim, *this, s.failure, s.busy > 0);
+    if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
   }
 
   void on_event(Sim& sim, int kind, std::int64_t arg) const override {
@@ -328,7 +330,7 @@ class Station final : public Component, private maintenance::FailureHost {
     const PartId part = srv.part;
     s.ideal_time +=
         typed_ ? p_.ideal[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : ideal0_;
-    if (p_.scrap > 0 && s.scrap.uniform() < p_.scrap) {
+    if (scrap_ > 0 && s.scrap.uniform() < scrap_) {
       ++s.scrapped;
       p_.flow.scrap(sim, part);
       srv.mode = kIdle;
@@ -355,8 +357,10 @@ class Station final : public Component, private maintenance::FailureHost {
         s.holding_order.push_back(i);
       }
     }
-    const bool service_due = policy_.part_done(s.policy);
-    failure_.update_clock(sim, *this, s.failure, s.busy > 0);
+    // The parameters of the policy and the failure part are read only when they have work.
+    const bool service_due =
+        preventive_ ? policy_.part_done(s.policy) : (++s.policy.parts_since_renewal, false);
+    if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
     if (service_due) request_service(sim, s, "preventive");
     if (s.failure.service_pending && s.busy == 0 && !s.down())
       failure_.begin_service(sim, *this, s.failure);
@@ -394,12 +398,15 @@ class Station final : public Component, private maintenance::FailureHost {
     if (const char* why = policy_.check(sim, *this, s.policy, wear_)) request_service(sim, s, why);
   }
 
-  // Read for every part: kept next to the vtable pointer, ahead of the (large) parameters.
+  // Read for every part: kept next to the vtable pointer, ahead of the (large) parameters, so
+  // that a part's way through a machine of a large plant touches as few cache lines as it can.
   int servers_;
   bool typed_;
   bool metered_;
   bool maintained_;
   bool preventive_;
+  bool failure_clock_;  // failure_.operating_clock(): update_clock() has work to do
+  double scrap_;        // p_.scrap
   double ideal0_;
   Distribution process0_;  // the common untyped case reads it inline
   StationParams p_;
