@@ -6,7 +6,6 @@
 
 namespace plantwin {
 namespace {
-constexpr std::uint32_t kNotInHeap = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint64_t kSequenceBits = 47;
 // A 4-ary heap: half the depth of a binary one, and a node's children share a cache line or two.
 constexpr std::uint32_t kArity = 4;
@@ -73,22 +72,6 @@ bool Calendar::reschedule(EventHandle h, double new_time) {
   sift_up(pos);
   sift_down(slots_[h.slot].heap_pos);
   return true;
-}
-
-Event Calendar::pop() {
-  if (hole_) fill_hole();
-  assert(!heap_.empty());
-  const Entry top = heap_[0];
-  Slot& s = slots_[top.slot];
-  Event ev{time_of_key(top.key), s.target, s.kind, s.arg};
-  s.heap_pos = kNotInHeap;
-  ++s.generation;
-  free_.push_back(top.slot);
-  if (heap_.size() == 1)
-    heap_.pop_back();
-  else
-    hole_ = true;  // the next schedule() fills it, or the next pop() or cancel()
-  return ev;
 }
 
 void Calendar::fill_hole() {

@@ -58,9 +58,23 @@ class Calendar {
     return heap_.empty() ? kNever : time_of_key(heap_[0].key);
   }
   /// Removes and returns the earliest event. Must not be called when empty().
-  Event pop();
+  Event pop() {
+    if (hole_) fill_hole();
+    const Entry top = heap_[0];
+    Slot& s = slots_[top.slot];
+    const Event ev{time_of_key(top.key), s.target, s.kind, s.arg};
+    s.heap_pos = kNotInHeap;
+    ++s.generation;
+    free_.push_back(top.slot);
+    if (heap_.size() == 1)
+      heap_.pop_back();
+    else
+      hole_ = true;  // the next schedule() fills it, or the next pop() or cancel()
+    return ev;
+  }
 
  private:
+  static constexpr std::uint32_t kNotInHeap = std::numeric_limits<std::uint32_t>::max();
   struct Entry {
     std::uint64_t key;    // the time, as an unsigned integer in the same order (key_of())
     std::uint64_t order;  // (priority + 32768) << 47 | sequence
