@@ -32,9 +32,27 @@ struct Server {
   double remaining = 0;  // service left when interrupted by a failure
 };
 
+// The servers of a station: the first in place (most machines have one, and a large plant
+// reads it for every part without a second cache miss), the others in a vector.
+class ServerList {
+ public:
+  void resize(std::size_t n) {
+    size_ = n;
+    rest_.resize(n > 0 ? n - 1 : 0);
+  }
+  std::size_t size() const { return size_; }
+  Server& operator[](std::size_t i) { return i == 0 ? first_ : rest_[i - 1]; }
+  const Server& operator[](std::size_t i) const { return i == 0 ? first_ : rest_[i - 1]; }
+
+ private:
+  Server first_;
+  std::size_t size_ = 0;
+  std::vector<Server> rest_;
+};
+
 struct StationState : ClonableState<StationState> {
   // Hot: touched by every part (kept together, in the first cache lines).
-  std::vector<Server> servers;
+  ServerList servers;
   std::vector<int> holding_order;  // servers holding a finished part, oldest first
   int busy = 0, holding = 0;
   bool enabled = true;  // actuator: a disabled machine starts no new job
@@ -269,7 +287,8 @@ class Station final : public Component, private maintenance::FailureHost {
   // Preempt: every busy server keeps the service it has left.
   void stop_work(Sim& sim) const override {
     auto& s = sim.state_of<StationState>(*this);
-    for (auto& srv : s.servers) {
+    for (std::size_t i = 0; i < s.servers.size(); ++i) {
+      Server& srv = s.servers[i];
       if (srv.mode != kBusy) continue;
       srv.remaining = sim.time_of(srv.done) - sim.now();
       sim.cancel(srv.done);
@@ -358,8 +377,8 @@ class Station final : public Component, private maintenance::FailureHost {
       }
     }
     // The parameters of the policy and the failure part are read only when they have work.
-    const bool service_due =
-        preventive_ ? policy_.part_done(s.policy) : (++s.policy.parts_since_renewal, false);
+    // (Only a preventive policy counts parts.)
+    const bool service_due = preventive_ && policy_.part_done(s.policy);
     if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
     if (service_due) request_service(sim, s, "preventive");
     if (s.failure.service_pending && s.busy == 0 && !s.down())
