@@ -141,7 +141,9 @@ class Station final : public Component, private maintenance::FailureHost {
 
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<StationState>(*this);
-    return !s.down() && !s.failure.service_pending && s.busy + s.holding < servers_ && s.enabled &&
+    // A busy machine, the common refusal, answers from the first lines of its state, without
+    // the failure part's further out.
+    return s.busy + s.holding < servers_ && !s.down() && !s.failure.service_pending && s.enabled &&
            on_shift(sim, s);
   }
 
