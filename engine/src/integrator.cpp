@@ -29,7 +29,11 @@ void Sim::eval_guards(double t, const double* x, double* g) const {
 
 namespace {
 
-// From this many continuous states on, vector updates run on OpenMP threads.
+// From this many continuous states on, vector updates run on OpenMP threads. Measured with
+// tests/bench/bench_omp_threshold (an RK4 step of a chain network, 2 cores): on a quiet machine a
+// second thread pays off from 8192 states (1.2x; 1.6x at 32768, 1.8x at 65536); on a machine
+// whose cores are busy with other work, not below 2^19 states, or not at all. 50000 keeps most of
+// the gain and a margin against the busy case.
 constexpr Eigen::Index kParallelStates = 50000;
 
 // f(i) for every state index, on OpenMP threads when `wide`. Below that the loop never enters
