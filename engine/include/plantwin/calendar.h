@@ -57,6 +57,11 @@ class Calendar {
     if (hole_) return next_time_below_hole();
     return heap_.empty() ? kNever : time_of_key(heap_[0].key);
   }
+  /// The component the earliest event goes to, or -1 when that is not known without work (the
+  /// calendar is empty, or its root is waiting to be filled): a hint for prefetching.
+  std::int32_t next_target_hint() const {
+    return hole_ || heap_.empty() ? -1 : slots_[heap_[0].slot].target;
+  }
   /// Removes and returns the earliest event. Must not be called when empty().
   Event pop() {
     if (hole_) fill_hole();
