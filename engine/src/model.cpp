@@ -245,7 +245,6 @@ class ModelBuilder {
   std::shared_ptr<const Model> build() {
     const Node& root = scenario_.root;
     ParamReader top(root, "", diag_, scenario_.base_dir);
-    model_->scenario_ = scenario_;
     model_->name_ = top.text("name", std::filesystem::path(scenario_.file).stem().string());
     model_->description_ = top.text("description", "");
     model_->seed_ = static_cast<std::uint64_t>(
@@ -293,27 +292,23 @@ class ModelBuilder {
     } else {
       // Controllers are components that scan (a PLC task): one name space, one build, the
       // scenario's controllers after its components.
-      // Without controllers the scenario's own map serves: copying it held a second copy of
-      // every component's keys at the peak of a large compile (10 MB for 10,000 machines).
-      all_ = components;
+      all_ = *components;
       if (controllers && !controllers->is_map()) {
         diag_.error(controllers->location, "controllers",
                     fmt::format("expected a map of controller name to its keys, got {}",
                                 controllers->kind_phrase()));
       } else if (controllers) {
-        merged_ = *components;
-        all_ = &merged_;
-        first_controller_ = merged_.entries.size();
+        first_controller_ = all_.entries.size();
         for (std::size_t i = 0; i < controllers->entries.size(); ++i) {
           const std::string& name = controllers->entries[i].first;
           if (components->find(name))
             diag_.error(controllers->key_locations[i], "controllers." + name,
                         fmt::format("\"{}\" is already the name of a component", name));
-          merged_.entries.push_back(controllers->entries[i]);
-          merged_.key_locations.push_back(controllers->key_locations[i]);
+          all_.entries.push_back(controllers->entries[i]);
+          all_.key_locations.push_back(controllers->key_locations[i]);
         }
       }
-      collect_names(*all_);
+      collect_names(all_);
     }
     // A plant without material (a thermal model, a wind farm) needs no flow; one component
     // that takes part in it makes the flow required (checked as components are built).
@@ -323,7 +318,7 @@ class ModelBuilder {
     } else {
       parse_flow(*flow);
     }
-    if (components && components->is_map() && !components->entries.empty()) build_components(*all_);
+    if (components && components->is_map() && !components->entries.empty()) build_components(all_);
     // Fixed-step integration takes horizon / dt steps.
     if (model_->num_continuous_ > 0 &&
         model_->physics_.method != PhysicsSettings::Method::kDormandPrince) {
@@ -349,6 +344,11 @@ class ModelBuilder {
       }
     }
     diag_.throw_if_any();
+    // The model keeps a copy of the scenario, made last, once the builder's copy of the
+    // components is gone: a large plant (10,000 machines) held three copies of its keys at the
+    // peak of its compile, 17 MB more.
+    all_ = Node{};
+    model_->scenario_ = scenario_;
     return model_;
   }
 
@@ -403,7 +403,7 @@ class ModelBuilder {
     for (std::size_t k = 0; k < shared.implicit.size(); ++k) {
       const auto [name, type] = shared.implicit[k];
       if (const int clash = index_of(name); clash >= 0) {
-        diag_.error(all_->key_locations[static_cast<std::size_t>(clash)],
+        diag_.error(all_.key_locations[static_cast<std::size_t>(clash)],
                     section(static_cast<std::size_t>(clash)) + "." + name,
                     fmt::format("the name \"{}\" is reserved: plantwin adds a component of that "
                                 "name ({}) to this plant; rename this one",
@@ -795,10 +795,8 @@ class ModelBuilder {
   // and counting them would only repeat that error in other words.
   bool flow_complete_ = true;
   bool flow_missing_ = false, flow_reported_ = false;  // no `flow:` key; its error given once
-  // The scenario's components, then its controllers (from first_controller_ on): the
-  // scenario's map itself, or merged_ when there are controllers.
-  const Node* all_ = nullptr;
-  Node merged_;
+  // The scenario's components, then its controllers (from first_controller_ on).
+  Node all_;
   std::size_t first_controller_ = static_cast<std::size_t>(-1);
   std::string section(std::size_t i) const {
     return i >= first_controller_ ? "controllers" : "components";
