@@ -6,7 +6,6 @@
 
 namespace plantwin {
 namespace {
-constexpr std::uint32_t kNotInHeap = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint64_t kSequenceBits = 47;
 // A 4-ary heap: half the depth of a binary one, and a node's children share a cache line or two.
 constexpr std::uint32_t kArity = 4;
@@ -29,10 +28,16 @@ EventHandle Calendar::schedule(double time, std::int32_t target, std::int32_t ki
   s.arg = arg;
   const std::uint64_t order =
       (static_cast<std::uint64_t>(priority + 32768) << kSequenceBits) | sequence_++;
-  heap_.push_back(Entry{time, order, slot});
-  s.heap_pos = static_cast<std::uint32_t>(heap_.size() - 1);
-  sift_up(s.heap_pos);
-  return EventHandle{slot, s.generation};
+  const std::uint32_t generation = s.generation;
+  if (hole_) {
+    hole_ = false;
+    sift_down_from(0, Entry{key_of(time), order, slot});
+  } else {
+    heap_.push_back(Entry{key_of(time), order, slot});
+    s.heap_pos = static_cast<std::uint32_t>(heap_.size() - 1);
+    sift_up(s.heap_pos);
+  }
+  return EventHandle{slot, generation};
 }
 
 bool Calendar::pending(EventHandle h) const {
@@ -41,11 +46,12 @@ bool Calendar::pending(EventHandle h) const {
 }
 
 double Calendar::time_of(EventHandle h) const {
-  return pending(h) ? heap_[slots_[h.slot].heap_pos].time : kNever;
+  return pending(h) ? time_of_key(heap_[slots_[h.slot].heap_pos].key) : kNever;
 }
 
 bool Calendar::cancel(EventHandle h) {
   if (!pending(h)) return false;
+  if (hole_) fill_hole();
   remove_at(slots_[h.slot].heap_pos);
   Slot& s = slots_[h.slot];
   s.heap_pos = kNotInHeap;
@@ -56,46 +62,57 @@ bool Calendar::cancel(EventHandle h) {
 
 bool Calendar::reschedule(EventHandle h, double new_time) {
   if (!pending(h)) return false;
+  if (hole_) fill_hole();
   const std::uint32_t pos = slots_[h.slot].heap_pos;
   Entry e = heap_[pos];
   const std::uint64_t priority_bits = e.order >> kSequenceBits;
   e.order = (priority_bits << kSequenceBits) | sequence_++;
-  e.time = new_time;
+  e.key = key_of(new_time);
   place(pos, e);
   sift_up(pos);
   sift_down(slots_[h.slot].heap_pos);
   return true;
 }
 
-Event Calendar::pop() {
-  assert(!heap_.empty());
-  const Entry top = heap_[0];
-  Slot& s = slots_[top.slot];
-  Event ev{top.time, s.target, s.kind, s.arg};
-  s.heap_pos = kNotInHeap;
-  ++s.generation;
-  free_.push_back(top.slot);
+void Calendar::fill_hole() {
+  hole_ = false;
   const Entry last = heap_.back();
   heap_.pop_back();
-  if (!heap_.empty()) {
-    // Floyd's trick: the last entry nearly always belongs near the bottom, so walk the hole down
-    // along the smallest children without comparing against it, then sift it up from there.
-    const std::uint32_t n = static_cast<std::uint32_t>(heap_.size());
-    std::uint32_t pos = 0;
-    for (;;) {
-      const std::uint32_t first = kArity * pos + 1;
-      if (first >= n) break;
-      const std::uint32_t end = std::min(first + kArity, n);
-      std::uint32_t child = first;
-      for (std::uint32_t c = first + 1; c < end; ++c)
+  if (!heap_.empty()) sift_down_from(0, last);
+}
+
+double Calendar::next_time_below_hole() const {
+  // The earliest event is one of the root's children.
+  const std::uint32_t n = static_cast<std::uint32_t>(heap_.size());
+  const std::uint32_t end = std::min<std::uint32_t>(1 + kArity, n);
+  if (end <= 1) return kNever;
+  std::uint32_t child = 1;
+  for (std::uint32_t c = 2; c < end; ++c)
+    if (before(heap_[c], heap_[child])) child = c;
+  return time_of_key(heap_[child].key);
+}
+
+void Calendar::sift_down_from(std::uint32_t pos, const Entry& e) {
+  const std::uint32_t n = static_cast<std::uint32_t>(heap_.size());
+  for (;;) {
+    const std::uint32_t first = kArity * pos + 1;
+    if (first >= n) break;
+    std::uint32_t child;
+    if (first + kArity <= n) {
+      // A full set of children: a tournament of conditional moves.
+      const std::uint32_t a = before(heap_[first + 1], heap_[first]) ? first + 1 : first;
+      const std::uint32_t b = before(heap_[first + 3], heap_[first + 2]) ? first + 3 : first + 2;
+      child = before(heap_[b], heap_[a]) ? b : a;
+    } else {
+      child = first;
+      for (std::uint32_t c = first + 1; c < n; ++c)
         if (before(heap_[c], heap_[child])) child = c;
-      place(pos, heap_[child]);
-      pos = child;
     }
-    place(pos, last);
-    sift_up(pos);
+    if (!before(heap_[child], e)) break;
+    place(pos, heap_[child]);
+    pos = child;
   }
-  return ev;
+  place(pos, e);
 }
 
 void Calendar::remove_at(std::uint32_t pos) {
@@ -119,20 +136,8 @@ void Calendar::sift_up(std::uint32_t pos) {
 }
 
 void Calendar::sift_down(std::uint32_t pos) {
-  const std::uint32_t n = static_cast<std::uint32_t>(heap_.size());
-  const Entry e = heap_[pos];
-  for (;;) {
-    const std::uint32_t first = kArity * pos + 1;
-    if (first >= n) break;
-    const std::uint32_t last = std::min(first + kArity, n);
-    std::uint32_t child = first;
-    for (std::uint32_t c = first + 1; c < last; ++c)
-      if (before(heap_[c], heap_[child])) child = c;
-    if (!before(heap_[child], e)) break;
-    place(pos, heap_[child]);
-    pos = child;
-  }
-  place(pos, e);
+  const Entry e = heap_[pos];  // a copy: sift_down_from() overwrites heap_[pos]
+  sift_down_from(pos, e);
 }
 
 }  // namespace plantwin

@@ -210,7 +210,7 @@ double Distribution::sample_gamma(Rng& rng, double shape) const {
   }
 }
 
-double Distribution::sample(Rng& rng) const {
+double Distribution::sample_other(Rng& rng) const {
   switch (kind_) {
     case Kind::kConstant:
       return a_;

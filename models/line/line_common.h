@@ -1,6 +1,7 @@
 #pragma once
 /// Helpers shared by the line components.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -51,40 +52,63 @@ struct PhaseClock {
   }
 };
 
-/// FIFO queue of part ids on a growable ring; copyable, no allocation once grown.
+/// FIFO queue of part ids on a growable ring; copyable, no allocation once grown. The first
+/// kInline places are inside the object (a buffer of a large line reads its parts without a
+/// second cache miss); a longer queue moves to the heap.
 class PartRing {
  public:
+  static constexpr std::size_t kInline = 16;
+
+  PartRing() = default;
+  PartRing(const PartRing& o) { *this = o; }
+  PartRing& operator=(const PartRing& o) {
+    if (this != &o) {
+      std::copy(o.inline_, o.inline_ + kInline, inline_);
+      heap_ = o.heap_;
+      data_ = heap_.empty() ? inline_ : heap_.data();
+      mask_ = o.mask_;
+      head_ = o.head_;
+      size_ = o.size_;
+    }
+    return *this;
+  }
+
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   PartId front() const { return data_[head_]; }
-  PartId at(std::size_t i) const { return data_[(head_ + i) & (data_.size() - 1)]; }
+  PartId at(std::size_t i) const { return data_[(head_ + i) & mask_]; }
   void push_back(PartId p) {
-    if (size_ == data_.size()) grow();
-    data_[(head_ + size_) & (data_.size() - 1)] = p;
+    if (size_ > mask_) grow();
+    data_[(head_ + size_) & mask_] = p;
     ++size_;
   }
   void push_front(PartId p) {
-    if (size_ == data_.size()) grow();
-    head_ = (head_ + data_.size() - 1) & (data_.size() - 1);
+    if (size_ > mask_) grow();
+    head_ = (head_ + mask_) & mask_;
     data_[head_] = p;
     ++size_;
   }
   PartId pop_front() {
     const PartId p = data_[head_];
-    head_ = (head_ + 1) & (data_.size() - 1);
+    head_ = (head_ + 1) & mask_;
     --size_;
     return p;
   }
 
  private:
   void grow() {
-    std::vector<PartId> bigger(data_.empty() ? 16 : data_.size() * 2);
+    std::vector<PartId> bigger((mask_ + 1) * 2);
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = at(i);
-    data_.swap(bigger);
+    heap_.swap(bigger);
+    data_ = heap_.data();
+    mask_ = heap_.size() - 1;
     head_ = 0;
   }
-  std::vector<PartId> data_;
+  PartId* data_ = inline_;
+  std::size_t mask_ = kInline - 1;
   std::size_t head_ = 0, size_ = 0;
+  PartId inline_[kInline] = {};
+  std::vector<PartId> heap_;
 };
 
 }  // namespace plantwin::line

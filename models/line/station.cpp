@@ -32,9 +32,27 @@ struct Server {
   double remaining = 0;  // service left when interrupted by a failure
 };
 
+// The servers of a station: the first in place (most machines have one, and a large plant
+// reads it for every part without a second cache miss), the others in a vector.
+class ServerList {
+ public:
+  void resize(std::size_t n) {
+    size_ = n;
+    rest_.resize(n > 0 ? n - 1 : 0);
+  }
+  std::size_t size() const { return size_; }
+  Server& operator[](std::size_t i) { return i == 0 ? first_ : rest_[i - 1]; }
+  const Server& operator[](std::size_t i) const { return i == 0 ? first_ : rest_[i - 1]; }
+
+ private:
+  Server first_;
+  std::size_t size_ = 0;
+  std::vector<Server> rest_;
+};
+
 struct StationState : ClonableState<StationState> {
   // Hot: touched by every part (kept together, in the first cache lines).
-  std::vector<Server> servers;
+  ServerList servers;
   std::vector<int> holding_order;  // servers holding a finished part, oldest first
   int busy = 0, holding = 0;
   bool enabled = true;  // actuator: a disabled machine starts no new job
@@ -69,6 +87,8 @@ class Station final : public Component, private maintenance::FailureHost {
         maintained_(failure.params().ttf.has_value() || wear.enabled() ||
                     policy.kind() != maintenance::PolicyKind::kCorrective),
         preventive_(policy.preventive()),
+        failure_clock_(failure.operating_clock()),
+        scrap_(p.scrap),
         ideal0_(p.ideal.front()),
         process0_(p.process.front()),
         p_(std::move(p)),
@@ -128,7 +148,9 @@ class Station final : public Component, private maintenance::FailureHost {
 
   bool can_accept(const Sim& sim, int) const override {
     const auto& s = sim.state_of<StationState>(*this);
-    return !s.down() && !s.failure.service_pending && s.busy + s.holding < servers_ && s.enabled &&
+    // A busy machine, the common refusal, answers from the first lines of its state, without
+    // the failure part's further out.
+    return s.busy + s.holding < servers_ && !s.down() && !s.failure.service_pending && s.enabled &&
            on_shift(sim, s);
   }
 
@@ -152,7 +174,7 @@ class Station final : public Component, private maintenance::FailureHost {
         typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
     srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
     ++s.busy;
-    failure_.update_clock(sim, *this, s.failure, s.busy > 0);
+    if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
   }
 
   void on_event(Sim& sim, int kind, std::int64_t arg) const override {
@@ -299,7 +321,8 @@ class Station final : public Component, private maintenance::FailureHost {
   // Preempt: every busy server keeps the service it has left.
   void stop_work(Sim& sim) const override {
     auto& s = sim.state_of<StationState>(*this);
-    for (auto& srv : s.servers) {
+    for (std::size_t i = 0; i < s.servers.size(); ++i) {
+      Server& srv = s.servers[i];
       if (srv.mode != kBusy) continue;
       srv.remaining = sim.time_of(srv.done) - sim.now();
       sim.cancel(srv.done);
@@ -360,7 +383,7 @@ class Station final : public Component, private maintenance::FailureHost {
     const PartId part = srv.part;
     s.ideal_time +=
         typed_ ? p_.ideal[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : ideal0_;
-    if (p_.scrap > 0 && s.scrap.uniform() < p_.scrap) {
+    if (scrap_ > 0 && s.scrap.uniform() < scrap_) {
       ++s.scrapped;
       p_.flow.scrap(sim, part);
       srv.mode = kIdle;
@@ -387,8 +410,10 @@ class Station final : public Component, private maintenance::FailureHost {
         s.holding_order.push_back(i);
       }
     }
-    const bool service_due = policy_.part_done(s.policy);
-    failure_.update_clock(sim, *this, s.failure, s.busy > 0);
+    // The parameters of the policy and the failure part are read only when they have work.
+    // (Only a preventive policy counts parts.)
+    const bool service_due = preventive_ && policy_.part_done(s.policy);
+    if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
     if (service_due) request_service(sim, s, "preventive");
     if (s.failure.service_pending && s.busy == 0 && !s.down())
       failure_.begin_service(sim, *this, s.failure);
@@ -426,12 +451,15 @@ class Station final : public Component, private maintenance::FailureHost {
     if (const char* why = policy_.check(sim, *this, s.policy, wear_)) request_service(sim, s, why);
   }
 
-  // Read for every part: kept next to the vtable pointer, ahead of the (large) parameters.
+  // Read for every part: kept next to the vtable pointer, ahead of the (large) parameters, so
+  // that a part's way through a machine of a large plant touches as few cache lines as it can.
   int servers_;
   bool typed_;
   bool metered_;
   bool maintained_;
   bool preventive_;
+  bool failure_clock_;  // failure_.operating_clock(): update_clock() has work to do
+  double scrap_;        // p_.scrap
   double ideal0_;
   Distribution process0_;  // the common untyped case reads it inline
   StationParams p_;

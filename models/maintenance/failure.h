@@ -101,6 +101,8 @@ class Failure {
       : operating_clock_(p.ttf.has_value() && !p.calendar_clock), p_(std::move(p)) {}
 
   const FailureParams& params() const { return p_; }
+  /// Whether the failure clock runs on operating time (update_clock() has work to do).
+  bool operating_clock() const { return operating_clock_; }
 
   /// Fills a fresh state: the random streams of component `name` and its first time to failure
   /// (drawn here, before start(): work may arrive before the host starts).

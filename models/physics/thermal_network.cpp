@@ -8,6 +8,10 @@
 namespace plantwin::physics {
 namespace {
 
+// From this many nodes on, the derivative loop runs on OpenMP threads (the integrator's
+// threshold, engine/src/integrator.cpp).
+constexpr int kParallelNodes = 50000;
+
 struct NetworkState : ClonableState<NetworkState> {};
 
 class ThermalNetwork final : public Component {
@@ -35,15 +39,27 @@ class ThermalNetwork final : public Component {
     const double ta = ambient_.at(t);
     const double base = heat_w_ + ga_ * ta;
     const int n = n_;
+    // Large networks spread the loop over OpenMP threads; a small one must not enter the
+    // OpenMP runtime at all (an `if` clause on the pragma still does).
+    const bool wide = n >= kParallelNodes;
     if (gn_ == 0) {
-#pragma omp parallel for simd if (n >= 50000)
-      for (int i = 0; i < n; ++i) dx[i] = (base - ga_ * x[i]) * inv_c_;
+      if (wide) {
+#pragma omp parallel for simd
+        for (int i = 0; i < n; ++i) dx[i] = (base - ga_ * x[i]) * inv_c_;
+      } else {
+        for (int i = 0; i < n; ++i) dx[i] = (base - ga_ * x[i]) * inv_c_;
+      }
       return;
     }
     dx[0] = (base - ga_ * x[0] + gn_ * (n > 1 ? x[1] - x[0] : 0.0)) * inv_c_;
-#pragma omp parallel for simd if (n >= 50000)
-    for (int i = 1; i < n - 1; ++i)
-      dx[i] = (base - ga_ * x[i] + gn_ * (x[i - 1] - 2 * x[i] + x[i + 1])) * inv_c_;
+    if (wide) {
+#pragma omp parallel for simd
+      for (int i = 1; i < n - 1; ++i)
+        dx[i] = (base - ga_ * x[i] + gn_ * (x[i - 1] - 2 * x[i] + x[i + 1])) * inv_c_;
+    } else {
+      for (int i = 1; i < n - 1; ++i)
+        dx[i] = (base - ga_ * x[i] + gn_ * (x[i - 1] - 2 * x[i] + x[i + 1])) * inv_c_;
+    }
     if (n > 1) dx[n - 1] = (base - ga_ * x[n - 1] + gn_ * (x[n - 2] - x[n - 1])) * inv_c_;
   }
   std::vector<SignalSpec> signals() const override {

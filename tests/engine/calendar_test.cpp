@@ -59,31 +59,39 @@ TEST_CASE("a handle to a fired event stays safe when its slot is reused") {
   CHECK(c.pending(b));
 }
 
-TEST_CASE("random schedule, cancel and pop sequences match a sorted reference") {
+TEST_CASE("random schedule, cancel, reschedule and pop sequences match a sorted reference") {
   Calendar c;
   Rng rng(7);
   struct Ref {
     double t;
+    int order;  // insertion number: a rescheduled event sorts as newly inserted
     int kind;
     EventHandle h;
   };
   std::vector<Ref> live;
-  int next_kind = 0;
+  int next_order = 0, next_kind = 0;
   double now = 0;
   for (int step = 0; step < 20000; ++step) {
     const double u = rng.uniform();
     if (u < 0.5 || live.empty()) {
       const double t = now + std::floor(rng.uniform() * 20);  // many ties
-      live.push_back({t, next_kind, c.schedule(t, 0, next_kind)});
+      live.push_back({t, next_order++, next_kind, c.schedule(t, 0, next_kind)});
       ++next_kind;
     } else if (u < 0.65) {
       const auto i = static_cast<std::size_t>(rng.uniform() * static_cast<double>(live.size()));
       REQUIRE(c.cancel(live[i].h));
       live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+    } else if (u < 0.7) {
+      const auto i = static_cast<std::size_t>(rng.uniform() * static_cast<double>(live.size()));
+      const double t = now + std::floor(rng.uniform() * 20);
+      REQUIRE(c.reschedule(live[i].h, t));
+      REQUIRE(c.time_of(live[i].h) == t);
+      live[i].t = t;
+      live[i].order = next_order++;
     } else {
-      // Expected next: smallest time, then smallest insertion number (= kind here).
+      // Expected next: smallest time, then smallest insertion number.
       auto it = std::min_element(live.begin(), live.end(), [](const Ref& a, const Ref& b) {
-        return a.t < b.t || (a.t == b.t && a.kind < b.kind);
+        return a.t < b.t || (a.t == b.t && a.order < b.order);
       });
       const Event e = c.pop();
       REQUIRE(e.kind == it->kind);
@@ -92,6 +100,10 @@ TEST_CASE("random schedule, cancel and pop sequences match a sorted reference") 
       live.erase(it);
     }
     REQUIRE(c.size() == live.size());
+    // The next time is right also while the root is empty (after a pop, before a schedule).
+    double next = Calendar::kNever;
+    for (const Ref& r : live) next = std::min(next, r.t);
+    REQUIRE(c.next_time() == next);
   }
 }
 

@@ -5,7 +5,13 @@
 /// to the bit. Event records live in a slot pool that is reused, so scheduling does not
 /// allocate once the pool has grown to the run's peak number of pending events. Any pending
 /// event can be cancelled or moved through its handle in O(log n).
+///
+/// pop() leaves the root of the heap empty and the next schedule() fills it: an event handler
+/// nearly always schedules the next event of its component, and filling the root costs one
+/// walk down the heap where a pop and a push cost two. The order events come out in is the
+/// same: it is fixed by (time, priority, sequence) alone.
 
+#include <bit>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -45,15 +51,37 @@ class Calendar {
   /// Time of a pending event; kNever if not pending.
   double time_of(EventHandle handle) const;
 
-  bool empty() const { return heap_.empty(); }
-  std::size_t size() const { return heap_.size(); }
-  double next_time() const { return heap_.empty() ? kNever : heap_[0].time; }
+  bool empty() const { return size() == 0; }
+  std::size_t size() const { return heap_.size() - (hole_ ? 1 : 0); }
+  double next_time() const {
+    if (hole_) return next_time_below_hole();
+    return heap_.empty() ? kNever : time_of_key(heap_[0].key);
+  }
+  /// The component the earliest event goes to, or -1 when that is not known without work (the
+  /// calendar is empty, or its root is waiting to be filled): a hint for prefetching.
+  std::int32_t next_target_hint() const {
+    return hole_ || heap_.empty() ? -1 : slots_[heap_[0].slot].target;
+  }
   /// Removes and returns the earliest event. Must not be called when empty().
-  Event pop();
+  Event pop() {
+    if (hole_) fill_hole();
+    const Entry top = heap_[0];
+    Slot& s = slots_[top.slot];
+    const Event ev{time_of_key(top.key), s.target, s.kind, s.arg};
+    s.heap_pos = kNotInHeap;
+    ++s.generation;
+    free_.push_back(top.slot);
+    if (heap_.size() == 1)
+      heap_.pop_back();
+    else
+      hole_ = true;  // the next schedule() fills it, or the next pop() or cancel()
+    return ev;
+  }
 
  private:
+  static constexpr std::uint32_t kNotInHeap = std::numeric_limits<std::uint32_t>::max();
   struct Entry {
-    double time;
+    std::uint64_t key;    // the time, as an unsigned integer in the same order (key_of())
     std::uint64_t order;  // (priority + 32768) << 47 | sequence
     std::uint32_t slot;
   };
@@ -64,11 +92,29 @@ class Calendar {
     std::int32_t kind;
     std::int64_t arg;
   };
+  // Which of two events comes first is what a heap's branches cannot predict: one 128-bit
+  // integer comparison of (time key, order) lets the compiler select with conditional moves.
+  __extension__ typedef unsigned __int128 Wide;
   static bool before(const Entry& a, const Entry& b) {
-    return a.time < b.time || (a.time == b.time && a.order < b.order);
+    return ((static_cast<Wide>(a.key) << 64) | a.order) <
+           ((static_cast<Wide>(b.key) << 64) | b.order);
+  }
+  // A double as an unsigned integer that sorts the same way (negative times too); -0 is 0.
+  static std::uint64_t key_of(double time) {
+    const auto b = std::bit_cast<std::uint64_t>(time + 0.0);
+    return b ^ (static_cast<std::uint64_t>(static_cast<std::int64_t>(b) >> 63) |
+                (std::uint64_t{1} << 63));
+  }
+  static double time_of_key(std::uint64_t key) {
+    return std::bit_cast<double>(key ^ ((key >> 63) ? std::uint64_t{1} << 63 : ~std::uint64_t{0}));
   }
   void sift_up(std::uint32_t pos);
   void sift_down(std::uint32_t pos);
+  // Places `e` at `pos` (a hole) or below it, moving smaller children up.
+  void sift_down_from(std::uint32_t pos, const Entry& e);
+  // Moves the last entry into the hole at the root (after a pop nobody filled).
+  void fill_hole();
+  double next_time_below_hole() const;
   void place(std::uint32_t pos, const Entry& e) {
     heap_[pos] = e;
     slots_[e.slot].heap_pos = pos;
@@ -79,6 +125,7 @@ class Calendar {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t sequence_ = 0;
+  bool hole_ = false;  // heap_[0] holds no event: the last pop left it for schedule() to fill
 };
 
 }  // namespace plantwin

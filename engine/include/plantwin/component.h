@@ -81,6 +81,10 @@ class Component {
   const Link& input(int port) const {
     return port == 0 ? input0_ : inputs_[static_cast<std::size_t>(port)];
   }
+  /// The components downstream of output 0 and upstream of input 0, or -1: hints for the
+  /// kernel's prefetching.
+  int output_hint() const { return output0_.component; }
+  int input_hint() const { return input0_.component; }
   /// The downstream end fed by output `port`.
   const Link& output(int port) const {
     return port == 0 ? output0_ : outputs_[static_cast<std::size_t>(port)];

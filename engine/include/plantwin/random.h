@@ -5,6 +5,7 @@
 /// component keeps its random numbers when others are added or removed: variants of a what-if
 /// share streams (common random numbers) and a run is reproducible whatever the thread count.
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -98,7 +99,12 @@ class Distribution {
   /// process times, its times to failure ...) replays the trace from its first value.
   static Distribution trace(std::vector<double> values);
 
-  double sample(Rng& rng) const;
+  double sample(Rng& rng) const {
+    // The two most common kinds inline (every part a machine processes draws one).
+    if (kind_ == Kind::kExponential) return -a_ * std::log(rng.uniform_pos());
+    if (kind_ == Kind::kConstant) return a_;
+    return sample_other(rng);
+  }
   Kind kind() const { return kind_; }
   /// The exact mean (of the truncated normal too).
   double mean() const;
@@ -110,6 +116,7 @@ class Distribution {
   std::string describe() const;
 
  private:
+  double sample_other(Rng& rng) const;
   double sample_gamma(Rng& rng, double shape) const;
   Kind kind_ = Kind::kConstant;
   double a_ = 0, b_ = 0, c_ = 0, d_ = 0;  // meaning depends on kind

@@ -79,7 +79,8 @@ struct Exec {
 
   double convert(const Expr& e, double v) const {
     const Type from = e.operand, to = e.type;
-    const std::string name = std::string(type_name(from)) + "_TO_" + type_name(to);
+    // The function's name is put together only for an error (conversions run every scan).
+    const auto name = [&] { return std::string(type_name(from)) + "_TO_" + type_name(to); };
     if (to == Type::kBool) return v != 0 ? 1 : 0;
     switch (from) {
       case Type::kBool:
@@ -89,12 +90,17 @@ struct Exec {
         if (to == Type::kReal) return v;
         if (to == Type::kTime) return v / 1000;
         return static_cast<double>(wrap(to, static_cast<std::int64_t>(v)));
-      case Type::kReal:
+      case Type::kReal: {
         if (to == Type::kTime) return v / 1000;
-        return static_cast<double>(to_integer(e, v, to, name.c_str()));
+        const double r = std::round(v);
+        const double lo = to == Type::kInt ? -32768.0 : -2147483648.0;
+        const double hi = to == Type::kInt ? 32767.0 : 2147483647.0;
+        if (r >= lo && r <= hi) return static_cast<double>(static_cast<std::int64_t>(r));
+        return static_cast<double>(to_integer(e, v, to, name().c_str()));  // fails, naming it
+      }
       case Type::kTime:
         if (to == Type::kReal) return v * 1000;
-        if (!(std::fabs(v) < 9e15)) fail(e.pos, name + ": " + number(v) + " s is out of range");
+        if (!(std::fabs(v) < 9e15)) fail(e.pos, name() + ": " + number(v) + " s is out of range");
         return static_cast<double>(wrap(to, static_cast<std::int64_t>(std::round(v * 1000))));
       case Type::kNone:
         break;
@@ -104,7 +110,7 @@ struct Exec {
 
   double call(const Expr& e) {
     const int* args = p.args.data() + e.first_arg;
-    auto arg = [&](int i) { return eval(args[i]); };
+    auto arg = [&](int i) { return operand(args[i]); };
     switch (e.fn) {
       case Fn::kAbs: {
         const double x = arg(0);
@@ -185,6 +191,15 @@ struct Exec {
     return 0;
   }
 
+  // eval() with the leaves (variables and literals, most operands) read in place: a scan of a
+  // PLC program is mostly leaves, and each saved a recursive call.
+  double operand(int i) {
+    const Expr& e = ex(i);
+    if (e.op == Op::kVar) return s[e.slot];
+    if (e.op == Op::kLiteral) return e.value;
+    return eval(i);
+  }
+
   double eval(int i) {
     const Expr& e = ex(i);
     switch (e.op) {
@@ -193,26 +208,26 @@ struct Exec {
       case Op::kVar:
         return s[e.slot];
       case Op::kNot:
-        return eval(e.a) != 0 ? 0 : 1;
+        return operand(e.a) != 0 ? 0 : 1;
       case Op::kNeg: {
-        const double a = eval(e.a);
+        const double a = operand(e.a);
         if (e.type == Type::kReal) return -a;
         return static_cast<double>(wrap(e.type, -static_cast<std::int64_t>(a)));
       }
       // AND and OR skip their right side when the left decides: ST expressions have no side
       // effects, so only a run-time error there (d <> 0 AND 10 / d > 1) could tell.
       case Op::kAnd:
-        return (eval(e.a) != 0 && eval(e.b) != 0) ? 1 : 0;
+        return (operand(e.a) != 0 && operand(e.b) != 0) ? 1 : 0;
       case Op::kOr:
-        return (eval(e.a) != 0 || eval(e.b) != 0) ? 1 : 0;
+        return (operand(e.a) != 0 || operand(e.b) != 0) ? 1 : 0;
       case Op::kXor:
-        return (eval(e.a) != 0) != (eval(e.b) != 0) ? 1 : 0;
+        return (operand(e.a) != 0) != (operand(e.b) != 0) ? 1 : 0;
       case Op::kCall:
         return call(e);
       default:
         break;
     }
-    const double a = eval(e.a), b = eval(e.b);
+    const double a = operand(e.a), b = operand(e.b);
     switch (e.op) {
       case Op::kEq:
         return a == b;
@@ -387,11 +402,11 @@ struct Exec {
     tick(st.pos);
     switch (st.kind) {
       case StmtKind::kAssign:
-        s[st.slot] = eval(st.expr);
+        s[st.slot] = operand(st.expr);
         break;
       case StmtKind::kFbCall:
         for (const auto& a : st.args) {
-          if (a.expr >= 0) s[a.slot] = eval(a.expr);
+          if (a.expr >= 0) s[a.slot] = operand(a.expr);
         }
         run_fb(st);
         for (const auto& a : st.args) {
@@ -400,11 +415,11 @@ struct Exec {
         break;
       case StmtKind::kIf:
         for (std::size_t k = 0; k < st.bodies.size(); ++k) {
-          if (k >= st.conds.size() || eval(st.conds[k]) != 0) return run(st.bodies[k]);
+          if (k >= st.conds.size() || operand(st.conds[k]) != 0) return run(st.bodies[k]);
         }
         break;
       case StmtKind::kCase: {
-        const auto v = static_cast<std::int64_t>(eval(st.expr));
+        const auto v = static_cast<std::int64_t>(operand(st.expr));
         for (const auto& b : st.branches) {
           for (const auto& r : b.labels) {
             if (v >= r.lo && v <= r.hi) return run(b.body);
@@ -414,9 +429,10 @@ struct Exec {
         break;
       }
       case StmtKind::kFor: {
-        auto k = static_cast<std::int64_t>(eval(st.conds[0]));
-        const auto to = static_cast<std::int64_t>(eval(st.conds[1]));
-        const std::int64_t by = st.conds[2] >= 0 ? static_cast<std::int64_t>(eval(st.conds[2])) : 1;
+        auto k = static_cast<std::int64_t>(operand(st.conds[0]));
+        const auto to = static_cast<std::int64_t>(operand(st.conds[1]));
+        const std::int64_t by =
+            st.conds[2] >= 0 ? static_cast<std::int64_t>(operand(st.conds[2])) : 1;
         if (by == 0) fail(ex(st.conds[2]).pos, "the FOR step is 0: the loop would never end");
         while (by > 0 ? k <= to : k >= to) {
           s[st.slot] = static_cast<double>(wrap(st.type, k));
@@ -430,7 +446,7 @@ struct Exec {
         break;
       }
       case StmtKind::kWhile:
-        while (eval(st.conds[0]) != 0) {
+        while (operand(st.conds[0]) != 0) {
           const Flow f = run(st.bodies[0]);
           if (f == Flow::kReturn) return f;
           if (f == Flow::kExit) break;
@@ -442,7 +458,7 @@ struct Exec {
           const Flow f = run(st.bodies[0]);
           if (f == Flow::kReturn) return f;
           if (f == Flow::kExit) break;
-          if (eval(st.conds[0]) != 0) break;
+          if (operand(st.conds[0]) != 0) break;
           tick(st.pos);
         }
         break;
@@ -486,12 +502,15 @@ void Instance::set(int var, double value) {
     throw std::out_of_range("st::Instance::set: no variable " + std::to_string(var));
   }
   const Var& v = vars[static_cast<std::size_t>(var)];
-  const std::string who = std::string(detail::type_name(static_cast<detail::Type>(v.type))) +
-                          " variable '" + v.name + "'";
+  // Called for every input of every scan: the words of an error are put together only for one.
+  const auto who = [&v] {
+    return std::string(detail::type_name(static_cast<detail::Type>(v.type))) + " variable '" +
+           v.name + "'";
+  };
   double x = value;
   switch (v.type) {
     case Var::Type::kBool:
-      if (std::isnan(value)) throw std::invalid_argument(who + " cannot be NaN");
+      if (std::isnan(value)) throw std::invalid_argument(who() + " cannot be NaN");
       x = value != 0 ? 1 : 0;
       break;
     case Var::Type::kInt:
@@ -500,7 +519,7 @@ void Instance::set(int var, double value) {
       const double lo = v.type == Var::Type::kInt ? -32768.0 : -2147483648.0;
       const double hi = v.type == Var::Type::kInt ? 32767.0 : 2147483647.0;
       if (!(x >= lo && x <= hi)) {
-        throw std::invalid_argument(who + " cannot hold " + detail::number(value));
+        throw std::invalid_argument(who() + " cannot hold " + detail::number(value));
       }
       break;
     }
@@ -508,7 +527,7 @@ void Instance::set(int var, double value) {
       break;
     case Var::Type::kTime:
       if (!(value >= 0) || std::isinf(value)) {
-        throw std::invalid_argument(who + " cannot hold " + detail::number(value) + " s");
+        throw std::invalid_argument(who() + " cannot hold " + detail::number(value) + " s");
       }
       break;
   }
