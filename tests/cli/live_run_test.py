@@ -97,13 +97,13 @@ def broker(tmp_path):
 
 
 def publish(port, topic, payload, qos=1):
-    subprocess.run(["mosquitto_pub", "-p", str(port), "-q", str(qos), "-t", topic, "-m", payload],
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", str(qos), "-t", topic, "-m", payload],
                    check=True, timeout=10)
 
 
 def publish_many(port, topic, payloads, qos=1):
     """One mosquitto_pub process sends every payload, one per line (-l)."""
-    subprocess.run(["mosquitto_pub", "-p", str(port), "-q", str(qos), "-t", topic, "-l"],
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", str(qos), "-t", topic, "-l"],
                    input="".join(p + "\n" for p in payloads), text=True, check=True, timeout=30)
 
 
@@ -305,7 +305,7 @@ def test_a_live_twin_publishes_its_signals_retained_and_its_alarms_as_they_happe
 publish:
   dashboard: {{type: mqtt, port: {broker.port}, prefix: twin/test, period: 100 ms}}
 """
-    events = subprocess.Popen(["mosquitto_sub", "-p", str(broker.port), "-t", "twin/test/hot/event",
+    events = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-t", "twin/test/hot/event",
                                "-C", "2", "-W", "60"], stdout=subprocess.PIPE, text=True)
     try:
         wait_for_subscriber(tmp_path, "twin/test/hot/event")
@@ -323,7 +323,7 @@ publish:
     assert kinds == ["alarm", "cleared"], alarm_events
     assert '"detail": "room.temperature = 8 (> 7)"' in alarm_events.splitlines()[0]
     # Retained: a dashboard that subscribes after the run still gets the last values.
-    retained = subprocess.run(["mosquitto_sub", "-p", str(broker.port), "-t", "twin/test/#", "-v",
+    retained = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-t", "twin/test/#", "-v",
                                "-W", "2"], capture_output=True, text=True, timeout=10).stdout
     values = dict(line.split(" ", 1) for line in retained.splitlines())
     assert values["twin/test/status"] == "complete"
@@ -363,7 +363,7 @@ forecast:
             twin.kill()
     assert twin.returncode == 0, err
     assert "forecast 1 from t = " in err, err
-    retained = subprocess.run(["mosquitto_sub", "-p", str(broker.port), "-t", "twin/fc/forecast/#",
+    retained = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-t", "twin/fc/forecast/#",
                                "-v", "-W", "2"], capture_output=True, text=True, timeout=10).stdout
     values = dict(line.split(" ", 1) for line in retained.splitlines())
     as_is = values["twin/fc/forecast/as_is/room/temperature"]

@@ -3,6 +3,9 @@
 // node-opcua server playing the plant, free loopback ports and scratch folders. Every wait is
 // bounded in time; every server and process a test starts is stopped by the test.
 
+// Node 18 (Debian 12) lacks globalThis.crypto in CommonJS: node-opcua needs it before it loads.
+require("../lib/compat");
+
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const net = require("node:net");
