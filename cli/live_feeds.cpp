@@ -1,7 +1,6 @@
 #include "live_feeds.h"
 
 #include <cmath>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -55,9 +54,6 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
   const Node* feeds = feeds_node(*model_);
   if (!feeds || !feeds->is_map()) return;
   Diagnostics diag;
-  std::unordered_set<std::string> synced;
-  for (const auto& s : model_->signals())
-    if (model_->component(s.component).measurable(s.index)) synced.insert(s.name);
   // A target written without a placeholder is checked now; one made from a topic's levels
   // ("{1}.temperature") when a message arrives (unknown: counted, not applied).
   auto check = [&](const std::string& target, io::FeedSample::Kind kind, const Node* at,
@@ -72,7 +68,7 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
       diag.error(loc, path,
                  fmt::format("no actuator \"{}\"{}", target,
                              hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
-    } else if (!synced.count(target)) {
+    } else if (!model_->takes_measurements(model_->find_signal(target))) {
       diag.error(loc, path,
                  fmt::format("\"{}\" takes no measurements; signals that do: {}", target,
                              model_->synced_signals()));
@@ -181,9 +177,7 @@ void LiveFeeds::start(Runner& runner) {
     entry->feed->start([&runner, entry, model](io::FeedSample s) {
       const bool set = s.kind == io::FeedSample::Kind::kSet;
       const int index = set ? model->find_actuator(s.target) : model->find_signal(s.target);
-      if (index < 0 ||
-          (!set && !model->component(model->signals()[static_cast<std::size_t>(index)].component)
-                        .measurable(model->signals()[static_cast<std::size_t>(index)].index))) {
+      if (index < 0 || (!set && !model->takes_measurements(index))) {
         entry->unknown_target.fetch_add(1, std::memory_order_relaxed);
         return;
       }

@@ -190,10 +190,16 @@ const std::string& Registry::summary(const std::string& type) const {
   return entries_.at(type).summary;
 }
 
+bool Model::takes_measurements(int index) const {
+  if (index < 0 || static_cast<std::size_t>(index) >= signals_.size()) return false;
+  const SignalRef& s = signals_[static_cast<std::size_t>(index)];
+  return component(s.component).measurable(s.index);
+}
+
 std::string Model::synced_signals() const {
   std::vector<std::string> names;
-  for (const auto& s : signals_)
-    if (component(s.component).measurable(s.index)) names.push_back(s.name);
+  for (std::size_t i = 0; i < signals_.size(); ++i)
+    if (takes_measurements(static_cast<int>(i))) names.push_back(signals_[i].name);
   return names.empty() ? "none (give a component a sync: section)"
                        : fmt::format("{}", fmt::join(names, ", "));
 }
@@ -270,7 +276,7 @@ class ModelBuilder {
     top.allow("expectations");  // read by plantwin test (expectations.h)
     top.allow("feeds");         // read by the io library (feed.h, recorded_feed.h, mqtt.h)
     top.allow("publish");
-    top.allow("forecast");      // read by the forecast (forecast.h)
+    top.allow("forecast");  // read by the forecast (forecast.h)
     if (const Node* shifts = top.raw("shifts")) model_->shifts_ = parse_shifts(*shifts, diag_);
     if (const Node* physics = top.raw("physics")) parse_physics(*physics);
     top.finish();

@@ -87,9 +87,7 @@ std::vector<RecordedFeedConfig> parse_recorded_feeds(const Scenario& scenario, c
                                  hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
         }
       } else if (!rc.target.empty()) {
-        const int idx = model.find_signal(rc.target);
-        const SignalRef* ref = idx >= 0 ? &model.signals()[static_cast<std::size_t>(idx)] : nullptr;
-        if (!ref || !model.component(ref->component).measurable(ref->index)) {
+        if (!model.takes_measurements(model.find_signal(rc.target))) {
           diag.error(at, cpath + ".target",
                      fmt::format("\"{}\" takes no measurements; signals synced here: {}", rc.target,
                                  model.synced_signals()));

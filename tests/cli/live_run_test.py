@@ -117,13 +117,7 @@ def start_twin(tmp_path, scenario, *args):
 
 def wait_connected(tmp_path, seconds=10):
     """Bounded wait for the twin's MQTT client: the broker logs its subscription."""
-    log = tmp_path / "broker" / "mosquitto.log"
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if log.exists() and "plant/+/temp" in log.read_text(errors="replace"):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the twin did not subscribe within 10 s")
+    wait_for_subscriber(tmp_path, "plant/+/temp", seconds)
 
 
 def kpis(path):

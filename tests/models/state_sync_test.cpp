@@ -113,10 +113,19 @@ flow:
         sim.value("m.state") == 3 && sim.value("techs.busy") == 1 && sim.value("m2.state") == 3;
   }
   REQUIRE(waiting);
+  const double reported_up = sim.now();
   sim.apply_measurement("m.state", 0, "plc");
   CHECK(sim.value("m.state") != 3);
   sim.run_until(100000);  // the technician comes, is sent back, and the crew stays usable
-  CHECK(sim.value("techs.busy") <= 1);
+  // When the technician arrives it starts no repair on m: m's next repair follows a new failure.
+  std::string first_after;
+  for (const auto& e : sim.state().trace.events)
+    if (e.time >= reported_up && sim.model().component(e.component).name() == "m" &&
+        (std::string(e.kind) == "failure" || std::string(e.kind) == "repair_started")) {
+      first_after = e.kind;
+      break;
+    }
+  CHECK(first_after != "repair_started");
   CHECK(sim.value("out.count") > 0);
 }
 

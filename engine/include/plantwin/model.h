@@ -76,6 +76,8 @@ class Model {
   /// The signals that take measurements of the plant (Component::measurable), for messages:
   /// "room.temperature, tank.level", or "none (give a component a sync: section)".
   std::string synced_signals() const;
+  /// Whether signal `index` (Model::signals(); -1 for none) takes measurements.
+  bool takes_measurements(int index) const;
   const std::vector<std::string>& part_types() const { return part_types_; }
   const PhysicsSettings& physics() const { return physics_; }
   /// Total continuous states and guards, and each component's offset into them.
