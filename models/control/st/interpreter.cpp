@@ -45,16 +45,28 @@ struct Exec {
   std::int64_t budget;
   std::int64_t left;
 
-  [[noreturn]] void fail(Pos pos, const std::string& message) const {
+  // The error paths are cold and out of line: built in place, their strings gave every
+  // recursive eval() a large stack frame, and a scan is mostly eval() calls.
+  [[noreturn, gnu::cold, gnu::noinline]] void fail(Pos pos, const std::string& message) const {
     throw RuntimeError(p.file + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
                        ": " + message);
   }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_text(Pos pos, const char* message) const {
+    fail(pos, message);
+  }
+  /// "<before><a><middle><b><after>" with the numbers written as number() writes them.
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_numbers(Pos pos, const char* before, double a,
+                                                           const char* middle, double b,
+                                                           const char* after) const {
+    fail(pos, before + number(a) + middle + number(b) + after);
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_budget(Pos pos) const {
+    fail(pos,
+         "the scan ran more than " + std::to_string(budget) + " statements (an endless loop?)");
+  }
 
   void tick(Pos pos) {
-    if (--left < 0) {
-      fail(pos,
-           "the scan ran more than " + std::to_string(budget) + " statements (an endless loop?)");
-    }
+    if (--left < 0) fail_budget(pos);
   }
 
   const Expr& ex(int e) const { return p.exprs[static_cast<std::size_t>(e)]; }
@@ -108,7 +120,9 @@ struct Exec {
     return v;
   }
 
-  double call(const Expr& e) {
+  // Out of line: standard functions are a minority of the nodes, and inlined their frame became
+  // eval()'s.
+  [[gnu::noinline]] double call(const Expr& e) {
     const int* args = p.args.data() + e.first_arg;
     auto arg = [&](int i) { return operand(args[i]); };
     switch (e.fn) {
@@ -243,9 +257,8 @@ struct Exec {
         return a >= b;
       case Op::kPow: {
         const double r = std::pow(a, b);
-        if (std::isnan(r) && !std::isnan(a) && !std::isnan(b)) {
-          fail(e.pos, number(a) + " ** " + number(b) + " is not a number");
-        }
+        if (std::isnan(r) && !std::isnan(a) && !std::isnan(b))
+          fail_numbers(e.pos, "", a, " ** ", b, " is not a number");
         return r;
       }
       default:
@@ -265,11 +278,11 @@ struct Exec {
           r = x * y;
           break;
         case Op::kDiv:
-          if (y == 0) fail(e.pos, "division by zero");
+          if (y == 0) fail_text(e.pos, "division by zero");
           r = x / y;
           break;
         case Op::kMod:
-          if (y == 0) fail(e.pos, "division by zero (MOD 0)");
+          if (y == 0) fail_text(e.pos, "division by zero (MOD 0)");
           r = x % y;
           break;
         default:
@@ -285,7 +298,7 @@ struct Exec {
       case Op::kMul:
         return a * b;
       case Op::kDiv:
-        if (b == 0) fail(e.pos, "division by zero");
+        if (b == 0) fail_text(e.pos, "division by zero");
         return a / b;
       default:
         break;
