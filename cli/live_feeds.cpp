@@ -50,7 +50,7 @@ std::vector<std::pair<std::string, std::string>> live_feed_names(const Model& mo
   return out;
 }
 
-LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(model)) {
+LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model, bool quiet) : model_(std::move(model)) {
   const Node* feeds = feeds_node(*model_);
   if (!feeds || !feeds->is_map()) return;
   Diagnostics diag;
@@ -109,6 +109,7 @@ LiveFeeds::LiveFeeds(std::shared_ptr<const Model> model) : model_(std::move(mode
       for (std::size_t k = 0; k < c.mappings.size(); ++k)
         check(c.mappings[k].target, c.mappings[k].kind, k < targets.size() ? targets[k] : nullptr,
               fmt::format("{}.nodes[{}].target", path, k));
+      c.quiet = quiet;
       if (diag.empty()) {
         auto feed = std::make_unique<io::OpcuaFeed>(std::move(c), *model_);
         e->opcua = feed.get();

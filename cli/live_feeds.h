@@ -27,7 +27,8 @@ class LiveFeeds {
   /// targets without a `{n}` placeholder must be an actuator (kind set) or a synced signal
   /// (measure).
   /// Throws ScenarioError with file:line:column and key; an unknown feed type is an error.
-  explicit LiveFeeds(std::shared_ptr<const Model> model);
+  /// `quiet` (--quiet) leaves out the feeds' informational lines, not their warnings.
+  explicit LiveFeeds(std::shared_ptr<const Model> model, bool quiet = false);
   ~LiveFeeds();
   LiveFeeds(const LiveFeeds&) = delete;
   LiveFeeds& operator=(const LiveFeeds&) = delete;

@@ -131,7 +131,7 @@ int run_model(const RunRequest& req) {
   // and stop (below, or when `feeds` goes) before the Runner and the Sim go.
   std::unique_ptr<LiveFeeds> feeds;
   try {
-    feeds = std::make_unique<LiveFeeds>(model);
+    feeds = std::make_unique<LiveFeeds>(model, quiet);
   } catch (const ScenarioError& e) {
     fmt::print(stderr, "{}\n", e.what());
     return kExitBadInput;

@@ -619,10 +619,11 @@ void OpcuaFeed::handle_line(std::string_view line) {
       ever_connected_ = true;
       lost_since_ = false;
       connected_.store(true);
-      fmt::print(stderr, "feed {} (opcua): connected to {}{}\n", config_.name, endpoint,
-                 detail.empty() ? "" : " (" + detail + ")");
+      if (!config_.quiet)
+        fmt::print(stderr, "feed {} (opcua): connected to {}{}\n", config_.name, endpoint,
+                   detail.empty() ? "" : " (" + detail + ")");
     } else if (f[2] == "disconnected" || f[2] == "reconnecting") {
-      if (connected_.exchange(false))
+      if (connected_.exchange(false) && !config_.quiet)
         fmt::print(stderr, "feed {} (opcua): lost {}{}; reconnecting\n", config_.name, endpoint,
                    detail.empty() ? "" : " (" + detail + ")");
       if (ever_connected_) lost_since_ = true;
@@ -644,7 +645,7 @@ void OpcuaFeed::handle_line(std::string_view line) {
       config_file_.clear();
       if (url != "-") url_ = url;
     }
-    if (url != "-")
+    if (url != "-" && !config_.quiet)
       fmt::print(stderr, "feed {} (opcua): serving the twin at {}\n", config_.name,
                  escape_control(url));
   } else if (kind == "warning") {

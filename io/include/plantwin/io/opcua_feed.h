@@ -62,6 +62,9 @@ struct OpcuaFeedConfig {
   std::string serve_host = "127.0.0.1";
   int serve_port = 4840;  ///< 0: any free port (the bridge's `ready` line names it)
   std::string pki_dir;    ///< empty: the bridge's default ($XDG_CONFIG_HOME/plantwin/opcua-pki)
+  /// Not a scenario key: the front end's --quiet. The feed's own lines on stderr (connected,
+  /// lost and reconnecting, serving at) are left out; its warnings and errors are not.
+  bool quiet = false;
 };
 
 /// Reads a feed's map (`feeds.NAME`, `type: opcua`) at key path `path`, as parse_mqtt_feed
