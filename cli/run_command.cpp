@@ -54,7 +54,9 @@ struct RunRequest {
   const std::vector<KpiRow>* expect = nullptr;  ///< --check: the KPIs the run must give
 };
 
-int run_model(const RunRequest& req) {
+// `req` is taken by value: the recorded feeds' inputs move into the Runner's queue (a day of
+// 10 Hz readings is hundreds of MB as a second copy); their counters stay.
+int run_model(RunRequest req) {
   // Plain references, not a structured binding: clang 14 (the fuzz preset) cannot capture those.
   const auto& model = req.model;
   const double t_end = req.t_end;
@@ -125,8 +127,10 @@ int run_model(const RunRequest& req) {
   for (const auto& in : inputs) runner.push(Input{in.time, in.target, in.value, "replay"});
   for (const auto& in : req.measurements)
     runner.push(Input{in.time, in.target, in.value, "replay", Input::Kind::kMeasure});
-  for (const auto& f : req.feeds)
-    for (const auto& in : f.inputs) runner.push(in);
+  for (auto& f : req.feeds) {
+    for (auto& in : f.inputs) runner.push(std::move(in));
+    std::vector<Input>().swap(f.inputs);
+  }
   // Every feed's counters go into its feed component at each time point; live feeds start now
   // and stop (below, or when `feeds` goes) before the Runner and the Sim go.
   std::unique_ptr<LiveFeeds> feeds;
@@ -330,7 +334,7 @@ int run_command(const RunOptions& opts) {
       return kExitBadInput;
     }
   }
-  return run_model(req);
+  return run_model(std::move(req));
 }
 
 // Runs a result file's scenario again, as it was resolved (overrides, seed), on the same
@@ -383,7 +387,7 @@ int replay_command(const ReplayOptions& opts) {
   req.measurements = rec.measurements;
   req.replaying = true;
   if (opts.check) req.expect = &rec.kpis;
-  return run_model(req);
+  return run_model(std::move(req));
 }
 
 }  // namespace plantwin::cli
