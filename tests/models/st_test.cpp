@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,59 @@ std::string program(const std::string& vars, const std::string& body) {
   return "PROGRAM p\n" + vars + "\n" + body + "\nEND_PROGRAM\n";
 }
 
+// An instance that runs every scan twice: the lowered code (Instance::scan) and the tree walk it
+// was lowered from (Instance::scan_reference), each on its own copy, and checks after each scan
+// that both ended alike (the same error text, or none) with the same value in every variable. So
+// every test below that scans through a Runner also tests the lowering against its reference.
+class Twin {
+ public:
+  explicit Twin(std::shared_ptr<const st::Program> p) : code_(p), ref_(p) {}
+  const std::vector<st::Instance::Var>& variables() const { return code_.variables(); }
+  int find(std::string_view name) const { return code_.find(name); }
+  void set(int var, double v) {
+    ref_.set(var, v);
+    code_.set(var, v);
+  }
+  double get(int var) const {
+    const double a = code_.get(var), b = ref_.get(var);
+    CHECK(same(a, b));
+    return a;
+  }
+  void set_budget(std::int64_t n) {
+    ref_.set_budget(n);
+    code_.set_budget(n);
+  }
+  void scan(double now) {
+    std::string ref_error = "(no error)";
+    try {
+      ref_.scan_reference(now);
+    } catch (const std::exception& e) {
+      ref_error = e.what();
+    }
+    try {
+      code_.scan(now);
+    } catch (const std::exception& e) {
+      CHECK(std::string(e.what()) == ref_error);
+      compare();
+      throw;
+    }
+    CHECK(ref_error == "(no error)");
+    compare();
+  }
+
+ private:
+  static bool same(double a, double b) {
+    return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
+  }
+  void compare() const {
+    for (std::size_t i = 0; i < code_.variables().size(); ++i) {
+      INFO("variable " << code_.variables()[i].name);
+      CHECK(same(code_.get(static_cast<int>(i)), ref_.get(static_cast<int>(i))));
+    }
+  }
+  st::Instance code_, ref_;
+};
+
 struct Runner {
   explicit Runner(const std::string& text) : inst(build(text)) {}
   void set(const char* name, double v) {
@@ -52,7 +106,7 @@ struct Runner {
     REQUIRE(i >= 0);
     return inst.get(i);
   }
-  st::Instance inst;
+  Twin inst;
 };
 
 // Runs a program once and reads an output.

@@ -268,7 +268,10 @@ class Compiler {
     for (const auto& d : errors_) {
       out.errors.push_back({file_, d.pos.line, d.pos.column, d.message});
     }
-    if (errors_.empty()) out.program = std::move(prog_);
+    if (errors_.empty()) {
+      lower(*prog_);
+      out.program = std::move(prog_);
+    }
     return out;
   }
 

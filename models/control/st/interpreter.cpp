@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <string>
 
 #include "program.h"
@@ -18,7 +19,7 @@ namespace {
 // they are compared, and ET is the rounded elapsed time. So a scan at 50 * 0.1 s (not exactly 5 s
 // in binary) counts as 5 s, and an ET of 0.1 + 0.1 + 0.1 s equals T#300ms as the decimals say.
 double to_ns(double s) {
-  return std::round(s * 1e9) / 1e9;
+  return round_half_away(s * 1e9) / 1e9;
 }
 
 std::int64_t wrap(Type t, std::int64_t v) {
@@ -104,7 +105,7 @@ struct Exec {
         return static_cast<double>(wrap(to, static_cast<std::int64_t>(v)));
       case Type::kReal: {
         if (to == Type::kTime) return v / 1000;
-        const double r = std::round(v);
+        const double r = round_half_away(v);
         const double lo = to == Type::kInt ? -32768.0 : -2147483648.0;
         const double hi = to == Type::kInt ? 32767.0 : 2147483647.0;
         if (r >= lo && r <= hi) return static_cast<double>(static_cast<std::int64_t>(r));
@@ -120,11 +121,16 @@ struct Exec {
     return v;
   }
 
-  // Out of line: standard functions are a minority of the nodes, and inlined their frame became
-  // eval()'s.
-  [[gnu::noinline]] double call(const Expr& e) {
+  double call(const Expr& e) {
     const int* args = p.args.data() + e.first_arg;
-    auto arg = [&](int i) { return operand(args[i]); };
+    return call_with(e, [&](int i) { return operand(args[i]); });
+  }
+
+  // A standard function of expression `e`, its i-th argument from arg(i) (SEL asks only for the
+  // one it selects). Out of line: standard functions are a minority of the nodes, and inlined
+  // their frame became the caller's.
+  template <class Arg>
+  [[gnu::noinline]] double call_with(const Expr& e, Arg arg) {
     switch (e.fn) {
       case Fn::kAbs: {
         const double x = arg(0);
@@ -311,11 +317,11 @@ struct Exec {
     const bool in = f[0] != 0;
     switch (st.fb) {
       case FbKind::kTon: {  // IN PT Q ET | running start
-        const double pt = to_ns(std::max(f[1], 0.0));
         if (!in) {
           f[2] = f[3] = f[4] = 0;
           break;
         }
+        const double pt = to_ns(std::max(f[1], 0.0));
         if (f[4] == 0) {
           f[4] = 1;
           f[5] = now;
@@ -402,6 +408,210 @@ struct Exec {
         break;
     }
   }
+
+  // Runs the lowered code (program.h, lower.cpp): what run(p.body) does, operation by operation.
+  // Each operation jumps straight to the next one's handler (a computed goto, a GNU extension
+  // that GCC and Clang both have): one indirect jump per operation, each at its own place, which
+  // the processor predicts far better than the single jump of a switch in a loop.
+#pragma GCC diagnostic push
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wgnu-label-as-value"
+#else
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
+  void run_code() {
+    const Vm& v = p.vm;
+    const Ins* const code = v.code.data();
+    static const void* const handlers[] = {
+        &&op_nop,   &&op_end,   &&op_mov,      &&op_bool,     &&op_not,      &&op_neg_r,
+        &&op_neg_i, &&op_eq,    &&op_ne,       &&op_lt,       &&op_le,       &&op_gt,
+        &&op_ge,    &&op_xor,   &&op_add_r,    &&op_sub_r,    &&op_mul_r,    &&op_div_r,
+        &&op_int,   &&op_int,   &&op_int,      &&op_int,      &&op_int,      &&op_zero,
+        &&op_pow,   &&op_call,  &&op_convert,  &&op_jmp,      &&op_jz,       &&op_jnz,
+        &&op_jn_eq, &&op_jn_ne, &&op_jn_lt,    &&op_jn_le,    &&op_jn_gt,    &&op_jn_ge,
+        &&op_case,  &&op_fb,    &&op_for_init, &&op_for_test, &&op_for_step, &&op_for_end};
+    static_assert(std::size(handlers) == static_cast<std::size_t>(Code::kForEnd) + 1,
+                  "a handler for every operation, in the order of Code");
+    static_assert(static_cast<int>(Code::kAddI) == 18 && static_cast<int>(Code::kModI) == 22 &&
+                      static_cast<int>(Code::kJnEq) == 30 && static_cast<int>(Code::kCase) == 36,
+                  "the table above follows Code");
+    const Ins* in = code;
+#define PLANTWIN_ST_NEXT()                                                    \
+  do {                                                                        \
+    if (in->ticks != 0 && (left -= in->ticks) < 0) fail_budget(in->tick_pos); \
+    goto* handlers[static_cast<std::size_t>(in->op)];                         \
+  } while (false)
+#define PLANTWIN_ST_GO(target)                       \
+  do {                                               \
+    in = code + static_cast<std::ptrdiff_t>(target); \
+    PLANTWIN_ST_NEXT();                              \
+  } while (false)
+#define PLANTWIN_ST_STEP() \
+  do {                     \
+    ++in;                  \
+    PLANTWIN_ST_NEXT();    \
+  } while (false)
+    PLANTWIN_ST_NEXT();
+  op_nop:
+    PLANTWIN_ST_STEP();
+  op_end:
+    return;
+  op_mov:
+    s[in->dst] = s[in->a];
+    PLANTWIN_ST_STEP();
+  op_bool:
+    s[in->dst] = s[in->a] != 0 ? 1 : 0;
+    PLANTWIN_ST_STEP();
+  op_not:
+    s[in->dst] = s[in->a] != 0 ? 0 : 1;
+    PLANTWIN_ST_STEP();
+  op_neg_r:
+    s[in->dst] = -s[in->a];
+    PLANTWIN_ST_STEP();
+  op_neg_i:
+    s[in->dst] = static_cast<double>(wrap(in->type, -static_cast<std::int64_t>(s[in->a])));
+    PLANTWIN_ST_STEP();
+  op_eq:
+    s[in->dst] = s[in->a] == s[in->b];
+    PLANTWIN_ST_STEP();
+  op_ne:
+    s[in->dst] = s[in->a] != s[in->b];
+    PLANTWIN_ST_STEP();
+  op_lt:
+    s[in->dst] = s[in->a] < s[in->b];
+    PLANTWIN_ST_STEP();
+  op_le:
+    s[in->dst] = s[in->a] <= s[in->b];
+    PLANTWIN_ST_STEP();
+  op_gt:
+    s[in->dst] = s[in->a] > s[in->b];
+    PLANTWIN_ST_STEP();
+  op_ge:
+    s[in->dst] = s[in->a] >= s[in->b];
+    PLANTWIN_ST_STEP();
+  op_xor:
+    s[in->dst] = (s[in->a] != 0) != (s[in->b] != 0) ? 1 : 0;
+    PLANTWIN_ST_STEP();
+  op_add_r:
+    s[in->dst] = s[in->a] + s[in->b];
+    PLANTWIN_ST_STEP();
+  op_sub_r:
+    s[in->dst] = s[in->a] - s[in->b];
+    PLANTWIN_ST_STEP();
+  op_mul_r:
+    s[in->dst] = s[in->a] * s[in->b];
+    PLANTWIN_ST_STEP();
+  op_div_r:
+    if (s[in->b] == 0) fail_text(in->pos, "division by zero");
+    s[in->dst] = s[in->a] / s[in->b];
+    PLANTWIN_ST_STEP();
+  op_int : {
+    const auto x = static_cast<std::int64_t>(s[in->a]);
+    const auto y = static_cast<std::int64_t>(s[in->b]);
+    std::int64_t r = 0;
+    if (in->op == Code::kAddI) {
+      r = x + y;
+    } else if (in->op == Code::kSubI) {
+      r = x - y;
+    } else if (in->op == Code::kMulI) {
+      r = x * y;
+    } else if (in->op == Code::kDivI) {
+      if (y == 0) fail_text(in->pos, "division by zero");
+      r = x / y;
+    } else {
+      if (y == 0) fail_text(in->pos, "division by zero (MOD 0)");
+      r = x % y;
+    }
+    s[in->dst] = static_cast<double>(wrap(in->type, r));
+    PLANTWIN_ST_STEP();
+  }
+  op_zero:
+    s[in->dst] = 0;
+    PLANTWIN_ST_STEP();
+  op_pow : {
+    const double a = s[in->a], b = s[in->b];
+    const double r = std::pow(a, b);
+    if (std::isnan(r) && !std::isnan(a) && !std::isnan(b))
+      fail_numbers(in->pos, "", a, " ** ", b, " is not a number");
+    s[in->dst] = r;
+    PLANTWIN_ST_STEP();
+  }
+  op_call : {
+    const int* args = v.args.data() + in->a;
+    s[in->dst] = call_with(ex(in->expr), [&](int i) { return s[args[i]]; });
+    PLANTWIN_ST_STEP();
+  }
+  op_convert:
+    s[in->dst] = convert(ex(in->expr), s[in->a]);
+    PLANTWIN_ST_STEP();
+  op_jmp:
+    PLANTWIN_ST_GO(in->a);
+  op_jz:
+    if (s[in->a] == 0) PLANTWIN_ST_GO(in->b);
+    PLANTWIN_ST_STEP();
+  op_jnz:
+    if (s[in->a] != 0) PLANTWIN_ST_GO(in->b);
+    PLANTWIN_ST_STEP();
+  op_jn_eq:
+    if (!(s[in->a] == s[in->b])) PLANTWIN_ST_GO(in->c);
+    PLANTWIN_ST_STEP();
+  op_jn_ne:
+    if (!(s[in->a] != s[in->b])) PLANTWIN_ST_GO(in->c);
+    PLANTWIN_ST_STEP();
+  op_jn_lt:
+    if (!(s[in->a] < s[in->b])) PLANTWIN_ST_GO(in->c);
+    PLANTWIN_ST_STEP();
+  op_jn_le:
+    if (!(s[in->a] <= s[in->b])) PLANTWIN_ST_GO(in->c);
+    PLANTWIN_ST_STEP();
+  op_jn_gt:
+    if (!(s[in->a] > s[in->b])) PLANTWIN_ST_GO(in->c);
+    PLANTWIN_ST_STEP();
+  op_jn_ge:
+    if (!(s[in->a] >= s[in->b])) PLANTWIN_ST_GO(in->c);
+    PLANTWIN_ST_STEP();
+  op_case : {
+    const auto sel = static_cast<std::int64_t>(s[in->a]);
+    const VmCase& c = v.cases[static_cast<std::size_t>(in->b)];
+    for (std::size_t k = 0; k < c.ranges.size(); ++k)
+      if (sel >= c.ranges[k].lo && sel <= c.ranges[k].hi) PLANTWIN_ST_GO(c.targets[k]);
+    PLANTWIN_ST_GO(c.otherwise);
+  }
+  op_fb:
+    run_fb(p.stmts[static_cast<std::size_t>(in->stmt)]);
+    PLANTWIN_ST_STEP();
+  op_for_init : {
+    double* loop = s + in->dst;  // k, to, by
+    loop[0] = static_cast<double>(static_cast<std::int64_t>(s[in->a]));
+    loop[1] = static_cast<double>(static_cast<std::int64_t>(s[in->b]));
+    const std::int64_t by = in->c >= 0 ? static_cast<std::int64_t>(s[in->c]) : 1;
+    if (by == 0) fail_text(in->pos, "the FOR step is 0: the loop would never end");
+    loop[2] = static_cast<double>(by);
+    PLANTWIN_ST_STEP();
+  }
+  op_for_test : {
+    const double* loop = s + in->a;
+    const auto k = static_cast<std::int64_t>(loop[0]);
+    const auto to = static_cast<std::int64_t>(loop[1]);
+    const auto by = static_cast<std::int64_t>(loop[2]);
+    if (!(by > 0 ? k <= to : k >= to)) PLANTWIN_ST_GO(in->b);
+    s[in->dst] = static_cast<double>(wrap(in->type, k));
+    PLANTWIN_ST_STEP();
+  }
+  op_for_step : {
+    double* loop = s + in->a;
+    loop[0] = static_cast<double>(static_cast<std::int64_t>(loop[0]) +
+                                  static_cast<std::int64_t>(loop[2]));
+    PLANTWIN_ST_GO(in->b);
+  }
+  op_for_end:
+    s[in->dst] = static_cast<double>(wrap(in->type, static_cast<std::int64_t>(s[in->a])));
+    PLANTWIN_ST_STEP();
+#undef PLANTWIN_ST_STEP
+#undef PLANTWIN_ST_GO
+#undef PLANTWIN_ST_NEXT
+  }
+#pragma GCC diagnostic pop
 
   Flow run(const std::vector<int>& list) {
     for (const int i : list) {
@@ -490,6 +700,10 @@ struct Exec {
 Instance::Instance(std::shared_ptr<const Program> program) : program_(std::move(program)) {
   if (!program_) throw std::invalid_argument("st::Instance: no program (compile reported errors?)");
   slots_ = program_->initial;
+  // The lowered code's temporaries, loop states and constants follow the program's slots.
+  const detail::Vm& vm = program_->vm;
+  slots_.resize(static_cast<std::size_t>(vm.slots), 0.0);
+  std::copy(vm.constants.begin(), vm.constants.end(), slots_.begin() + vm.const_base);
 }
 
 const std::vector<Instance::Var>& Instance::variables() const {
@@ -509,48 +723,52 @@ int Instance::find(std::string_view name) const {
   return -1;
 }
 
+namespace {
+// The errors of Instance::set, out of line: set() runs for every input of every scan.
+[[noreturn, gnu::cold, gnu::noinline]] void refuse(const Instance::Var& v, double value,
+                                                   const char* unit) {
+  const std::string who = std::string(detail::type_name(static_cast<detail::Type>(v.type))) +
+                          " variable '" + v.name + "'";
+  if (std::isnan(value) && v.type == Instance::Var::Type::kBool)
+    throw std::invalid_argument(who + " cannot be NaN");
+  throw std::invalid_argument(who + " cannot hold " + detail::number(value) + unit);
+}
+[[noreturn, gnu::cold, gnu::noinline]] void no_variable(const char* where, int var) {
+  throw std::out_of_range(std::string(where) + ": no variable " + std::to_string(var));
+}
+}  // namespace
+
 void Instance::set(int var, double value) {
   const auto& vars = program_->vars;
-  if (var < 0 || static_cast<std::size_t>(var) >= vars.size()) {
-    throw std::out_of_range("st::Instance::set: no variable " + std::to_string(var));
-  }
+  if (var < 0 || static_cast<std::size_t>(var) >= vars.size())
+    no_variable("st::Instance::set", var);
   const Var& v = vars[static_cast<std::size_t>(var)];
-  // Called for every input of every scan: the words of an error are put together only for one.
-  const auto who = [&v] {
-    return std::string(detail::type_name(static_cast<detail::Type>(v.type))) + " variable '" +
-           v.name + "'";
-  };
   double x = value;
   switch (v.type) {
     case Var::Type::kBool:
-      if (std::isnan(value)) throw std::invalid_argument(who() + " cannot be NaN");
+      if (std::isnan(value)) refuse(v, value, "");
       x = value != 0 ? 1 : 0;
       break;
     case Var::Type::kInt:
     case Var::Type::kDint: {
-      x = std::round(value);
+      x = detail::round_half_away(value);
       const double lo = v.type == Var::Type::kInt ? -32768.0 : -2147483648.0;
       const double hi = v.type == Var::Type::kInt ? 32767.0 : 2147483647.0;
-      if (!(x >= lo && x <= hi)) {
-        throw std::invalid_argument(who() + " cannot hold " + detail::number(value));
-      }
+      if (!(x >= lo && x <= hi)) refuse(v, value, "");
       break;
     }
     case Var::Type::kReal:
       break;
     case Var::Type::kTime:
-      if (!(value >= 0) || std::isinf(value)) {
-        throw std::invalid_argument(who() + " cannot hold " + detail::number(value) + " s");
-      }
+      if (!(value >= 0) || std::isinf(value)) refuse(v, value, " s");
       break;
   }
   slots_[static_cast<std::size_t>(program_->var_slots[static_cast<std::size_t>(var)])] = x;
 }
 
 double Instance::get(int var) const {
-  if (var < 0 || static_cast<std::size_t>(var) >= program_->vars.size()) {
-    throw std::out_of_range("st::Instance::get: no variable " + std::to_string(var));
-  }
+  if (var < 0 || static_cast<std::size_t>(var) >= program_->vars.size())
+    no_variable("st::Instance::get", var);
   return slots_[static_cast<std::size_t>(program_->var_slots[static_cast<std::size_t>(var)])];
 }
 
@@ -563,6 +781,18 @@ void Instance::set_budget(std::int64_t statements) {
 }
 
 void Instance::scan(double now_s) {
+  begin_scan(now_s);
+  detail::Exec ex{*program_, slots_.data(), now_s, budget_, budget_};
+  ex.run_code();
+}
+
+void Instance::scan_reference(double now_s) {
+  begin_scan(now_s);
+  detail::Exec ex{*program_, slots_.data(), now_s, budget_, budget_};
+  ex.run(program_->body);
+}
+
+void Instance::begin_scan(double now_s) {
   if (!std::isfinite(now_s)) {
     throw std::invalid_argument("st::Instance::scan: time " + detail::number(now_s) +
                                 " s is not finite");
@@ -574,8 +804,6 @@ void Instance::scan(double now_s) {
   }
   scanned_ = true;
   last_now_s_ = now_s;
-  detail::Exec ex{*program_, slots_.data(), now_s, budget_, budget_};
-  ex.run(program_->body);
 }
 
 }  // namespace plantwin::st

@@ -3,6 +3,7 @@
 // trees that index into one flat array of variable slots (a double each). Built by compiler.cpp,
 // run by interpreter.cpp.
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +20,20 @@ constexpr int kMaxSlots = 65536;     // variables and function block fields toge
 constexpr std::size_t kMaxErrors = 100;
 
 enum class Type : std::uint8_t { kBool, kInt, kDint, kReal, kTime, kNone };
+
+/// std::round (halves away from zero), without its library call where that is exact: below
+/// 2^52 the fraction x - trunc(x) is exact, and at or above it every double is an integer.
+/// Timers and integer inputs round at every scan.
+inline double round_half_away(double x) {
+  if (!(std::fabs(x) < 4503599627370496.0)) return std::round(x);  // large, infinite or NaN
+  double t = static_cast<double>(static_cast<std::int64_t>(x));
+  const double fraction = x - t;
+  if (fraction >= 0.5)
+    t += 1;
+  else if (fraction <= -0.5)
+    t -= 1;
+  return std::copysign(t, x);  // -0.3 rounds to -0, as std::round gives
+}
 const char* type_name(Type t);
 
 struct Pos {
@@ -152,6 +167,82 @@ struct Slot {
   Type type;
 };
 
+// The form a scan runs: the checked trees lowered to a flat code over the slots (lower.cpp), run
+// by one loop (interpreter.cpp). Every operand is a slot: variables keep theirs, literals get
+// constant slots and intermediate results temporary ones after the program's, so an operation
+// reads its operands without asking what they are. The trees stay: they give the errors their
+// places and are the reference the code is tested against (Instance::scan_reference).
+enum class Code : std::uint8_t {
+  kNop,  // carries a statement's tick where its first operation is a loop's head
+  kEnd,
+  kMov,
+  kBool,  // dst := a <> 0
+  kNot,
+  kNegR,
+  kNegI,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kXor,
+  kAddR,
+  kSubR,
+  kMulR,
+  kDivR,
+  kAddI,
+  kSubI,
+  kMulI,
+  kDivI,
+  kModI,
+  kZero,  // dst := 0 (what the trees give for MOD of REALs, which the compiler refuses)
+  kPow,
+  kCall,     // a standard function, expression `expr`; its argument slots at args[a .. a + b)
+  kConvert,  // dst := the conversion `expr` of a
+  kJmp,      // to a
+  kJz,       // to b when slot a is 0
+  kJnz,      // to b when slot a is not 0
+  kJnEq,     // to c unless a = b (a condition that is a comparison, in one operation)
+  kJnNe,
+  kJnLt,
+  kJnLe,
+  kJnGt,
+  kJnGe,
+  kCase,     // selector a, table cases[b]
+  kFb,       // the function block call, statement `stmt`
+  kForInit,  // loop state at dst (k, to, by): from a, to b, by c (-1: 1); a step of 0 fails
+  kForTest,  // loop state a: done -> to b; else the control variable dst := k (type)
+  kForStep,  // loop state a: k += by, then to b
+  kForEnd,   // loop state a: the control variable dst := k (type) once the loop is done
+};
+
+struct Ins {
+  Code op = Code::kNop;
+  std::uint8_t ticks = 0;  // statements that begin here (charged to the budget before it runs)
+  Type type = Type::kNone;
+  int dst = -1, a = -1, b = -1, c = -1;
+  Pos pos;        // of the expression, for its run-time errors
+  Pos tick_pos;   // of the statement that begins here, for the budget's error
+  int expr = -1;  // kCall, kConvert: the expression (Program::exprs)
+  int stmt = -1;  // kFb: the statement (Program::stmts)
+};
+
+struct VmCase {
+  std::vector<CaseRange> ranges;  // every label of every branch, in source order
+  std::vector<int> targets;       // where each range's branch begins
+  int otherwise = -1;             // the ELSE, or the end of the CASE
+};
+
+struct Vm {
+  std::vector<Ins> code;
+  std::vector<int> args;  // argument slots of kCall
+  std::vector<VmCase> cases;
+  int slots = 0;                  // program slots + temporaries + loop states + constants
+  int const_base = 0;             // where the constants begin
+  std::vector<double> constants;  // their values
+};
+
 }  // namespace plantwin::st::detail
 
 namespace plantwin::st {
@@ -168,6 +259,12 @@ class Program {
   std::vector<int> args;
   std::vector<detail::Stmt> stmts;
   std::vector<int> body;
+  detail::Vm vm;  // the lowered form (lower.cpp), built once the trees are complete
 };
+
+namespace detail {
+/// Lowers the program's checked trees into `program.vm`.
+void lower(Program& program);
+}  // namespace detail
 
 }  // namespace plantwin::st

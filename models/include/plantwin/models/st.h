@@ -93,7 +93,12 @@ class Instance {
   /// exceeded: an endless WHILE ends in that error, never hangs).
   void scan(double now_s);
 
+  /// The same scan, run by walking the checked trees instead of the code they were lowered to:
+  /// the reference the lowered code is tested against (the same values and the same errors).
+  void scan_reference(double now_s);
+
  private:
+  void begin_scan(double now_s);
   std::shared_ptr<const Program> program_;
   std::vector<double> slots_;  // every variable and function block field, one double each
   double last_now_s_ = 0;
