@@ -16,6 +16,7 @@
 #include "physics/thermal.h"
 #include "physics/thermal_network.h"
 #include "plantwin/models/flow.h"
+#include "resources/pool.h"
 #include "wind/export_limit.h"
 #include "wind/turbine.h"
 
@@ -36,6 +37,7 @@ void register_builtin_models(Registry& registry) {
   coldchain::register_reefer(registry);
   energy::register_energy_meter(registry);
   maintenance::register_crew(registry);
+  resources::register_pool(registry);
   wind::register_turbine(registry);
   wind::register_export_limit(registry);
   control::register_pid(registry);
