@@ -17,6 +17,7 @@
 #include "physics/thermal_network.h"
 #include "plantwin/models/flow.h"
 #include "resources/pool.h"
+#include "transport/fleet.h"
 #include "wind/export_limit.h"
 #include "wind/turbine.h"
 
@@ -38,6 +39,7 @@ void register_builtin_models(Registry& registry) {
   energy::register_energy_meter(registry);
   maintenance::register_crew(registry);
   resources::register_pool(registry);
+  transport::register_transport(registry);
   wind::register_turbine(registry);
   wind::register_export_limit(registry);
   control::register_pid(registry);
