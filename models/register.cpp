@@ -2,6 +2,7 @@
 
 #include "coldchain/reefer.h"
 #include "control/control.h"
+#include "costs/cost_model.h"
 #include "energy/energy_meter.h"
 #include "feeds/feed_component.h"
 #include "line/assembly.h"
@@ -40,6 +41,7 @@ void register_builtin_models(Registry& registry) {
   maintenance::register_crew(registry);
   resources::register_pool(registry);
   transport::register_transport(registry);
+  costs::register_costs(registry);
   wind::register_turbine(registry);
   wind::register_export_limit(registry);
   control::register_pid(registry);
