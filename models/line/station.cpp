@@ -150,15 +150,7 @@ class Station final : public Component, private maintenance::FailureHost {
     s.shift = sim.on_shift() ? 1 : 0;
     failure_.start(sim, *this, s.failure);
     policy_.start(sim, *this, s.policy);
-    if (operated_) {
-      const Model& m = sim.model();
-      s.op_pool = m.find_component(p_.op.pool);
-      const auto* pool =
-          s.op_pool < 0 ? nullptr : dynamic_cast<const Pool*>(&m.component(s.op_pool));
-      if (!pool)  // compile() checked the kind
-        throw std::logic_error(fmt::format("{}: \"{}\" is not a pool", name(), p_.op.pool));
-      s.op_skill = p_.op.skill.empty() ? -1 : pool->skill_index(p_.op.skill);
-    }
+    if (operated_) find_pool(sim, s);
   }
 
   // ---- Wear: the part's continuous state, growing with the servers' load ----------------
@@ -206,7 +198,8 @@ class Station final : public Component, private maintenance::FailureHost {
     Server& srv = s.servers[static_cast<std::size_t>(i)];
     srv.mode = kBusy;
     srv.part = part;
-    if (operated_) {  // the job starts when an operator comes
+    if (operated_) {                         // the job starts when an operator comes
+      if (s.op_pool < 0) find_pool(sim, s);  // a source may push before start()
       srv.op = kAwaitOperator;
       pool(sim, s).request(sim, *this, s.op_skill, Pool::kOperate, kOperatorTag + i);
     } else {
@@ -435,6 +428,14 @@ class Station final : public Component, private maintenance::FailureHost {
   }
 
   // ---- Operators (resources/pool.h): where a job starts and ends ---------------------------
+  void find_pool(const Sim& sim, StationState& s) const {
+    const Model& m = sim.model();
+    s.op_pool = m.find_component(p_.op.pool);
+    const auto* pool = s.op_pool < 0 ? nullptr : dynamic_cast<const Pool*>(&m.component(s.op_pool));
+    if (!pool)  // compile() checked the kind
+      throw std::logic_error(fmt::format("{}: \"{}\" is not a pool", name(), p_.op.pool));
+    s.op_skill = p_.op.skill.empty() ? -1 : pool->skill_index(p_.op.skill);
+  }
   const Pool& pool(const Sim& sim, const StationState& s) const {
     return static_cast<const Pool&>(sim.model().component(s.op_pool));  // checked in start()
   }

@@ -240,12 +240,18 @@ std::unique_ptr<ComponentState> TransportLink::make_state(const StreamSeed&) con
 }
 
 void TransportLink::start(Sim& sim) const {
+  if (sim.state_of<LinkState>(*this).fleet < 0) resolve(sim);
+}
+
+// Finds the fleet and the locations (at start(), or at the first part: a source may push first).
+void TransportLink::resolve(Sim& sim) const {
   auto& s = sim.state_of<LinkState>(*this);
   const Model& m = sim.model();
-  s.fleet = m.find_component(fleet_);
-  const auto* f = s.fleet < 0 ? nullptr : dynamic_cast<const Fleet*>(&m.component(s.fleet));
+  const int id = m.find_component(fleet_);
+  const auto* f = id < 0 ? nullptr : dynamic_cast<const Fleet*>(&m.component(id));
   if (!f)  // compile() checked it
     throw std::logic_error(fmt::format("{}: \"{}\" is not a fleet", name(), fleet_));
+  s.fleet = id;
   s.from = f->location(from_name_);
   s.to = f->location(to_name_);
   if (s.from < 0 || s.to < 0)
@@ -269,6 +275,7 @@ bool TransportLink::can_accept(const Sim& sim, int) const {
 
 void TransportLink::accept(Sim& sim, int, PartId part) const {
   auto& s = sim.state_of<LinkState>(*this);
+  if (s.fleet < 0) resolve(sim);
   s.parts.push_back(part);
   s.since.push_back(sim.now());
   fleet(sim).request(sim, *this);

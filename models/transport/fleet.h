@@ -115,6 +115,7 @@ class TransportLink final : public Component {
  private:
   struct LinkState;
   const Fleet& fleet(const Sim& sim) const;
+  void resolve(Sim& sim) const;
   std::string fleet_, from_name_, to_name_;
   int capacity_;
 };
