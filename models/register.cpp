@@ -1,5 +1,7 @@
 #include "plantwin/models/register.h"
 
+#include "assets/assets.h"
+#include "assets/zones.h"
 #include "coldchain/reefer.h"
 #include "control/control.h"
 #include "costs/cost_model.h"
@@ -42,6 +44,8 @@ void register_builtin_models(Registry& registry) {
   resources::register_pool(registry);
   transport::register_transport(registry);
   costs::register_costs(registry);
+  assets::register_zones(registry);
+  assets::register_assets(registry);
   wind::register_turbine(registry);
   wind::register_export_limit(registry);
   control::register_pid(registry);
