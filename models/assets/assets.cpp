@@ -300,7 +300,7 @@ class Assets final : public Component {
       if (as.state != kFree) continue;
       const int b = believed(sim, s, as);
       // Never seen: the porter would have to search from the ward.
-      const double t = b < 0 ? HUGE_VAL / 2 : z.travel_time(wz, b);
+      const double t = b < 0 ? 1e300 : z.travel_time(wz, b);
       if (t < best_t) {
         best_t = t;
         best = static_cast<int>(a);

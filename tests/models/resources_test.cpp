@@ -288,3 +288,80 @@ flow: ["s -> m -> o"]
   CHECK(k["money.maintenance_cost"] == k["m.maintenance_cost"]);
   CHECK(k["money.maintenance_cost"] == 100 * 4);  // failures at 2 h, 4.5 h, 7 h, 9.5 h
 }
+
+namespace {
+
+// One ward at A asks for a pump about every 10 h; five pumps wait, clean, at B (60 m away);
+// used for 1 h, they are cleaned at B. The tracker's readers are set by the caller.
+std::string one_ward(const std::string& readers, const std::string& miss = "0") {
+  return R"Y(horizon: 20 d
+components:
+  floor: {type: zones, speed: 1 m/s, positions: {A: [0, 0], B: [60, 0]}}
+  rfid: {type: rfid, zones: floor, readers: )Y" +
+         readers + ", miss: " + miss + R"Y(, period: 1 h, lost_after: 8 h}
+  pumps: {type: assets, zones: floor, tracker: rfid, count: 5, placed_in: [B], use_time: 1 h,
+          cleaning: {zone: B, time: 10 min}, search_time: 5 min}
+  ward: {type: ward, zone: A, requests: {pumps: 0.1 /h}, within: 3 min}
+)Y";
+}
+
+}  // namespace
+
+TEST_CASE("a tracked asset is fetched from where it was read: walk there and back") {
+  Sim sim(compile_text(one_ward("[A, B]")));
+  sim.run();
+  auto k = kpi_map(sim);
+  CHECK(k["pumps.requests"] > 30);
+  CHECK(k["pumps.mean_response"] == doctest::Approx(120.0));  // 60 s there, 60 s back
+  CHECK(k["pumps.mean_search"] == doctest::Approx(60.0));
+  CHECK(k["pumps.misplaced_share"] == 0);
+  CHECK(k["pumps.served_within"] == 1);
+  CHECK(k["ward.served_within"] == 1);
+  CHECK(k["rfid.lost_end"] == 0);
+}
+
+TEST_CASE("an asset never read is searched for, and a tag never read counts as lost") {
+  // No reader: the porter searches (5 min) from the ward, walks to the asset (60 s) and back.
+  Sim sim(compile_text(one_ward("[]")));
+  sim.run();
+  auto k = kpi_map(sim);
+  CHECK(k["pumps.mean_response"] == doctest::Approx(300.0 + 60 + 60));
+  CHECK(k["pumps.mean_search"] == doctest::Approx(360.0));
+  CHECK(k["pumps.misplaced_share"] == 1);
+  CHECK(k["pumps.served_within"] == 0);
+  CHECK(k["rfid.lost_end"] == 5);
+  CHECK(k["rfid.reads"] == 0);
+}
+
+TEST_CASE("readers miss reads at the stated probability and wards ask at their rate") {
+  auto m = compile_text(one_ward("[A, B]", "0.3"));
+  std::vector<double> miss, requests;
+  for (int r = 0; r < 10; ++r) {
+    Sim sim(m, static_cast<std::uint64_t>(r));
+    sim.run();
+    auto k = kpi_map(sim);
+    miss.push_back(k["rfid.miss_share"]);
+    requests.push_back(k["ward.requests"]);
+  }
+  const Estimate e = t_interval(miss, kCheckConfidence);
+  CHECK(std::fabs(e.mean - 0.3) <= e.half_width);
+  // 20 d at 0.1 /h: 48 requests a replication, Poisson: 480 in all, sd sqrt(480).
+  double total = 0;
+  for (double x : requests) total += x;
+  CHECK(std::fabs(total - 480) <= 3.29 * std::sqrt(480.0));
+}
+
+TEST_CASE("a live read event moves the tracker's belief (the rfid read signal)") {
+  Sim sim(compile_text(one_ward("[]")));
+  sim.run_until(3600);
+  // Tag 2 read at zone 1 (B): one read, and it is no longer lost.
+  sim.apply_measurement("rfid.read", 2 * 1000 + 1, "test");
+  sim.run_until(8.5 * 3600);
+  auto k = kpi_map(sim);
+  CHECK(k["rfid.reads"] == 1);
+  CHECK(k["rfid.lost_end"] == 4);
+  CHECK_THROWS_WITH(sim.apply_measurement("rfid.read", 7 * 1000, "test"),
+                    doctest::Contains("no tag 7 (tags 0 to 4)"));
+  CHECK_THROWS_WITH(sim.apply_measurement("rfid.read", 2 * 1000 + 5, "test"),
+                    doctest::Contains("no zone 5 (zones 0 to 1)"));
+}
