@@ -288,6 +288,7 @@ std::unique_ptr<Component> build_pool(BuildContext& ctx) {
   if (const Node* workers = p.raw("workers")) {
     if (p.has("size") || p.has("skills") || p.has("shifts"))
       p.error("workers", "give either workers (a list of groups) or size, skills and shifts");
+    for (const char* k : {"size", "skills", "shifts"}) p.allow(k);  // one error, not four
     if (!workers->is_seq() || workers->items.empty()) {
       p.error("workers", "expected a list of groups such as [{count: 2, skills: [operate]}]");
     } else {

@@ -377,6 +377,7 @@ void read_pairs(ParamReader& p, const char* key, Dimension dim, double scale, Fl
         p.diagnostics().error(val.location, path + "." + to,
                               fmt::format("expected {} such as {}{}", dimension_phrase(dim),
                                           dimension_example(dim), why.empty() ? "" : ": " + why));
+        pairs.push_back({a, b, 0.0});  // reported: not "no way" as well
         continue;
       }
       pairs.push_back({a, b, *v * scale});
@@ -418,6 +419,7 @@ std::unique_ptr<Component> build_fleet(BuildContext& ctx) {
   const double speed =
       needs_speed ? p.quantity("speed", Dimension::kSpeed, std::nullopt, 0, HUGE_VAL, true) : 0.0;
   if (!needs_speed && p.has("speed")) p.error("speed", "is used with distances or positions only");
+  if (p.has("distances") && !(speed > 0)) p.allow("distances");  // the missing speed is the error
   if (ok && p.has("travel_times")) read_pairs(p, "travel_times", Dimension::kTime, 1.0, fp, given);
   if (ok && p.has("distances") && speed > 0)
     read_pairs(p, "distances", Dimension::kLength, 1.0 / speed, fp, given);
