@@ -123,6 +123,31 @@ void print_paired_differences(const ExperimentResult& res, std::size_t w) {
   }
 }
 
+// The paired differences a line's table does not show: every KPI of a plant without material
+// flow (a hospital's equipment, a cold chain), and the costs of a line with a cost model.
+void print_other_differences(const ExperimentResult& res, std::size_t w, bool line_plant) {
+  bool header = false;
+  for (const auto& c : res.cases) {
+    for (const auto& d : c.versus_base) {
+      if (d.component == "line") continue;
+      if (line_plant && d.name != "cost_per_good_part" && d.name != "margin_per_hour" &&
+          d.name != "total_cost")
+        continue;
+      if (d.mean == 0 && d.half_width == 0) continue;  // the same in every replication
+      if (std::isnan(d.mean)) continue;
+      if (!header) {
+        fmt::print("\nPaired differences against the base{} (common random numbers, 95% CI)\n",
+                   line_plant ? ": costs" : "");
+        fmt::print("  {:<{}}  {:<34} {:>11} {:>11}   {:<10}\n", "case", w, "kpi", "base",
+                   "difference", "± (95%)");
+        header = true;
+      }
+      fmt::print("  {:<{}}  {:<34} {:>11.4g} {:>+11.4g}   ± {:<10.3g} {}\n", c.spec.name, w,
+                 d.component + "." + d.name, d.base_mean, d.mean, d.half_width, d.unit);
+    }
+  }
+}
+
 }  // namespace
 
 std::map<std::string, std::string> component_types(const Model& model) {
@@ -267,8 +292,13 @@ void print_experiment_report(const Model& base, const ExperimentResult& res) {
   } else {
     std::size_t w = 8;
     for (const auto& c : res.cases) w = std::max(w, c.spec.name.size());
-    print_case_table(res, w);
-    print_paired_differences(res, w);
+    const bool line_plant = std::any_of(res.cases[0].summary.begin(), res.cases[0].summary.end(),
+                                        [](const KpiSummary& k) { return k.component == "line"; });
+    if (line_plant) {
+      print_case_table(res, w);
+      print_paired_differences(res, w);
+    }
+    print_other_differences(res, w, line_plant);
   }
   if (res.cases.size() == 1 && !res.cases[0].bottlenecks.empty()) {
     int count = 0;

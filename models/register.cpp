@@ -1,7 +1,10 @@
 #include "plantwin/models/register.h"
 
+#include "assets/assets.h"
+#include "assets/zones.h"
 #include "coldchain/reefer.h"
 #include "control/control.h"
+#include "costs/cost_model.h"
 #include "energy/energy_meter.h"
 #include "feeds/feed_component.h"
 #include "line/assembly.h"
@@ -16,6 +19,8 @@
 #include "physics/thermal.h"
 #include "physics/thermal_network.h"
 #include "plantwin/models/flow.h"
+#include "resources/pool.h"
+#include "transport/fleet.h"
 #include "wind/export_limit.h"
 #include "wind/turbine.h"
 
@@ -36,6 +41,11 @@ void register_builtin_models(Registry& registry) {
   coldchain::register_reefer(registry);
   energy::register_energy_meter(registry);
   maintenance::register_crew(registry);
+  resources::register_pool(registry);
+  transport::register_transport(registry);
+  costs::register_costs(registry);
+  assets::register_zones(registry);
+  assets::register_assets(registry);
   wind::register_turbine(registry);
   wind::register_export_limit(registry);
   control::register_pid(registry);

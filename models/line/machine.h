@@ -19,6 +19,9 @@
 ///                  standby, off (e.g. {working: 15 kW, idle: 3 kW}); no energy KPIs when absent
 ///   off_shift      what an idle machine does off shift (with a `shifts:` calendar): idle,
 ///                  standby or off; decides the power drawn (default idle)
+///   operator       {pool, skill, for: process | load, load_time}: a worker of a `pool` is needed
+///                  for each job, for its whole time or to load it (resources/pool.h)
+///   repair_skill   with a `pool` as crew: the skill its repairs and services need
 /// Off shift, a machine starts no new job (a job under way finishes); idle off-shift time is
 /// planned downtime ("off"), excluded from OEE's planned time.
 /// Semantics: blocking after service: a finished part stays on its server until the next station

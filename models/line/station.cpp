@@ -20,8 +20,26 @@ using maintenance::Wear;
 // Event kinds of the station; the failure part uses 1 to 3 and Crew::kGrantedEvent, the
 // policy part MaintenancePolicy::kCheckEvent.
 constexpr int kDone = 0;
+// An operator's load time is over (the operator leaves, the process starts).
+constexpr int kLoaded = 5;
 static_assert(Failure::kFailEvent != kDone && Failure::kRepairEvent != kDone &&
               Failure::kServiceDoneEvent != kDone && MaintenancePolicy::kCheckEvent != kDone);
+static_assert(MaintenancePolicy::kCheckEvent != kLoaded && Failure::kServiceDoneEvent != kLoaded);
+using resources::OperatorNeed;
+using resources::Pool;
+// A server's work with an operator: waiting for one, loading with one, or processing with one
+// (for: process); kNoOperator otherwise.
+// A machine that goes down sends its operators away (they may be the technicians it needs) and
+// asks again when it is up (kNeedOperator: no request out); the job resumes where it stopped.
+enum OperatorPhase : std::uint8_t {
+  kNoOperator,
+  kAwaitOperator,
+  kLoading,
+  kOperated,
+  kNeedOperator
+};
+// Operator grants carry the server's index plus this (the failure part's crew uses 0 and 1).
+constexpr std::int32_t kOperatorTag = 2;
 
 enum ServerMode : std::uint8_t { kIdle, kBusy, kHolding };
 
@@ -30,6 +48,9 @@ struct Server {
   PartId part = -1;
   EventHandle done;
   double remaining = 0;  // service left when interrupted by a failure
+  std::uint8_t op = kNoOperator;
+  std::uint8_t resume = kNoOperator;  // the operator's phase to resume after a stop
+  std::int32_t worker = -1;           // the operator with this server
 };
 
 // The servers of a station: the first in place (most machines have one, and a large plant
@@ -72,6 +93,9 @@ struct StationState : ClonableState<StationState> {
   std::int64_t scrapped = 0;
   Rng scrap;
   maintenance::WearState wear;
+  // Operators: the pool's index and the skill's, found at start(); the load times' stream.
+  int op_pool = -1, op_skill = -1;
+  Rng load;
 
   bool down() const { return failure.down(); }
 };
@@ -83,6 +107,7 @@ class Station final : public Component, private maintenance::FailureHost {
       : Component(std::move(name), "machine"),
         servers_(p.servers),
         typed_(p.process.size() > 1),
+        operated_(p.op.when != OperatorNeed::When::kNone),
         metered_(power.metered()),
         maintained_(failure.params().ttf.has_value() || wear.enabled() ||
                     policy.kind() != maintenance::PolicyKind::kCorrective),
@@ -103,6 +128,7 @@ class Station final : public Component, private maintenance::FailureHost {
     s->holding_order.reserve(static_cast<std::size_t>(p_.servers));
     s->process = Rng::stream(seed.seed, seed.replication, name(), "process");
     s->scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
+    if (operated_) s->load = Rng::stream(seed.seed, seed.replication, name(), "load");
     // The parts draw their first values here, not in start(): an upstream source may push a
     // part before start() runs.
     failure_.init(s->failure, seed, name());
@@ -113,6 +139,7 @@ class Station final : public Component, private maintenance::FailureHost {
     auto& s = sim.state_of<StationState>(*this);
     s.process = Rng::stream(seed.seed, seed.replication, name(), "process");
     s.scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
+    if (operated_) s.load = Rng::stream(seed.seed, seed.replication, name(), "load");
     failure_.reseed(s.failure, seed, name());
     wear_.reseed(s.wear, seed, name());
   }
@@ -123,6 +150,7 @@ class Station final : public Component, private maintenance::FailureHost {
     s.shift = sim.on_shift() ? 1 : 0;
     failure_.start(sim, *this, s.failure);
     policy_.start(sim, *this, s.policy);
+    if (operated_) find_pool(sim, s);
   }
 
   // ---- Wear: the part's continuous state, growing with the servers' load ----------------
@@ -170,9 +198,15 @@ class Station final : public Component, private maintenance::FailureHost {
     Server& srv = s.servers[static_cast<std::size_t>(i)];
     srv.mode = kBusy;
     srv.part = part;
-    const Distribution& d =
-        typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
-    srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
+    if (operated_) {                         // the job starts when an operator comes
+      if (s.op_pool < 0) find_pool(sim, s);  // a source may push before start()
+      srv.op = kAwaitOperator;
+      pool(sim, s).request(sim, *this, s.op_skill, Pool::kOperate, kOperatorTag + i);
+    } else {
+      const Distribution& d =
+          typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
+      srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
+    }
     ++s.busy;
     if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
   }
@@ -181,7 +215,15 @@ class Station final : public Component, private maintenance::FailureHost {
     auto& s = sim.state_of<StationState>(*this);
     touch(sim, s);
     if (kind == kDone) {
+      if (operated_) operator_leaves(sim, s, static_cast<int>(arg), kOperated);
       finish_part(sim, s, static_cast<int>(arg));
+    } else if (operated_ && kind == kLoaded) {
+      const int i = static_cast<int>(arg);
+      operator_leaves(sim, s, i, kLoading);
+      s.servers[static_cast<std::size_t>(i)].done =
+          sim.schedule_in(process_time(sim, s, i), *this, kDone, i);
+    } else if (operated_ && kind == Pool::kGrantedEvent && Pool::grant_tag(arg) >= kOperatorTag) {
+      operator_arrives(sim, s, Pool::grant_tag(arg) - kOperatorTag, Pool::grant_worker(arg));
     } else if (kind == MaintenancePolicy::kCheckEvent) {
       check_condition(sim, s);
       policy_.schedule_check(sim, *this);
@@ -323,9 +365,14 @@ class Station final : public Component, private maintenance::FailureHost {
     auto& s = sim.state_of<StationState>(*this);
     for (std::size_t i = 0; i < s.servers.size(); ++i) {
       Server& srv = s.servers[i];
-      if (srv.mode != kBusy) continue;
+      if (srv.mode != kBusy || srv.op == kAwaitOperator || srv.op == kNeedOperator) continue;
       srv.remaining = sim.time_of(srv.done) - sim.now();
       sim.cancel(srv.done);
+      if (srv.op == kLoading || srv.op == kOperated) {
+        srv.resume = srv.op;
+        operator_leaves(sim, s, static_cast<int>(i), static_cast<OperatorPhase>(srv.op));
+        srv.op = kNeedOperator;
+      }
     }
   }
   // Resume: the interrupted parts finish after the service they had left.
@@ -333,8 +380,14 @@ class Station final : public Component, private maintenance::FailureHost {
     auto& s = sim.state_of<StationState>(*this);
     for (std::size_t i = 0; i < s.servers.size(); ++i) {
       Server& srv = s.servers[i];
-      if (srv.mode == kBusy)
-        srv.done = sim.schedule_in(srv.remaining, *this, kDone, static_cast<std::int64_t>(i));
+      if (srv.mode != kBusy || srv.op == kAwaitOperator) continue;
+      if (srv.op == kNeedOperator) {
+        srv.op = kAwaitOperator;
+        pool(sim, s).request(sim, *this, s.op_skill, Pool::kOperate,
+                             kOperatorTag + static_cast<std::int32_t>(i));
+        continue;
+      }
+      srv.done = sim.schedule_in(srv.remaining, *this, kDone, static_cast<std::int64_t>(i));
     }
   }
   void after_up(Sim& sim) const override {
@@ -372,6 +425,61 @@ class Station final : public Component, private maintenance::FailureHost {
     double shares[energy::PowerDraw::kStates];
     for (int k = 0; k < energy::PowerDraw::kStates; ++k) shares[k] = share(sim, s, k);
     return power_.energy_kwh(shares, span, p_.servers);
+  }
+
+  // ---- Operators (resources/pool.h): where a job starts and ends ---------------------------
+  void find_pool(const Sim& sim, StationState& s) const {
+    const Model& m = sim.model();
+    s.op_pool = m.find_component(p_.op.pool);
+    const auto* pool = s.op_pool < 0 ? nullptr : dynamic_cast<const Pool*>(&m.component(s.op_pool));
+    if (!pool)  // compile() checked the kind
+      throw std::logic_error(fmt::format("{}: \"{}\" is not a pool", name(), p_.op.pool));
+    s.op_skill = p_.op.skill.empty() ? -1 : pool->skill_index(p_.op.skill);
+  }
+  const Pool& pool(const Sim& sim, const StationState& s) const {
+    return static_cast<const Pool&>(sim.model().component(s.op_pool));  // checked in start()
+  }
+  double process_time(Sim& sim, StationState& s, int i) const {
+    const PartId part = s.servers[static_cast<std::size_t>(i)].part;
+    const Distribution& d =
+        typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
+    return d.sample(s.process) / s.speed;
+  }
+  // The operator granted to server i comes: loading (for: load), or the whole job.
+  void operator_arrives(Sim& sim, StationState& s, int i, int worker) const {
+    Server& srv = s.servers[static_cast<std::size_t>(i)];
+    srv.worker = worker;
+    if (s.down()) {  // sent back; asked for again when the machine is up
+      srv.op = kAwaitOperator;
+      operator_leaves(sim, s, i, kAwaitOperator);
+      srv.op = kNeedOperator;
+      return;
+    }
+    if (srv.resume != kNoOperator) {  // back to a job a stop interrupted
+      srv.op = srv.resume;
+      srv.resume = kNoOperator;
+      srv.done = sim.schedule_in(srv.remaining, *this, srv.op == kLoading ? kLoaded : kDone, i);
+      return;
+    }
+    const double load = p_.op.load_time ? p_.op.load_time->sample(s.load) : 0.0;
+    double t = load;
+    int kind = kLoaded;
+    if (p_.op.when == OperatorNeed::When::kLoad) {
+      srv.op = kLoading;
+    } else {
+      srv.op = kOperated;
+      t += process_time(sim, s, i);
+      kind = kDone;
+    }
+    srv.done = sim.schedule_in(t, *this, kind, i);
+  }
+  void operator_leaves(Sim& sim, StationState& s, int i, OperatorPhase phase) const {
+    Server& srv = s.servers[static_cast<std::size_t>(i)];
+    if (srv.op != phase) return;
+    srv.op = kNoOperator;
+    const int w = srv.worker;
+    srv.worker = -1;
+    pool(sim, s).release(sim, w);
   }
 
   void finish_part(Sim& sim, StationState& s, int i) const {
@@ -455,6 +563,7 @@ class Station final : public Component, private maintenance::FailureHost {
   // that a part's way through a machine of a large plant touches as few cache lines as it can.
   int servers_;
   bool typed_;
+  bool operated_;
   bool metered_;
   bool maintained_;
   bool preventive_;

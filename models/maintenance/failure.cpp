@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "crew.h"
 
@@ -25,8 +26,10 @@ void Failure::start(Sim& sim, const FailureHost& host, FailureState& s) const {
     // compile() checked the kind; a demand, not an assert, keeps the cast in crew() safe.
     const Model& m = sim.model();
     s.crew = m.find_component(p_.crew);
-    if (s.crew < 0 || !dynamic_cast<const Crew*>(&m.component(s.crew)))
+    const auto* pool = s.crew < 0 ? nullptr : dynamic_cast<const Crew*>(&m.component(s.crew));
+    if (!pool)
       throw std::logic_error(fmt::format("{}: crew \"{}\" is not a crew", self.name(), p_.crew));
+    s.skill = p_.skill.empty() ? -1 : pool->skill_index(p_.skill);
   }
 }
 
@@ -43,14 +46,15 @@ bool Failure::on_event(Sim& sim, const FailureHost& host, FailureState& s, int k
       end_service(sim, host, s);
       return true;
     case Crew::kGrantedEvent:
-      crew_arrived(sim, host, s, static_cast<int>(arg));
+      s.worker = Crew::grant_worker(arg);
+      crew_arrived(sim, host, s, Crew::grant_tag(arg));
       return true;
     default:
       return false;
   }
 }
 
-const Crew& Failure::crew(const Sim& sim, const FailureState& s) const {
+const resources::Pool& Failure::crew(const Sim& sim, const FailureState& s) const {
   return static_cast<const Crew&>(sim.model().component(s.crew));
 }
 
@@ -67,7 +71,7 @@ void Failure::fail(Sim& sim, const FailureHost& host, FailureState& s, FailureCa
   sim.log_event(host.component(), "failure", detail);
   if (s.crew >= 0) {
     s.awaiting_crew = true;
-    crew(sim, s).request(sim, host.component(), Crew::kRepair);
+    crew(sim, s).request(sim, host.component(), s.skill, Crew::kRepair, Crew::kRepair);
   } else {
     start_repair(sim, host, s);
   }
@@ -84,7 +88,7 @@ void Failure::crew_arrived(Sim& sim, const FailureHost& host, FailureState& s, i
   s.awaiting_crew = false;
   if (s.abandoned) {  // reported up while it was on its way: nothing left to do
     s.abandoned = false;
-    crew(sim, s).release(sim);
+    crew(sim, s).release(sim, s.worker);
     return;
   }
   if (kind == Crew::kRepair) {
@@ -112,7 +116,7 @@ void Failure::begin_service(Sim& sim, const FailureHost& host, FailureState& s) 
   host.stop_work(sim);
   if (s.crew >= 0) {
     s.awaiting_crew = true;
-    crew(sim, s).request(sim, host.component(), Crew::kService);
+    crew(sim, s).request(sim, host.component(), s.skill, Crew::kService, Crew::kService);
   } else {
     crew_arrived(sim, host, s, Crew::kService);
   }
@@ -122,7 +126,7 @@ void Failure::end_service(Sim& sim, const FailureHost& host, FailureState& s) co
   s.planned_down += sim.now() - std::max(s.down_since, s.stats_start);
   ++s.services;
   s.cost += p_.service_cost;
-  if (s.crew >= 0) crew(sim, s).release(sim);
+  if (s.crew >= 0) crew(sim, s).release(sim, s.worker);
   host.renew(sim);
   sim.log_event(host.component(), "serviced");
   back_up(sim, host, s);
@@ -130,14 +134,14 @@ void Failure::end_service(Sim& sim, const FailureHost& host, FailureState& s) co
 
 void Failure::repaired(Sim& sim, const FailureHost& host, FailureState& s) const {
   if (s.reported) {  // the model's repair is done, but the plant still reports it down
-    if (s.crew >= 0) crew(sim, s).release(sim);
+    if (s.crew >= 0) crew(sim, s).release(sim, s.worker);
     s.cost += s.wear_failure ? p_.wear_repair_cost : p_.repair_cost;
     sim.log_event(host.component(), "repaired", "still reported down by the plant");
     return;
   }
   s.unplanned_down += sim.now() - std::max(s.down_since, s.stats_start);
   s.cost += s.wear_failure ? p_.wear_repair_cost : p_.repair_cost;
-  if (s.crew >= 0) crew(sim, s).release(sim);
+  if (s.crew >= 0) crew(sim, s).release(sim, s.worker);
   if (s.wear_failure) host.renew(sim);  // the worn part is replaced
   s.wear_failure = false;
   sim.log_event(host.component(), "repaired");
@@ -180,7 +184,7 @@ void Failure::report(Sim& sim, const FailureHost& host, FailureState& s, bool do
   // Whatever the model was doing about it ends now.
   if (sim.pending(s.work)) {
     sim.cancel(s.work);
-    if (s.crew >= 0) crew(sim, s).release(sim);
+    if (s.crew >= 0) crew(sim, s).release(sim, s.worker);
   } else if (s.awaiting_crew) {
     s.abandoned = true;  // the technician asked for goes back when it arrives
   }
@@ -231,7 +235,22 @@ void read_repair(ParamReader& p, BuildContext& ctx, FailureParams& fp) {
   fp.repair_cost = p.real("repair_cost", 0.0, 0);
   if (const Node* crew = p.raw("crew")) {
     fp.crew = crew->scalar;
-    ctx.check_component(p, "crew", fp.crew, "crew");
+    if (ctx.component_type(fp.crew) != "pool") ctx.check_component(p, "crew", fp.crew, "crew");
+  }
+  if (const Node* skill = p.raw("repair_skill")) {
+    fp.skill = skill->scalar;
+    if (fp.crew.empty()) {
+      p.error("repair_skill", "needs a crew: a pool whose workers have the skill");
+    } else if (ctx.component_type(fp.crew) != "pool") {
+      p.error("repair_skill", fmt::format("needs a pool with skills; \"{}\" is a {}", fp.crew,
+                                          ctx.component_type(fp.crew)));
+    } else if (const auto skills = resources::declared_skills(ctx, fp.crew);
+               skills && std::find(skills->begin(), skills->end(), fp.skill) == skills->end()) {
+      p.error("repair_skill",
+              fmt::format("pool \"{}\" has no skill \"{}\" (its skills: {})", fp.crew, fp.skill,
+                          skills->empty() ? std::string("none named")
+                                          : fmt::format("{}", fmt::join(*skills, ", "))));
+    }
   }
 }
 

@@ -15,7 +15,10 @@
 ///   failure_clock  operating (default): the time to failure counts only while the host works;
 ///                  calendar: it counts all the time
 ///   repair_cost    cost of a repair (default 0)
-///   crew           the `crew` whose technicians repair and serve (none: work starts at once)
+///   crew           the `crew` or `pool` whose technicians repair and serve (none: work starts at
+///                  once)
+///   repair_skill   with a `pool`: the skill a technician needs for repairs and services (default:
+///                  any worker of the pool)
 /// A policy's service (duration, cost) and a wear model's repair come in FailureParams too.
 /// Events: the host's event kinds kFailEvent, kRepairEvent, kServiceDoneEvent and
 ///   Crew::kGrantedEvent belong to the part.
@@ -30,6 +33,10 @@
 
 #include "plantwin/registry.h"
 #include "plantwin/sim.h"
+
+namespace plantwin::resources {
+class Pool;
+}
 
 namespace plantwin::maintenance {
 
@@ -49,7 +56,8 @@ struct FailureParams {
   /// A planned stop a policy asks for (maintenance.duration, maintenance.cost).
   std::optional<Distribution> service_time;
   double service_cost = 0;
-  std::string crew;  // empty: no crew
+  std::string crew;   // empty: no crew
+  std::string skill;  // repair_skill: "" for any worker
 };
 
 /// Per-run data of the part, kept in the host's state.
@@ -58,6 +66,8 @@ struct FailureState {
   bool service_pending = false;  // a service is due: the host finishes its work, then stops
   bool wear_failure = false;     // the current failure came from the wear limit
   int crew = -1;                 // component index of the crew
+  int skill = -1;                // index of repair_skill in the pool (-1: any worker)
+  int worker = -1;               // the technician at work (the pool's worker index)
   EventHandle failure;           // the next random failure, when its clock runs
   double ttf_left = 0;           // time to failure left while the clock is stopped
   double down_since = 0, planned_down = 0, unplanned_down = 0, cost = 0;
@@ -163,7 +173,7 @@ class Failure {
   void repaired(Sim& sim, const FailureHost& host, FailureState& s) const;
   void end_service(Sim& sim, const FailureHost& host, FailureState& s) const;
   void back_up(Sim& sim, const FailureHost& host, FailureState& s) const;
-  const class Crew& crew(const Sim& sim, const FailureState& s) const;
+  const resources::Pool& crew(const Sim& sim, const FailureState& s) const;
 
   bool operating_clock_;
   FailureParams p_;
@@ -172,7 +182,7 @@ class Failure {
 /// Reads ttf, ttr and failure_clock from a component's parameters, with their errors.
 /// `wear_key`: the component also offers a `wear` model, which may stand in for ttf.
 FailureParams read_failure(ParamReader& p, bool wear_key);
-/// Reads repair_cost and crew (checked to name a crew) into `fp`.
+/// Reads repair_cost, crew (checked to name a crew or a pool) and repair_skill into `fp`.
 void read_repair(ParamReader& p, BuildContext& ctx, FailureParams& fp);
 
 }  // namespace plantwin::maintenance

@@ -140,6 +140,14 @@ experiments:
 YAML
 check "validate checks every experiment case" 2 "in case \"wider\": unknown key \(did you mean \"capacity\"\?\)" -- \
   "$pw" validate badvariant.yaml
+# The hospital twin takes RFID read events from a feed: a recorded one here, an MQTT topic live.
+printf 't_s,read\n# tag 3 read in zone 7 (sterile), tag 0 in zone 1\n3600,3007\n7200,1\n7300,99999\n' > reads.csv
+sed '/^experiments:/,$d' "$src/scenarios/hospital_assets.yaml" > hospital_feed.yaml
+printf 'feeds:\n  readers: {type: csv, file: reads.csv, time: t_s, columns: {read: {target: rfid.read}}}\n' >> hospital_feed.yaml
+check "RFID reads come from a feed into the rfid's read signal" 0 "readers +\(feed\) +received=3 +applied=2" -- \
+  "$pw" run hospital_feed.yaml --until 3h --set warmup=0s
+check "a sweep of a plant without material flow prints every KPI's paired difference" 0 \
+  "one_more_pump_per_ward +pumps.served_within" -- "$pw" sweep "$src/scenarios/hospital_assets.yaml" -r 2
 check "sweep prints energy per good part for a metered line" 0 "energy / good part" -- \
   "$pw" sweep "$src/scenarios/energy_shifts.yaml" -r 2
 check "a bad variant is bad input" 2 "in case \"x\"" -- \
