@@ -300,9 +300,14 @@ void print_experiment_report(const Model& base, const ExperimentResult& res) {
     }
     print_other_differences(res, w, line_plant);
   }
-  if (res.cases.size() == 1 && !res.cases[0].bottlenecks.empty()) {
+  // A replication of a plant without machines names no bottleneck ("").
+  std::vector<std::string> named;
+  if (res.cases.size() == 1)
+    for (const auto& b : res.cases[0].bottlenecks)
+      if (!b.empty()) named.push_back(b);
+  if (!named.empty()) {
     int count = 0;
-    const std::string b = most_common(res.cases[0].bottlenecks, &count);
+    const std::string b = most_common(named, &count);
     fmt::print("\nBottleneck: {} in {} of {} replications (active-period method)\n", b, count,
                res.cases[0].bottlenecks.size());
   }
