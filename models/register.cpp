@@ -30,6 +30,7 @@ void register_builtin_models(Registry& registry) {
   line::register_split(registry);
   line::register_sink(registry);
   line::register_line_summary(registry);
+  line::register_products(registry);
   physics::register_thermal(registry);
   physics::register_thermal_network(registry);
   physics::register_sensor(registry);

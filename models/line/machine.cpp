@@ -61,6 +61,8 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   fp.wear_repair_cost = wp.repair_cost < 0 ? fp.repair_cost : wp.repair_cost;
   maintenance::PolicyParams pp = maintenance::read_policy(p, ctx, wp.rate.has_value(), fp);
   energy::PowerDraw power = energy::read_power(p);
+  sp.setup = Setup::read(p, part_types(ctx));
+  if (part_types(ctx).size() >= 2) sp.type_names = part_types(ctx);
   if (no_process_time) return nullptr;  // errors already reported
   return make_station(ctx.name(), std::move(sp), maintenance::Failure(std::move(fp)),
                       maintenance::Wear(std::move(wp)),

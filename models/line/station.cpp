@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "line_common.h"
+#include "maintenance/crew.h"
 #include "plantwin/sim.h"
 
 namespace plantwin::line {
@@ -20,8 +21,13 @@ using maintenance::Wear;
 // Event kinds of the station; the failure part uses 1 to 3 and Crew::kGrantedEvent, the
 // policy part MaintenancePolicy::kCheckEvent.
 constexpr int kDone = 0;
+constexpr int kSetupDone = 50;  // a changeover ends (setup.h)
 static_assert(Failure::kFailEvent != kDone && Failure::kRepairEvent != kDone &&
               Failure::kServiceDoneEvent != kDone && MaintenancePolicy::kCheckEvent != kDone);
+static_assert(kSetupDone != Failure::kFailEvent && kSetupDone != Failure::kRepairEvent &&
+              kSetupDone != Failure::kServiceDoneEvent &&
+              kSetupDone != MaintenancePolicy::kCheckEvent &&
+              kSetupDone != maintenance::Crew::kGrantedEvent);
 
 enum ServerMode : std::uint8_t { kIdle, kBusy, kHolding };
 
@@ -29,7 +35,9 @@ struct Server {
   ServerMode mode = kIdle;
   PartId part = -1;
   EventHandle done;
-  double remaining = 0;  // service left when interrupted by a failure
+  double remaining = 0;         // service left when interrupted by a failure
+  std::int32_t last_type = -1;  // the part type it is set up for (-1: none yet)
+  bool in_setup = false;        // `done` ends a changeover, not the job
 };
 
 // The servers of a station: the first in place (most machines have one, and a large plant
@@ -72,6 +80,12 @@ struct StationState : ClonableState<StationState> {
   std::int64_t scrapped = 0;
   Rng scrap;
   maintenance::WearState wear;
+  // Cold: changeovers (busy servers in setup count among `busy`) and counts by part type.
+  int setting_up = 0;
+  std::int64_t setups = 0;
+  double setup_s = 0;
+  Rng setup;
+  std::vector<std::int64_t> completed_by_type, good_by_type;
 
   bool down() const { return failure.down(); }
 };
@@ -88,6 +102,7 @@ class Station final : public Component, private maintenance::FailureHost {
                     policy.kind() != maintenance::PolicyKind::kCorrective),
         preventive_(policy.preventive()),
         failure_clock_(failure.operating_clock()),
+        setup_(p.setup.enabled()),
         scrap_(p.scrap),
         ideal0_(p.ideal.front()),
         process0_(p.process.front()),
@@ -103,6 +118,9 @@ class Station final : public Component, private maintenance::FailureHost {
     s->holding_order.reserve(static_cast<std::size_t>(p_.servers));
     s->process = Rng::stream(seed.seed, seed.replication, name(), "process");
     s->scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
+    s->setup = Rng::stream(seed.seed, seed.replication, name(), "setup");
+    s->completed_by_type.assign(p_.type_names.size(), 0);
+    s->good_by_type.assign(p_.type_names.size(), 0);
     // The parts draw their first values here, not in start(): an upstream source may push a
     // part before start() runs.
     failure_.init(s->failure, seed, name());
@@ -113,6 +131,7 @@ class Station final : public Component, private maintenance::FailureHost {
     auto& s = sim.state_of<StationState>(*this);
     s.process = Rng::stream(seed.seed, seed.replication, name(), "process");
     s.scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
+    s.setup = Rng::stream(seed.seed, seed.replication, name(), "setup");
     failure_.reseed(s.failure, seed, name());
     wear_.reseed(s.wear, seed, name());
   }
@@ -170,10 +189,11 @@ class Station final : public Component, private maintenance::FailureHost {
     Server& srv = s.servers[static_cast<std::size_t>(i)];
     srv.mode = kBusy;
     srv.part = part;
+    ++s.busy;
+    if (setup_ && start_setup(sim, s, srv, i)) return;
     const Distribution& d =
         typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
     srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
-    ++s.busy;
     if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
   }
 
@@ -182,6 +202,8 @@ class Station final : public Component, private maintenance::FailureHost {
     touch(sim, s);
     if (kind == kDone) {
       finish_part(sim, s, static_cast<int>(arg));
+    } else if (kind == kSetupDone) {
+      end_setup(sim, s, static_cast<int>(arg));
     } else if (kind == MaintenancePolicy::kCheckEvent) {
       check_condition(sim, s);
       policy_.schedule_check(sim, *this);
@@ -203,7 +225,9 @@ class Station final : public Component, private maintenance::FailureHost {
   }
 
   std::vector<SignalSpec> signals() const override {
-    return {{"state", "", "0 working, 1 starved, 2 blocked, 3 down, 4 off shift"},
+    return {{"state", "",
+             setup_ ? "0 working, 1 starved, 2 blocked, 3 down, 4 off shift, 5 setup"
+                    : "0 working, 1 starved, 2 blocked, 3 down, 4 off shift"},
             {"busy", "servers", "servers processing a part"},
             {"working_share", "share", "share of server time working since the statistics restart"},
             {"starved_share", "share", "share of server time starved"},
@@ -219,7 +243,7 @@ class Station final : public Component, private maintenance::FailureHost {
     const auto& s = sim.state_of<StationState>(*this);
     if (index == 0) {
       if (s.down()) return kDown;
-      if (s.busy > 0) return kWorking;
+      if (s.busy > 0) return s.setting_up == s.busy ? kSetup : kWorking;
       if (!on_shift(sim, s)) return kOff;
       return s.holding > 0 ? kBlocked : kStarved;
     }
@@ -277,13 +301,20 @@ class Station final : public Component, private maintenance::FailureHost {
     s.good = std::max<std::int64_t>(0, s.good + delta);
   }
 
-  std::vector<std::string> active_kpis() const override { return {"working", "down"}; }
+  std::vector<std::string> active_kpis() const override {
+    if (setup_) return {"working", "down", "setup"};
+    return {"working", "down"};
+  }
 
   void reset_statistics(Sim& sim) const override {
     auto& s = sim.state_of<StationState>(*this);
     s.clock.reset(sim.now());
     s.completed = s.good = s.scrapped = 0;
     s.ideal_time = 0;
+    s.setups = 0;
+    s.setup_s = 0;
+    std::fill(s.completed_by_type.begin(), s.completed_by_type.end(), 0);
+    std::fill(s.good_by_type.begin(), s.good_by_type.end(), 0);
     failure_.reset_statistics(sim, s.failure);
   }
 
@@ -294,9 +325,17 @@ class Station final : public Component, private maintenance::FailureHost {
     for (int k = 0; k < 4; ++k)
       rows.push_back({name(), kPhaseNames[k], share(sim, s, k), nan, "share"});
     rows.push_back({name(), "off", share(sim, s, kOff), nan, "share"});
-    // Planned time excludes off-shift time: OEE does not count planned downtime.
+    // Planned time excludes off-shift time: OEE does not count planned downtime. A changeover
+    // is an availability loss, as a breakdown is.
     const double planned_share = 1.0 - share(sim, s, kOff);
-    const double down = share(sim, s, kDown);
+    double down = share(sim, s, kDown);
+    if (setup_) {
+      const double setup = share(sim, s, kSetup);
+      rows.push_back({name(), "setup", setup, nan, "share"});
+      rows.push_back({name(), "setups", static_cast<double>(s.setups), nan, "count"});
+      rows.push_back({name(), "setup_time", s.setup_s, nan, "s"});
+      down += setup;
+    }
     const double availability = planned_share > 0 ? (planned_share - down) / planned_share : nan;
     const double operating = span * p_.servers * (planned_share - down);
     const double performance = operating > 0 ? s.ideal_time / operating : nan;
@@ -310,6 +349,14 @@ class Station final : public Component, private maintenance::FailureHost {
     rows.push_back({name(), "scrapped", static_cast<double>(s.scrapped), nan, "parts"});
     rows.push_back({name(), "failures", static_cast<double>(s.failure.failures), nan, "count"});
     rows.push_back({name(), "throughput", span > 0 ? s.good / span * 3600.0 : nan, nan, "parts/h"});
+    for (std::size_t k = 0; k < s.completed_by_type.size(); ++k) {
+      const std::string& ty = p_.type_names[k];
+      rows.push_back(
+          {name(), "completed." + ty, static_cast<double>(s.completed_by_type[k]), nan, "parts"});
+      rows.push_back({name(), "throughput." + ty,
+                      span > 0 ? static_cast<double>(s.good_by_type[k]) / span * 3600.0 : nan, nan,
+                      "parts/h"});
+    }
     if (maintained_) failure_.report(sim, name(), s.failure, rows);
     if (metered_)
       power_.report(name(), energy_kwh(sim, s), span, static_cast<double>(s.good), rows);
@@ -334,7 +381,8 @@ class Station final : public Component, private maintenance::FailureHost {
     for (std::size_t i = 0; i < s.servers.size(); ++i) {
       Server& srv = s.servers[i];
       if (srv.mode == kBusy)
-        srv.done = sim.schedule_in(srv.remaining, *this, kDone, static_cast<std::int64_t>(i));
+        srv.done = sim.schedule_in(srv.remaining, *this, srv.in_setup ? kSetupDone : kDone,
+                                   static_cast<std::int64_t>(i));
     }
   }
   void after_up(Sim& sim) const override {
@@ -354,23 +402,26 @@ class Station final : public Component, private maintenance::FailureHost {
     return s.shift < 0 ? sim.on_shift() : s.shift == 1;
   }
   void touch(Sim& sim, StationState& s) const {
-    s.clock.advance(sim.now(), s.busy, s.holding, servers_, s.down(), !on_shift(sim, s));
+    s.clock.advance(sim.now(), s.busy - s.setting_up, s.holding, servers_, s.down(),
+                    !on_shift(sim, s), s.setting_up);
     // Only preventive maintenance needs the operating time.
     if (preventive_) policy_.advance(sim.now(), s.policy, s.busy > 0 && !s.down());
   }
   // At a shift change the interval just ended belongs to the previous shift state.
   void touch_phase(Sim& sim, StationState& s, bool was_on) const {
-    s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down(), !was_on);
+    s.clock.advance(sim.now(), s.busy - s.setting_up, s.holding, p_.servers, s.down(), !was_on,
+                    s.setting_up);
   }
   double share(const Sim& sim, const StationState& s, int phase) const {
-    return s.clock.share(phase, sim.now(), s.busy, s.holding, p_.servers, s.down(),
-                         !on_shift(sim, s));
+    return s.clock.share(phase, sim.now(), s.busy - s.setting_up, s.holding, p_.servers, s.down(),
+                         !on_shift(sim, s), s.setting_up);
   }
   /// Energy in kWh since the statistics restart: time in each phase times its power.
   double energy_kwh(const Sim& sim, const StationState& s) const {
     const double span = (sim.now() - s.clock.start) * p_.servers;
     double shares[energy::PowerDraw::kStates];
     for (int k = 0; k < energy::PowerDraw::kStates; ++k) shares[k] = share(sim, s, k);
+    if (setup_) shares[kWorking] += share(sim, s, kSetup);  // a changeover draws working power
     return power_.energy_kwh(shares, span, p_.servers);
   }
 
@@ -383,6 +434,10 @@ class Station final : public Component, private maintenance::FailureHost {
     const PartId part = srv.part;
     s.ideal_time +=
         typed_ ? p_.ideal[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : ideal0_;
+    const auto type = s.completed_by_type.empty()
+                          ? std::size_t{0}
+                          : static_cast<std::size_t>(p_.flow.part(sim, part).type);
+    if (!s.completed_by_type.empty()) ++s.completed_by_type[type];
     if (scrap_ > 0 && s.scrap.uniform() < scrap_) {
       ++s.scrapped;
       p_.flow.scrap(sim, part);
@@ -391,6 +446,7 @@ class Station final : public Component, private maintenance::FailureHost {
       sim.notify_space_all(*this);
     } else {
       ++s.good;
+      if (!s.good_by_type.empty()) ++s.good_by_type[type];
       if (s.holding == 0) {
         // The common case, without the holding queue: the part leaves first (the server is
         // free when the next component takes it) and comes back if the push fails.
@@ -442,6 +498,35 @@ class Station final : public Component, private maintenance::FailureHost {
     }
   }
 
+  // A job starts on a server set up for another part type: the changeover comes first.
+  // Returns whether it did (the job's process time then starts when it ends).
+  bool start_setup(Sim& sim, StationState& s, Server& srv, int i) const {
+    const int type = p_.flow.part(sim, srv.part).type;
+    const int from = srv.last_type;
+    srv.last_type = type;
+    const double t = p_.setup.sample(from, type, s.setup);
+    if (from < 0 || !(t > 0)) return false;
+    ++s.setups;
+    s.setup_s += t;
+    if (!p_.type_names.empty())
+      sim.log_event(*this, "setup",
+                    fmt::format("{} -> {}", p_.type_names[static_cast<std::size_t>(from)],
+                                p_.type_names[static_cast<std::size_t>(type)]));
+    srv.in_setup = true;
+    ++s.setting_up;
+    srv.done = sim.schedule_in(t, *this, kSetupDone, i);
+    if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
+    return true;
+  }
+  void end_setup(Sim& sim, StationState& s, int i) const {
+    Server& srv = s.servers[static_cast<std::size_t>(i)];
+    srv.in_setup = false;
+    --s.setting_up;
+    const Distribution& d =
+        typed_ ? p_.process[static_cast<std::size_t>(srv.last_type)] : process0_;
+    srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
+  }
+
   void request_service(Sim& sim, StationState& s, const char* why) const {
     failure_.request_service(sim, *this, s.failure, why, s.busy == 0);
   }
@@ -459,6 +544,7 @@ class Station final : public Component, private maintenance::FailureHost {
   bool maintained_;
   bool preventive_;
   bool failure_clock_;  // failure_.operating_clock(): update_clock() has work to do
+  bool setup_;          // p_.setup.enabled()
   double scrap_;        // p_.scrap
   double ideal0_;
   Distribution process0_;  // the common untyped case reads it inline

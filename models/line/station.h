@@ -19,6 +19,7 @@
 #include "maintenance/policy.h"
 #include "maintenance/wear.h"
 #include "plantwin/models/flow.h"
+#include "setup.h"
 
 namespace plantwin::line {
 
@@ -26,8 +27,10 @@ struct StationParams {
   std::vector<Distribution> process;  // per part type (index), or one for all
   std::vector<double> ideal;          // mean process time per part type
   int servers = 1;
-  double scrap = 0;  // probability that a processed part is scrap
-  Flow flow;         // the plant's parts (types, scrap)
+  double scrap = 0;                     // probability that a processed part is scrap
+  Flow flow;                            // the plant's parts (types, scrap)
+  Setup setup;                          // changeovers between part types (setup.h)
+  std::vector<std::string> type_names;  // the plant's part types when two or more (KPIs by type)
 };
 
 /// A `machine` component named `name`: the station core with its parts.
