@@ -8,6 +8,7 @@
 #include "line/buffer.h"
 #include "line/conveyor.h"
 #include "line/machine.h"
+#include "line/order_source.h"
 #include "line/sink.h"
 #include "line/source.h"
 #include "line/split.h"
@@ -23,6 +24,7 @@ namespace plantwin {
 
 void register_builtin_models(Registry& registry) {
   line::register_source(registry);
+  line::register_order_source(registry);
   line::register_machine(registry);
   line::register_buffer(registry);
   line::register_conveyor(registry);
