@@ -159,6 +159,13 @@ void Flow::exit(Sim& sim, PartId id) const {
   release(sim, id);
 }
 
+void Flow::consume(Sim& sim, PartId id) const {
+  FlowState& f = state(sim);
+  const Part& p = f.parts[static_cast<std::size_t>(id)];
+  if (p.order >= 0) order_part_left(f, p, sim.now(), true);
+  release(sim, id);
+}
+
 void Flow::scrap(Sim& sim, PartId id) const {
   FlowState& f = state(sim);
   const Part& p = f.parts[static_cast<std::size_t>(id)];

@@ -106,8 +106,9 @@ class Flow {
   void exit(Sim& sim, PartId id) const;
   /// A part is scrapped (leaves the plant, counted apart).
   void scrap(Sim& sim, PartId id) const;
-  /// A part is consumed into another (assembly); it leaves without being counted.
-  void consume(Sim& sim, PartId id) const { release(sim, id); }
+  /// A part is consumed into another (assembly, pack); it leaves without being counted, except
+  /// that it has left its order.
+  void consume(Sim& sim, PartId id) const;
   /// Good parts out of the plant since the statistics restarted.
   std::int64_t exits(const Sim& sim) const { return state(sim).exits; }
 
