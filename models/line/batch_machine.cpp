@@ -63,6 +63,8 @@ class BatchMachine final : public Component {
     }
     touch(sim, s);
     s.busy = false;
+    ++s.batches;
+    s.batched += static_cast<std::int64_t>(s.in_process.size());
     s.completed += static_cast<std::int64_t>(s.in_process.size());
     s.completed_total += static_cast<std::int64_t>(s.in_process.size());
     while (!s.in_process.empty()) s.out.push_back(s.in_process.pop_front());
@@ -121,8 +123,6 @@ class BatchMachine final : public Component {
     if (n < max_ && (n < min_ || sim.now() < s.first_wait + timeout_)) return;
     touch(sim, s);
     s.busy = true;
-    ++s.batches;
-    s.batched += n;
     while (!s.waiting.empty()) s.in_process.push_back(s.waiting.pop_front());
     sim.log_event(*this, "batch", fmt::format("{} parts", n));
     sim.schedule_in(process_.sample(s.process), *this, kDone);

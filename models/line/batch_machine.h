@@ -12,7 +12,8 @@
 /// downstream the machine is blocked and starts no batch.
 /// Ports: at least one input; one output.
 /// Signals: state (0 working, 1 starved, 2 blocked), waiting (parts), completed (parts).
-/// KPIs: working, starved, blocked (shares), batches, mean_batch_size (parts), completed
+/// KPIs: working, starved, blocked (shares), batches (completed), mean_batch_size (parts),
+/// completed
 ///   (parts), throughput (parts/h).
 
 #include "plantwin/registry.h"
