@@ -207,7 +207,8 @@ std::vector<int> read_type_map(BuildContext& ctx, ParamReader& p, bool by_attrib
       }
     }
   }
-  for (std::size_t t = 0; t < types.size(); ++t) {
+  // A type left out because its entry was wrong is not reported twice.
+  for (std::size_t t = 0; t < types.size() && p.diagnostics().size() == errors_before; ++t) {
     if (out[t] >= 0) continue;
     if (fallback >= 0) {
       out[t] = fallback;
