@@ -100,8 +100,13 @@ void print_paired_differences(const ExperimentResult& res, std::size_t w) {
   bool header = false;
   for (const auto& c : res.cases) {
     for (const auto& d : c.versus_base) {
-      if (d.component != "line" || (d.name != "throughput" && d.name != "energy_per_good_part" &&
-                                    d.name != "unplanned_downtime" && d.name != "maintenance_cost"))
+      // An order source's makespan, tardiness and late orders (order_source.h) are what a
+      // variant of a schedule is about.
+      const bool orders =
+          d.name == "makespan" || d.name == "mean_tardiness" || d.name == "orders_late";
+      if (!orders && (d.component != "line" ||
+                      (d.name != "throughput" && d.name != "energy_per_good_part" &&
+                       d.name != "unplanned_downtime" && d.name != "maintenance_cost")))
         continue;
       if (d.name != "throughput" && d.base_mean == 0 && d.mean == 0 && d.half_width == 0)
         continue;  // e.g. no maintenance cost in either case: nothing to compare
@@ -111,7 +116,8 @@ void print_paired_differences(const ExperimentResult& res, std::size_t w) {
       }
       const double rel = d.base_mean != 0 ? 100 * d.mean / d.base_mean : std::nan("");
       const double rel_hw = d.base_mean != 0 ? 100 * d.half_width / d.base_mean : std::nan("");
-      const std::string label = d.name == "throughput"             ? "throughput"
+      const std::string label = orders                             ? d.component + " " + d.name
+                                : d.name == "throughput"           ? "throughput"
                                 : d.name == "energy_per_good_part" ? "energy / good part"
                                 : d.name == "unplanned_downtime"   ? "unplanned downtime"
                                                                    : "maintenance cost";
