@@ -137,7 +137,7 @@ void order_part_left(FlowState& f, const Part& p, double now, bool good) {
 }  // namespace
 
 Flow Flow::join(BuildContext& ctx) {
-  return Flow(ctx.require_component(kSummaryName, kSummaryType));
+  return Flow(ctx.require_component(kSummaryName, kSummaryType), part_types(ctx).size() >= 2);
 }
 
 void Flow::exit(Sim& sim, PartId id) const {
@@ -149,7 +149,7 @@ void Flow::exit(Sim& sim, PartId id) const {
     ++f.exits;
     f.lead_time.add(sojourn);
     f.sojourn_all.add(sojourn);
-    if (!f.by_type.empty()) {
+    if (typed_) {
       TypeStats& t = f.by_type[static_cast<std::size_t>(p.type)];
       ++t.exits;
       t.lead_time.add(sojourn);
@@ -172,7 +172,7 @@ void Flow::scrap(Sim& sim, PartId id) const {
   if (sim.state().warmup_done) {
     ++f.scrapped;
     f.sojourn_all.add(sim.now() - p.created);
-    if (!f.by_type.empty()) ++f.by_type[static_cast<std::size_t>(p.type)].scrapped;
+    if (typed_) ++f.by_type[static_cast<std::size_t>(p.type)].scrapped;
   }
   if (p.order >= 0) order_part_left(f, p, sim.now(), false);
   release(sim, id);

@@ -38,7 +38,7 @@ class Sink final : public Component {
     const Part& p = flow_.part(sim, part);
     const double created = p.created;
     s.lead_time.add(sim.now() - created);
-    if (!s.count_by_type.empty()) {
+    if (typed_) {
       ++s.count_by_type[static_cast<std::size_t>(p.type)];
       s.lead_time_by_type[static_cast<std::size_t>(p.type)].add(sim.now() - created);
     }
@@ -80,6 +80,7 @@ class Sink final : public Component {
  private:
   Flow flow_;
   std::vector<std::string> types_;
+  bool typed_ = types_.size() >= 2;  // per-type counts are kept
 };
 
 }  // namespace

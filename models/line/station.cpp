@@ -33,11 +33,10 @@ enum ServerMode : std::uint8_t { kIdle, kBusy, kHolding };
 
 struct Server {
   ServerMode mode = kIdle;
+  bool in_setup = false;  // `done` ends a changeover, not the job (in the padding: 24 bytes)
   PartId part = -1;
   EventHandle done;
-  double remaining = 0;         // service left when interrupted by a failure
-  std::int32_t last_type = -1;  // the part type it is set up for (-1: none yet)
-  bool in_setup = false;        // `done` ends a changeover, not the job
+  double remaining = 0;  // service left when interrupted by a failure
 };
 
 // The servers of a station: the first in place (most machines have one, and a large plant
@@ -63,6 +62,7 @@ struct StationState : ClonableState<StationState> {
   ServerList servers;
   std::vector<int> holding_order;  // servers holding a finished part, oldest first
   int busy = 0, holding = 0;
+  int setting_up = 0;   // busy servers in a changeover (setup.h), counted among `busy`
   bool enabled = true;  // actuator: a disabled machine starts no new job
   // On shift as this machine last changed: at a shift change the machines change one at a
   // time, the flow settling after each, so one not yet changed keeps its old state. -1 until
@@ -80,12 +80,12 @@ struct StationState : ClonableState<StationState> {
   std::int64_t scrapped = 0;
   Rng scrap;
   maintenance::WearState wear;
-  // Cold: changeovers (busy servers in setup count among `busy`) and counts by part type.
-  int setting_up = 0;
+  // Cold: changeovers and counts by part type.
+  std::vector<std::int32_t> last_type;  // per server, the type it is set up for (-1: none yet)
   std::int64_t setups = 0;
   double setup_s = 0;
   Rng setup;
-  std::vector<std::int64_t> completed_by_type, good_by_type;
+  std::vector<std::int64_t> completed_by_type, scrapped_by_type;
 
   bool down() const { return failure.down(); }
 };
@@ -103,6 +103,7 @@ class Station final : public Component, private maintenance::FailureHost {
         preventive_(policy.preventive()),
         failure_clock_(failure.operating_clock()),
         setup_(p.setup.enabled()),
+        by_type_(!p.type_names.empty()),
         scrap_(p.scrap),
         ideal0_(p.ideal.front()),
         process0_(p.process.front()),
@@ -119,8 +120,9 @@ class Station final : public Component, private maintenance::FailureHost {
     s->process = Rng::stream(seed.seed, seed.replication, name(), "process");
     s->scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
     s->setup = Rng::stream(seed.seed, seed.replication, name(), "setup");
+    if (setup_) s->last_type.assign(static_cast<std::size_t>(p_.servers), -1);
     s->completed_by_type.assign(p_.type_names.size(), 0);
-    s->good_by_type.assign(p_.type_names.size(), 0);
+    s->scrapped_by_type.assign(p_.type_names.size(), 0);
     // The parts draw their first values here, not in start(): an upstream source may push a
     // part before start() runs.
     failure_.init(s->failure, seed, name());
@@ -314,7 +316,7 @@ class Station final : public Component, private maintenance::FailureHost {
     s.setups = 0;
     s.setup_s = 0;
     std::fill(s.completed_by_type.begin(), s.completed_by_type.end(), 0);
-    std::fill(s.good_by_type.begin(), s.good_by_type.end(), 0);
+    std::fill(s.scrapped_by_type.begin(), s.scrapped_by_type.end(), 0);
     failure_.reset_statistics(sim, s.failure);
   }
 
@@ -353,9 +355,12 @@ class Station final : public Component, private maintenance::FailureHost {
       const std::string& ty = p_.type_names[k];
       rows.push_back(
           {name(), "completed." + ty, static_cast<double>(s.completed_by_type[k]), nan, "parts"});
-      rows.push_back({name(), "throughput." + ty,
-                      span > 0 ? static_cast<double>(s.good_by_type[k]) / span * 3600.0 : nan, nan,
-                      "parts/h"});
+      rows.push_back(
+          {name(), "throughput." + ty,
+           span > 0
+               ? static_cast<double>(s.completed_by_type[k] - s.scrapped_by_type[k]) / span * 3600.0
+               : nan,
+           nan, "parts/h"});
     }
     if (maintained_) failure_.report(sim, name(), s.failure, rows);
     if (metered_)
@@ -402,8 +407,12 @@ class Station final : public Component, private maintenance::FailureHost {
     return s.shift < 0 ? sim.on_shift() : s.shift == 1;
   }
   void touch(Sim& sim, StationState& s) const {
-    s.clock.advance(sim.now(), s.busy - s.setting_up, s.holding, servers_, s.down(),
-                    !on_shift(sim, s), s.setting_up);
+    // Without changeovers the clock is advanced as it always was (no setup count to read).
+    if (setup_)
+      s.clock.advance(sim.now(), s.busy - s.setting_up, s.holding, servers_, s.down(),
+                      !on_shift(sim, s), s.setting_up);
+    else
+      s.clock.advance(sim.now(), s.busy, s.holding, servers_, s.down(), !on_shift(sim, s));
     // Only preventive maintenance needs the operating time.
     if (preventive_) policy_.advance(sim.now(), s.policy, s.busy > 0 && !s.down());
   }
@@ -434,19 +443,16 @@ class Station final : public Component, private maintenance::FailureHost {
     const PartId part = srv.part;
     s.ideal_time +=
         typed_ ? p_.ideal[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : ideal0_;
-    const auto type = s.completed_by_type.empty()
-                          ? std::size_t{0}
-                          : static_cast<std::size_t>(p_.flow.part(sim, part).type);
-    if (!s.completed_by_type.empty()) ++s.completed_by_type[type];
+    if (by_type_) ++s.completed_by_type[static_cast<std::size_t>(p_.flow.part(sim, part).type)];
     if (scrap_ > 0 && s.scrap.uniform() < scrap_) {
       ++s.scrapped;
+      if (by_type_) ++s.scrapped_by_type[static_cast<std::size_t>(p_.flow.part(sim, part).type)];
       p_.flow.scrap(sim, part);
       srv.mode = kIdle;
       srv.part = -1;
       sim.notify_space_all(*this);
     } else {
       ++s.good;
-      if (!s.good_by_type.empty()) ++s.good_by_type[type];
       if (s.holding == 0) {
         // The common case, without the holding queue: the part leaves first (the server is
         // free when the next component takes it) and comes back if the push fails.
@@ -502,8 +508,8 @@ class Station final : public Component, private maintenance::FailureHost {
   // Returns whether it did (the job's process time then starts when it ends).
   bool start_setup(Sim& sim, StationState& s, Server& srv, int i) const {
     const int type = p_.flow.part(sim, srv.part).type;
-    const int from = srv.last_type;
-    srv.last_type = type;
+    const int from = s.last_type[static_cast<std::size_t>(i)];
+    s.last_type[static_cast<std::size_t>(i)] = type;
     const double t = p_.setup.sample(from, type, s.setup);
     if (from < 0 || !(t > 0)) return false;
     ++s.setups;
@@ -523,7 +529,8 @@ class Station final : public Component, private maintenance::FailureHost {
     srv.in_setup = false;
     --s.setting_up;
     const Distribution& d =
-        typed_ ? p_.process[static_cast<std::size_t>(srv.last_type)] : process0_;
+        typed_ ? p_.process[static_cast<std::size_t>(s.last_type[static_cast<std::size_t>(i)])]
+               : process0_;
     srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
   }
 
@@ -545,6 +552,7 @@ class Station final : public Component, private maintenance::FailureHost {
   bool preventive_;
   bool failure_clock_;  // failure_.operating_clock(): update_clock() has work to do
   bool setup_;          // p_.setup.enabled()
+  bool by_type_;        // counts by part type (two or more types)
   double scrap_;        // p_.scrap
   double ideal0_;
   Distribution process0_;  // the common untyped case reads it inline

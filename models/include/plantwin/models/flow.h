@@ -92,7 +92,7 @@ class Flow {
     ++f.live_parts;
     ++f.created;
     f.wip.update(sim.now(), static_cast<double>(f.live_parts));
-    if (!f.by_type.empty()) {
+    if (typed_) {
       TypeStats& t = f.by_type[static_cast<std::size_t>(type)];
       t.wip.update(sim.now(), static_cast<double>(++t.live));
     }
@@ -116,19 +116,20 @@ class Flow {
   const FlowState& state(const Sim& sim) const { return sim.state_at<FlowState>(id_); }
 
  private:
-  explicit Flow(int id) : id_(id) {}
+  Flow(int id, bool typed) : id_(id), typed_(typed) {}
   void release(Sim& sim, PartId id) const {
     FlowState& f = state(sim);
     --f.live_parts;
     f.wip.update(sim.now(), static_cast<double>(f.live_parts));
     f.free_parts.push_back(id);
-    if (!f.by_type.empty()) {
+    if (typed_) {
       TypeStats& t =
           f.by_type[static_cast<std::size_t>(f.parts[static_cast<std::size_t>(id)].type)];
       t.wip.update(sim.now(), static_cast<double>(--t.live));
     }
   }
   int id_ = -1;
+  bool typed_ = false;  // two or more part types: FlowState::by_type is kept
 };
 
 /// The part types of a plant and their attributes.
