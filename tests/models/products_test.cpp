@@ -268,6 +268,9 @@ flow: ["src -> m -> q -> sp", "sp -> o1", "sp -> o2"]
   CHECK(exits == k["line.exits"]);
   CHECK(scrapped == k["line.scrapped"]);
   CHECK(completed == k["m.completed"]);
+  double machine_th = 0;
+  for (const char* t : {"small", "large", "mid"}) machine_th += k["m.throughput." + std::string(t)];
+  CHECK(machine_th == doctest::Approx(k["m.throughput"]).epsilon(1e-12));
   CHECK(sink_exits == k["line.exits"]);
   CHECK(th == doctest::Approx(k["line.throughput"]).epsilon(1e-12));
   CHECK(wip == doctest::Approx(k["line.wip"]).epsilon(1e-12));
@@ -316,4 +319,31 @@ flow: ["src -> sp", "sp -> m1 -> out", "sp -> m2 -> out", "sp -> m3 -> out"]
     CHECK(h["m1.working"] == doctest::Approx(1).epsilon(1e-3));
     CHECK(h["src.created"] == doctest::Approx(4 * 3600 / 25.0).epsilon(0.01));
   }
+}
+
+TEST_CASE("a failure interrupts a changeover, which resumes after the repair") {
+  // A (2 s) then B (6 s) after a 10 s changeover; the machine fails every 5 s of calendar time
+  // for 4 s: A 0..2; setup 2..5, down 5..9, setup 9..14, down 14..18, setup 18..20; B 20..23,
+  // down 23..27, B 27..30. Over 31 s: working 8 s, setup 10 s, down 12 s, starved 1 s.
+  auto k = run_kpis(R"Y(horizon: 31 s
+components:
+  orders:
+    type: order_source
+    orders:
+      - {product: A, quantity: 1, release: 0 s, due: 1 h}
+      - {product: B, quantity: 1, release: 0 s, due: 1 h}
+  m: {type: machine, process_time: {A: 2 s, B: 6 s}, setup_time: {A: {B: 10 s}, B: {A: 10 s}},
+      ttf: 5 s, ttr: 4 s, failure_clock: calendar}
+  out: {type: sink}
+flow: ["orders -> m -> out"]
+)Y");
+  CHECK(k["orders.makespan"] == 30);
+  CHECK(k["m.failures"] == 3);
+  CHECK(k["m.setups"] == 1);
+  CHECK(k["m.setup_time"] == 10);
+  CHECK(k["m.working"] == doctest::Approx(8.0 / 31).epsilon(1e-12));
+  CHECK(k["m.setup"] == doctest::Approx(10.0 / 31).epsilon(1e-12));
+  CHECK(k["m.down"] == doctest::Approx(12.0 / 31).epsilon(1e-12));
+  CHECK(k["m.starved"] == doctest::Approx(1.0 / 31).epsilon(1e-12));
+  CHECK(k["m.availability"] == doctest::Approx(9.0 / 31).epsilon(1e-12));
 }
