@@ -347,3 +347,9 @@ flow: ["orders -> m -> out"]
   CHECK(k["m.starved"] == doctest::Approx(1.0 / 31).epsilon(1e-12));
   CHECK(k["m.availability"] == doctest::Approx(9.0 / 31).epsilon(1e-12));
 }
+
+TEST_CASE("a changeover draws working power") {
+  // 13 A at 2 s and 5 B at 6 s are 56 s of work, the two changeovers 15 s: 71 s at 10 kW.
+  auto k = run_kpis(kSchedule, {"components.m.power={working: 10 kW, idle: 0 kW}"});
+  CHECK(k["m.energy"] == doctest::Approx(71 * 10.0 / 3600).epsilon(1e-12));
+}
