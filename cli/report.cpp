@@ -100,8 +100,13 @@ void print_paired_differences(const ExperimentResult& res, std::size_t w) {
   bool header = false;
   for (const auto& c : res.cases) {
     for (const auto& d : c.versus_base) {
-      if (d.component != "line" || (d.name != "throughput" && d.name != "energy_per_good_part" &&
-                                    d.name != "unplanned_downtime" && d.name != "maintenance_cost"))
+      // An order source's makespan, tardiness and late orders (order_source.h) are what a
+      // variant of a schedule is about.
+      const bool orders =
+          d.name == "makespan" || d.name == "mean_tardiness" || d.name == "orders_late";
+      if (!orders && (d.component != "line" ||
+                      (d.name != "throughput" && d.name != "energy_per_good_part" &&
+                       d.name != "unplanned_downtime" && d.name != "maintenance_cost")))
         continue;
       if (d.name != "throughput" && d.base_mean == 0 && d.mean == 0 && d.half_width == 0)
         continue;  // e.g. no maintenance cost in either case: nothing to compare
@@ -111,7 +116,8 @@ void print_paired_differences(const ExperimentResult& res, std::size_t w) {
       }
       const double rel = d.base_mean != 0 ? 100 * d.mean / d.base_mean : std::nan("");
       const double rel_hw = d.base_mean != 0 ? 100 * d.half_width / d.base_mean : std::nan("");
-      const std::string label = d.name == "throughput"             ? "throughput"
+      const std::string label = orders                             ? d.component + " " + d.name
+                                : d.name == "throughput"           ? "throughput"
                                 : d.name == "energy_per_good_part" ? "energy / good part"
                                 : d.name == "unplanned_downtime"   ? "unplanned downtime"
                                                                    : "maintenance cost";
@@ -183,6 +189,24 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
   }
   std::size_t w = 10;
   for (const auto& c : order) w = std::max(w, c.size());
+  // Per part type (a plant with two or more): the line's rows named kpi.type.
+  std::vector<std::string> part_types;
+  if (flow)
+    for (const auto& r : rows)
+      if (r.component == line::kSummaryName && r.name.rfind("exits.", 0) == 0)
+        part_types.push_back(r.name.substr(6));
+  if (!part_types.empty()) {
+    std::size_t tw = 10;
+    for (const auto& t : part_types) tw = std::max(tw, t.size());
+    fmt::print(out, "\n{:<{}} parts/h      wip    lead time    exits  scrapped\n", "Part types",
+               tw + 4);
+    auto& l = by[line::kSummaryName];
+    for (const auto& t : part_types)
+      fmt::print(out, "  {:<{}} {:>9.2f} {:>8.3f} {:>12} {:>8.0f} {:>9.0f}\n", t, tw,
+                 l["throughput." + t].value, l["wip." + t].value,
+                 format_duration(l["lead_time." + t].value), l["exits." + t].value,
+                 l["scrapped." + t].value);
+  }
   bool header = false;
   for (const auto& c : order) {
     if (type_of(c) != "machine") continue;
@@ -200,6 +224,27 @@ void print_kpis(const std::vector<KpiRow>& rows, const std::map<std::string, std
                c, w, pct("working"), pct("starved"), pct("blocked"), pct("down"), pct("off"),
                pct("availability"), pct("performance"), pct("quality"), pct("oee"),
                m["throughput"].value, m["failures"].value);
+  }
+  // Changeovers and the parts of each type, for machines that have them.
+  header = false;
+  for (const auto& c : order) {
+    if (type_of(c) != "machine") continue;
+    auto& m = by[c];
+    const bool setups = m.count("setup") > 0;
+    if (!setups && part_types.empty()) continue;
+    if (!header) {
+      fmt::print(out, "\n{:<{}}  setup  setups   setup time  parts/h by type\n", "Setups, types",
+                 w + 4);
+      header = true;
+    }
+    std::string per_type;
+    for (const auto& t : part_types)
+      if (m.count("throughput." + t))
+        per_type += fmt::format("  {}={:.2f}", t, m["throughput." + t].value);
+    fmt::print(out, "  {:<{}} {:>6} {:>7} {:>12}{}\n", c, w,
+               setups ? fmt_value(m["setup"].value, "share") : "-",
+               setups ? fmt::format("{:.0f}", m["setups"].value) : "-",
+               setups ? format_duration(m["setup_time"].value) : "-", per_type);
   }
   header = false;
   for (const auto& c : order) {

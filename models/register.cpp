@@ -8,9 +8,12 @@
 #include "energy/energy_meter.h"
 #include "feeds/feed_component.h"
 #include "line/assembly.h"
+#include "line/batch_machine.h"
 #include "line/buffer.h"
 #include "line/conveyor.h"
 #include "line/machine.h"
+#include "line/order_source.h"
+#include "line/pack.h"
 #include "line/sink.h"
 #include "line/source.h"
 #include "line/split.h"
@@ -28,13 +31,17 @@ namespace plantwin {
 
 void register_builtin_models(Registry& registry) {
   line::register_source(registry);
+  line::register_order_source(registry);
   line::register_machine(registry);
   line::register_buffer(registry);
   line::register_conveyor(registry);
   line::register_assembly(registry);
   line::register_split(registry);
+  line::register_batch_machine(registry);
+  line::register_pack(registry);
   line::register_sink(registry);
   line::register_line_summary(registry);
+  line::register_products(registry);
   physics::register_thermal(registry);
   physics::register_thermal_network(registry);
   physics::register_sensor(registry);

@@ -36,6 +36,8 @@ Rgb state_colour(double state) {
       return kDown;
     case 4:
       return kOff;
+    case 5:
+      return kSetup;
     default:
       return kUnknown;
   }
@@ -132,9 +134,9 @@ void App::plant_window() {
             : "");
   }
   // Legend.
-  const Rgb legend[] = {kWorking, kStarved, kBlocked, kDown, kOff};
-  const char* names[] = {"working", "starved", "blocked", "down", "off"};
-  for (int i = 0; i < 5; ++i) {
+  const Rgb legend[] = {kWorking, kStarved, kBlocked, kDown, kOff, kSetup};
+  const char* names[] = {"working", "starved", "blocked", "down", "off", "setup"};
+  for (int i = 0; i < 6; ++i) {
     ImGui::SameLine(i == 0 ? 0 : 0, 12);
     ImGui::ColorButton(names[i],
                        ImVec4(legend[i].r / 255.f, legend[i].g / 255.f, legend[i].b / 255.f, 1),

@@ -16,7 +16,8 @@ struct Rgb {
   unsigned char r, g, b;
 };
 inline constexpr Rgb kWorking{46, 160, 67}, kStarved{230, 190, 40}, kBlocked{60, 110, 220},
-    kDown{210, 50, 50}, kOff{120, 120, 120}, kUnknown{80, 80, 80}, kBufferFill{100, 180, 230};
+    kDown{210, 50, 50}, kOff{120, 120, 120}, kSetup{150, 90, 200}, kUnknown{80, 80, 80},
+    kBufferFill{100, 180, 230};
 
 /// Where a component was drawn in the last frame, in framebuffer pixels.
 struct DrawnBox {

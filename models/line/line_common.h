@@ -10,14 +10,23 @@
 
 namespace plantwin::line {
 
-/// Server states whose time shares machines report.
-enum ServerPhase : std::uint8_t { kWorking = 0, kStarved = 1, kBlocked = 2, kDown = 3, kOff = 4 };
-inline constexpr const char* kPhaseNames[] = {"working", "starved", "blocked", "down", "off"};
+/// Server states whose time shares machines report. kSetup (a changeover, setup.h) came last,
+/// so that the codes of the others keep their meaning in result files.
+enum ServerPhase : std::uint8_t {
+  kWorking = 0,
+  kStarved = 1,
+  kBlocked = 2,
+  kDown = 3,
+  kOff = 4,
+  kSetup = 5
+};
+inline constexpr const char* kPhaseNames[] = {"working", "starved", "blocked",
+                                              "down",    "off",     "setup"};
 
 /// Server-seconds spent in each phase since the statistics restarted.
 struct PhaseClock {
   double start = 0, last = 0;
-  double acc[5] = {0, 0, 0, 0, 0};
+  double acc[6] = {0, 0, 0, 0, 0, 0};
 
   void reset(double t) {
     start = last = t;
@@ -26,27 +35,32 @@ struct PhaseClock {
   /// Accounts the time since the last call with the counts that held during it.
   /// On shift, idle servers count as starved; off shift, every server that is not finishing a
   /// job counts as off (planned downtime), whether it is idle or holding a finished part.
-  void advance(double t, int working, int blocked, int servers, bool down, bool off = false) {
+  /// `setup` servers are changing over (not among `working`); a setup under way goes on off
+  /// shift, as a job does.
+  void advance(double t, int working, int blocked, int servers, bool down, bool off = false,
+               int setup = 0) {
     const double dt = t - last;
     if (dt > 0) {
       if (down) {
         acc[kDown] += servers * dt;
       } else if (off) {
         acc[kWorking] += working * dt;
-        acc[kOff] += (servers - working) * dt;
+        if (setup) acc[kSetup] += setup * dt;
+        acc[kOff] += (servers - working - setup) * dt;
       } else {
         acc[kWorking] += working * dt;
         acc[kBlocked] += blocked * dt;
-        acc[kStarved] += (servers - working - blocked) * dt;
+        if (setup) acc[kSetup] += setup * dt;
+        acc[kStarved] += (servers - working - blocked - setup) * dt;
       }
     }
     last = t;
   }
   /// Share of server time in `phase` up to time t (the pending interval included).
   double share(int phase, double t, int working, int blocked, int servers, bool down,
-               bool off = false) const {
+               bool off = false, int setup = 0) const {
     PhaseClock c = *this;
-    c.advance(t, working, blocked, servers, down, off);
+    c.advance(t, working, blocked, servers, down, off, setup);
     const double span = (t - start) * servers;
     return span > 0 ? c.acc[phase] / span : std::nan("");
   }

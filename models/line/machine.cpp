@@ -62,6 +62,8 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
   maintenance::PolicyParams pp = maintenance::read_policy(p, ctx, wp.rate.has_value(), fp);
   energy::PowerDraw power = energy::read_power(p);
   sp.op = resources::read_operator(p, ctx);
+  sp.setup = Setup::read(p, part_types(ctx));
+  if (part_types(ctx).size() >= 2) sp.type_names = part_types(ctx);
   if (no_process_time) return nullptr;  // errors already reported
   return make_station(ctx.name(), std::move(sp), maintenance::Failure(std::move(fp)),
                       maintenance::Wear(std::move(wp)),

@@ -22,17 +22,21 @@
 ///   operator       {pool, skill, for: process | load, load_time}: a worker of a `pool` is needed
 ///                  for each job, for its whole time or to load it (resources/pool.h)
 ///   repair_skill   with a `pool` as crew: the skill its repairs and services need
+///   setup_time     changeover when the part type changes: a distribution, a matrix from ->
+///                  {to -> distribution}, or {file: changeovers.csv} (setup.h); none when absent
 /// Off shift, a machine starts no new job (a job under way finishes); idle off-shift time is
 /// planned downtime ("off"), excluded from OEE's planned time.
 /// Semantics: blocking after service: a finished part stays on its server until the next station
 ///   takes it. A failure stops every server; interrupted parts resume (preempt-resume) after the
 ///   repair, so a completion moves by the repair time.
 /// Ports: at least one input (several inputs merge, first input first); exactly one output.
-/// Signals: state (0 working, 1 starved, 2 blocked, 3 down, 4 off shift), busy,
+/// Signals: state (0 working, 1 starved, 2 blocked, 3 down, 4 off shift, 5 setup), busy,
 ///   working_share, starved_share, blocked_share, down_share, completed (parts).
 /// KPIs: working, starved, blocked, down, off (time shares), availability, performance, quality,
 ///   oee, completed, good, scrapped, failures, throughput (good parts/h); with power: energy (kWh),
-///   mean_power (kW), energy_per_good_part (kWh/part). See docs/kpis.md.
+///   mean_power (kW), energy_per_good_part (kWh/part); with setup_time: setup (share), setups,
+///   setup_time (s); with two or more part types: completed.<type>, throughput.<type>.
+///   See docs/kpis.md.
 
 #include "plantwin/registry.h"
 

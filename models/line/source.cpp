@@ -1,5 +1,7 @@
 #include "source.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "line_common.h"
@@ -168,7 +170,7 @@ std::unique_ptr<Component> build(BuildContext& ctx) {
     std::vector<double> idx, w;
     for (const auto& [t, wt] : weights) {
       idx.push_back(static_cast<double>(index.size()));
-      index.push_back(part_type_index(ctx, t));
+      index.push_back(std::max(0, check_part_type(ctx, p, "part_types", t)));
       w.push_back(wt);
     }
     try {

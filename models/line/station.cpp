@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "line_common.h"
+#include "maintenance/crew.h"
 #include "plantwin/sim.h"
 
 namespace plantwin::line {
@@ -25,6 +26,12 @@ constexpr int kLoaded = 5;
 static_assert(Failure::kFailEvent != kDone && Failure::kRepairEvent != kDone &&
               Failure::kServiceDoneEvent != kDone && MaintenancePolicy::kCheckEvent != kDone);
 static_assert(MaintenancePolicy::kCheckEvent != kLoaded && Failure::kServiceDoneEvent != kLoaded);
+constexpr int kSetupDone = 50;  // a changeover ends (setup.h)
+static_assert(kSetupDone != Failure::kFailEvent && kSetupDone != Failure::kRepairEvent &&
+              kSetupDone != Failure::kServiceDoneEvent &&
+              kSetupDone != MaintenancePolicy::kCheckEvent &&
+              kSetupDone != maintenance::Crew::kGrantedEvent && kSetupDone != kLoaded &&
+              kSetupDone != resources::Pool::kGrantedEvent);
 using resources::OperatorNeed;
 using resources::Pool;
 // A server's work with an operator: waiting for one, loading with one, or processing with one
@@ -45,6 +52,7 @@ enum ServerMode : std::uint8_t { kIdle, kBusy, kHolding };
 
 struct Server {
   ServerMode mode = kIdle;
+  bool in_setup = false;  // `done` ends a changeover, not the job (in the padding: 24 bytes)
   PartId part = -1;
   EventHandle done;
   double remaining = 0;  // service left when interrupted by a failure
@@ -76,6 +84,7 @@ struct StationState : ClonableState<StationState> {
   ServerList servers;
   std::vector<int> holding_order;  // servers holding a finished part, oldest first
   int busy = 0, holding = 0;
+  int setting_up = 0;   // busy servers in a changeover (setup.h), counted among `busy`
   bool enabled = true;  // actuator: a disabled machine starts no new job
   // On shift as this machine last changed: at a shift change the machines change one at a
   // time, the flow settling after each, so one not yet changed keeps its old state. -1 until
@@ -96,6 +105,12 @@ struct StationState : ClonableState<StationState> {
   // Operators: the pool's index and the skill's, found at start(); the load times' stream.
   int op_pool = -1, op_skill = -1;
   Rng load;
+  // Cold: changeovers and counts by part type.
+  std::vector<std::int32_t> last_type;  // per server, the type it is set up for (-1: none yet)
+  std::int64_t setups = 0;
+  double setup_s = 0;
+  Rng setup;
+  std::vector<std::int64_t> completed_by_type, scrapped_by_type;
 
   bool down() const { return failure.down(); }
 };
@@ -108,11 +123,16 @@ class Station final : public Component, private maintenance::FailureHost {
         servers_(p.servers),
         typed_(p.process.size() > 1),
         operated_(p.op.when != OperatorNeed::When::kNone),
+        job_operated_(p.op.when == OperatorNeed::When::kLoad ||
+                      p.op.when == OperatorNeed::When::kProcess),
+        setup_operated_(p.op.when == OperatorNeed::When::kSetup),
         metered_(power.metered()),
         maintained_(failure.params().ttf.has_value() || wear.enabled() ||
                     policy.kind() != maintenance::PolicyKind::kCorrective),
         preventive_(policy.preventive()),
         failure_clock_(failure.operating_clock()),
+        setup_(p.setup.enabled()),
+        by_type_(!p.type_names.empty()),
         scrap_(p.scrap),
         ideal0_(p.ideal.front()),
         process0_(p.process.front()),
@@ -129,6 +149,10 @@ class Station final : public Component, private maintenance::FailureHost {
     s->process = Rng::stream(seed.seed, seed.replication, name(), "process");
     s->scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
     if (operated_) s->load = Rng::stream(seed.seed, seed.replication, name(), "load");
+    s->setup = Rng::stream(seed.seed, seed.replication, name(), "setup");
+    if (setup_) s->last_type.assign(static_cast<std::size_t>(p_.servers), -1);
+    s->completed_by_type.assign(p_.type_names.size(), 0);
+    s->scrapped_by_type.assign(p_.type_names.size(), 0);
     // The parts draw their first values here, not in start(): an upstream source may push a
     // part before start() runs.
     failure_.init(s->failure, seed, name());
@@ -140,6 +164,7 @@ class Station final : public Component, private maintenance::FailureHost {
     s.process = Rng::stream(seed.seed, seed.replication, name(), "process");
     s.scrap = Rng::stream(seed.seed, seed.replication, name(), "scrap");
     if (operated_) s.load = Rng::stream(seed.seed, seed.replication, name(), "load");
+    s.setup = Rng::stream(seed.seed, seed.replication, name(), "setup");
     failure_.reseed(s.failure, seed, name());
     wear_.reseed(s.wear, seed, name());
   }
@@ -198,16 +223,27 @@ class Station final : public Component, private maintenance::FailureHost {
     Server& srv = s.servers[static_cast<std::size_t>(i)];
     srv.mode = kBusy;
     srv.part = part;
-    if (operated_) {                         // the job starts when an operator comes
+    ++s.busy;
+    if (job_operated_) {  // the job (and a changeover before it) starts when an operator comes
       if (s.op_pool < 0) find_pool(sim, s);  // a source may push before start()
       srv.op = kAwaitOperator;
       pool(sim, s).request(sim, *this, s.op_skill, Pool::kOperate, kOperatorTag + i);
+    } else if (const double t = setup_ ? changeover(sim, s, srv, i) : 0.0; t > 0) {
+      if (setup_operated_) {  // the changeover waits for its operator (counted as setup)
+        if (s.op_pool < 0) find_pool(sim, s);
+        srv.in_setup = true;
+        ++s.setting_up;
+        srv.remaining = t;
+        srv.op = kAwaitOperator;
+        pool(sim, s).request(sim, *this, s.op_skill, Pool::kOperate, kOperatorTag + i);
+      } else {
+        begin_setup(sim, s, srv, i, t);
+      }
     } else {
       const Distribution& d =
           typed_ ? p_.process[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : process0_;
       srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
     }
-    ++s.busy;
     if (failure_clock_) failure_.update_clock(sim, *this, s.failure, s.busy > 0);
   }
 
@@ -224,6 +260,8 @@ class Station final : public Component, private maintenance::FailureHost {
           sim.schedule_in(process_time(sim, s, i), *this, kDone, i);
     } else if (operated_ && kind == Pool::kGrantedEvent && Pool::grant_tag(arg) >= kOperatorTag) {
       operator_arrives(sim, s, Pool::grant_tag(arg) - kOperatorTag, Pool::grant_worker(arg));
+    } else if (kind == kSetupDone) {
+      end_setup(sim, s, static_cast<int>(arg));
     } else if (kind == MaintenancePolicy::kCheckEvent) {
       check_condition(sim, s);
       policy_.schedule_check(sim, *this);
@@ -245,7 +283,9 @@ class Station final : public Component, private maintenance::FailureHost {
   }
 
   std::vector<SignalSpec> signals() const override {
-    return {{"state", "", "0 working, 1 starved, 2 blocked, 3 down, 4 off shift"},
+    return {{"state", "",
+             setup_ ? "0 working, 1 starved, 2 blocked, 3 down, 4 off shift, 5 setup"
+                    : "0 working, 1 starved, 2 blocked, 3 down, 4 off shift"},
             {"busy", "servers", "servers processing a part"},
             {"working_share", "share", "share of server time working since the statistics restart"},
             {"starved_share", "share", "share of server time starved"},
@@ -261,7 +301,7 @@ class Station final : public Component, private maintenance::FailureHost {
     const auto& s = sim.state_of<StationState>(*this);
     if (index == 0) {
       if (s.down()) return kDown;
-      if (s.busy > 0) return kWorking;
+      if (s.busy > 0) return s.setting_up == s.busy ? kSetup : kWorking;
       if (!on_shift(sim, s)) return kOff;
       return s.holding > 0 ? kBlocked : kStarved;
     }
@@ -319,13 +359,20 @@ class Station final : public Component, private maintenance::FailureHost {
     s.good = std::max<std::int64_t>(0, s.good + delta);
   }
 
-  std::vector<std::string> active_kpis() const override { return {"working", "down"}; }
+  std::vector<std::string> active_kpis() const override {
+    if (setup_) return {"working", "down", "setup"};
+    return {"working", "down"};
+  }
 
   void reset_statistics(Sim& sim) const override {
     auto& s = sim.state_of<StationState>(*this);
     s.clock.reset(sim.now());
     s.completed = s.good = s.scrapped = 0;
     s.ideal_time = 0;
+    s.setups = 0;
+    s.setup_s = 0;
+    std::fill(s.completed_by_type.begin(), s.completed_by_type.end(), 0);
+    std::fill(s.scrapped_by_type.begin(), s.scrapped_by_type.end(), 0);
     failure_.reset_statistics(sim, s.failure);
   }
 
@@ -336,9 +383,17 @@ class Station final : public Component, private maintenance::FailureHost {
     for (int k = 0; k < 4; ++k)
       rows.push_back({name(), kPhaseNames[k], share(sim, s, k), nan, "share"});
     rows.push_back({name(), "off", share(sim, s, kOff), nan, "share"});
-    // Planned time excludes off-shift time: OEE does not count planned downtime.
+    // Planned time excludes off-shift time: OEE does not count planned downtime. A changeover
+    // is an availability loss, as a breakdown is.
     const double planned_share = 1.0 - share(sim, s, kOff);
-    const double down = share(sim, s, kDown);
+    double down = share(sim, s, kDown);
+    if (setup_) {
+      const double setup = share(sim, s, kSetup);
+      rows.push_back({name(), "setup", setup, nan, "share"});
+      rows.push_back({name(), "setups", static_cast<double>(s.setups), nan, "count"});
+      rows.push_back({name(), "setup_time", s.setup_s, nan, "s"});
+      down += setup;
+    }
     const double availability = planned_share > 0 ? (planned_share - down) / planned_share : nan;
     const double operating = span * p_.servers * (planned_share - down);
     const double performance = operating > 0 ? s.ideal_time / operating : nan;
@@ -352,6 +407,17 @@ class Station final : public Component, private maintenance::FailureHost {
     rows.push_back({name(), "scrapped", static_cast<double>(s.scrapped), nan, "parts"});
     rows.push_back({name(), "failures", static_cast<double>(s.failure.failures), nan, "count"});
     rows.push_back({name(), "throughput", span > 0 ? s.good / span * 3600.0 : nan, nan, "parts/h"});
+    for (std::size_t k = 0; k < s.completed_by_type.size(); ++k) {
+      const std::string& ty = p_.type_names[k];
+      rows.push_back(
+          {name(), "completed." + ty, static_cast<double>(s.completed_by_type[k]), nan, "parts"});
+      rows.push_back(
+          {name(), "throughput." + ty,
+           span > 0
+               ? static_cast<double>(s.completed_by_type[k] - s.scrapped_by_type[k]) / span * 3600.0
+               : nan,
+           nan, "parts/h"});
+    }
     if (maintained_) failure_.report(sim, name(), s.failure, rows);
     if (metered_)
       power_.report(name(), energy_kwh(sim, s), span, static_cast<double>(s.good), rows);
@@ -387,7 +453,8 @@ class Station final : public Component, private maintenance::FailureHost {
                              kOperatorTag + static_cast<std::int32_t>(i));
         continue;
       }
-      srv.done = sim.schedule_in(srv.remaining, *this, kDone, static_cast<std::int64_t>(i));
+      srv.done = sim.schedule_in(srv.remaining, *this, srv.in_setup ? kSetupDone : kDone,
+                                 static_cast<std::int64_t>(i));
     }
   }
   void after_up(Sim& sim) const override {
@@ -407,23 +474,30 @@ class Station final : public Component, private maintenance::FailureHost {
     return s.shift < 0 ? sim.on_shift() : s.shift == 1;
   }
   void touch(Sim& sim, StationState& s) const {
-    s.clock.advance(sim.now(), s.busy, s.holding, servers_, s.down(), !on_shift(sim, s));
+    // Without changeovers the clock is advanced as it always was (no setup count to read).
+    if (setup_)
+      s.clock.advance(sim.now(), s.busy - s.setting_up, s.holding, servers_, s.down(),
+                      !on_shift(sim, s), s.setting_up);
+    else
+      s.clock.advance(sim.now(), s.busy, s.holding, servers_, s.down(), !on_shift(sim, s));
     // Only preventive maintenance needs the operating time.
     if (preventive_) policy_.advance(sim.now(), s.policy, s.busy > 0 && !s.down());
   }
   // At a shift change the interval just ended belongs to the previous shift state.
   void touch_phase(Sim& sim, StationState& s, bool was_on) const {
-    s.clock.advance(sim.now(), s.busy, s.holding, p_.servers, s.down(), !was_on);
+    s.clock.advance(sim.now(), s.busy - s.setting_up, s.holding, p_.servers, s.down(), !was_on,
+                    s.setting_up);
   }
   double share(const Sim& sim, const StationState& s, int phase) const {
-    return s.clock.share(phase, sim.now(), s.busy, s.holding, p_.servers, s.down(),
-                         !on_shift(sim, s));
+    return s.clock.share(phase, sim.now(), s.busy - s.setting_up, s.holding, p_.servers, s.down(),
+                         !on_shift(sim, s), s.setting_up);
   }
   /// Energy in kWh since the statistics restart: time in each phase times its power.
   double energy_kwh(const Sim& sim, const StationState& s) const {
     const double span = (sim.now() - s.clock.start) * p_.servers;
     double shares[energy::PowerDraw::kStates];
     for (int k = 0; k < energy::PowerDraw::kStates; ++k) shares[k] = share(sim, s, k);
+    if (setup_) shares[kWorking] += share(sim, s, kSetup);  // a changeover draws working power
     return power_.energy_kwh(shares, span, p_.servers);
   }
 
@@ -458,9 +532,29 @@ class Station final : public Component, private maintenance::FailureHost {
     if (srv.resume != kNoOperator) {  // back to a job a stop interrupted
       srv.op = srv.resume;
       srv.resume = kNoOperator;
-      srv.done = sim.schedule_in(srv.remaining, *this, srv.op == kLoading ? kLoaded : kDone, i);
+      srv.done = sim.schedule_in(srv.remaining, *this,
+                                 srv.in_setup         ? kSetupDone
+                                 : srv.op == kLoading ? kLoaded
+                                                      : kDone,
+                                 i);
       return;
     }
+    if (srv.in_setup) {  // for: setup: the changeover the machine waited for starts now
+      srv.op = kOperated;
+      srv.done = sim.schedule_in(srv.remaining, *this, kSetupDone, i);
+      return;
+    }
+    // An operator for the job sets the machine up first when the part's type changes.
+    if (const double t = setup_ ? changeover(sim, s, srv, i) : 0.0; t > 0) {
+      srv.op = kOperated;
+      begin_setup(sim, s, srv, i, t);
+      return;
+    }
+    start_operated_job(sim, s, i);
+  }
+  // The job of server i with its operator there: loading (for: load), or the whole job.
+  void start_operated_job(Sim& sim, StationState& s, int i) const {
+    Server& srv = s.servers[static_cast<std::size_t>(i)];
     const double load = p_.op.load_time ? p_.op.load_time->sample(s.load) : 0.0;
     double t = load;
     int kind = kLoaded;
@@ -491,8 +585,10 @@ class Station final : public Component, private maintenance::FailureHost {
     const PartId part = srv.part;
     s.ideal_time +=
         typed_ ? p_.ideal[static_cast<std::size_t>(p_.flow.part(sim, part).type)] : ideal0_;
+    if (by_type_) ++s.completed_by_type[static_cast<std::size_t>(p_.flow.part(sim, part).type)];
     if (scrap_ > 0 && s.scrap.uniform() < scrap_) {
       ++s.scrapped;
+      if (by_type_) ++s.scrapped_by_type[static_cast<std::size_t>(p_.flow.part(sim, part).type)];
       p_.flow.scrap(sim, part);
       srv.mode = kIdle;
       srv.part = -1;
@@ -550,6 +646,44 @@ class Station final : public Component, private maintenance::FailureHost {
     }
   }
 
+  // A job starts on a server set up for another part type: the changeover comes first.
+  // Returns whether it did (the job's process time then starts when it ends).
+  // A changeover before the part on server i when its type differs from the one the server was
+  // set up for: counted and logged; its duration, 0 when there is none.
+  double changeover(Sim& sim, StationState& s, Server& srv, int i) const {
+    const int type = p_.flow.part(sim, srv.part).type;
+    const int from = s.last_type[static_cast<std::size_t>(i)];
+    s.last_type[static_cast<std::size_t>(i)] = type;
+    const double t = p_.setup.sample(from, type, s.setup);
+    if (from < 0 || !(t > 0)) return 0.0;
+    ++s.setups;
+    s.setup_s += t;
+    if (!p_.type_names.empty())
+      sim.log_event(*this, "setup",
+                    fmt::format("{} -> {}", p_.type_names[static_cast<std::size_t>(from)],
+                                p_.type_names[static_cast<std::size_t>(type)]));
+    return t;
+  }
+  void begin_setup(Sim& sim, StationState& s, Server& srv, int i, double t) const {
+    srv.in_setup = true;
+    ++s.setting_up;
+    srv.done = sim.schedule_in(t, *this, kSetupDone, i);
+  }
+  void end_setup(Sim& sim, StationState& s, int i) const {
+    Server& srv = s.servers[static_cast<std::size_t>(i)];
+    srv.in_setup = false;
+    --s.setting_up;
+    if (setup_operated_) operator_leaves(sim, s, i, kOperated);
+    if (job_operated_) {  // the operator stays for the job
+      start_operated_job(sim, s, i);
+      return;
+    }
+    const Distribution& d =
+        typed_ ? p_.process[static_cast<std::size_t>(s.last_type[static_cast<std::size_t>(i)])]
+               : process0_;
+    srv.done = sim.schedule_in(d.sample(s.process) / s.speed, *this, kDone, i);
+  }
+
   void request_service(Sim& sim, StationState& s, const char* why) const {
     failure_.request_service(sim, *this, s.failure, why, s.busy == 0);
   }
@@ -563,11 +697,15 @@ class Station final : public Component, private maintenance::FailureHost {
   // that a part's way through a machine of a large plant touches as few cache lines as it can.
   int servers_;
   bool typed_;
-  bool operated_;
+  bool operated_;        // an operator of a pool: for the job, its loading or a changeover
+  bool job_operated_;    // for the job or its loading (a changeover before it too)
+  bool setup_operated_;  // for changeovers only
   bool metered_;
   bool maintained_;
   bool preventive_;
   bool failure_clock_;  // failure_.operating_clock(): update_clock() has work to do
+  bool setup_;          // p_.setup.enabled()
+  bool by_type_;        // counts by part type (two or more types)
   double scrap_;        // p_.scrap
   double ideal0_;
   Distribution process0_;  // the common untyped case reads it inline

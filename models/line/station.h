@@ -20,6 +20,7 @@
 #include "maintenance/wear.h"
 #include "plantwin/models/flow.h"
 #include "resources/pool.h"
+#include "setup.h"
 
 namespace plantwin::line {
 
@@ -30,6 +31,8 @@ struct StationParams {
   double scrap = 0;            // probability that a processed part is scrap
   Flow flow;                   // the plant's parts (types, scrap)
   resources::OperatorNeed op;  // an operator to load, or for the whole process (resources/pool.h)
+  Setup setup;                 // changeovers between part types (setup.h)
+  std::vector<std::string> type_names;  // the plant's part types when two or more (KPIs by type)
 };
 
 /// A `machine` component named `name`: the station core with its parts.
