@@ -365,3 +365,99 @@ TEST_CASE("a live read event moves the tracker's belief (the rfid read signal)")
   CHECK_THROWS_WITH(sim.apply_measurement("rfid.read", 2 * 1000 + 5, "test"),
                     doctest::Contains("no zone 5 (zones 0 to 1)"));
 }
+
+// Changeovers with operators (operator: for: setup, and an operator for the job who also sets
+// the machine up), against hand-computed runs.
+TEST_CASE("an operator for changeovers only sets the machine up and leaves") {
+  // A x10, B x10, A x5 at 2 s and 3 s, 30 s per changeover, one setter always free: the run of
+  // the changeover test without an operator (20 s, setup, 30 s, setup, 10 s), the setter busy
+  // for the two changeovers only.
+  auto k = kpi_map([] {
+    Sim sim(compile_text(R"Y(horizon: 1 h
+components:
+  formats: {type: products, types: {A: {}, B: {}}}
+  setters: {type: pool, size: 1}
+  orders:
+    type: order_source
+    orders:
+      - {product: A, quantity: 10, release: 0 s, due: 1 h}
+      - {product: B, quantity: 10, release: 0 s, due: 1 h}
+      - {product: A, quantity: 5, release: 0 s, due: 1 h}
+  m: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s,
+      operator: {pool: setters, for: setup}}
+  out: {type: sink}
+flow: ["orders -> m -> out"]
+)Y"));
+    sim.run();
+    return sim;
+  }());
+  CHECK(k["m.setups"] == 2);
+  CHECK(k["m.setup_time"] == 60);
+  CHECK(k["orders.makespan"] == 120);
+  CHECK(k["setters.requests"] == 2);
+  CHECK(k["setters.mean_wait"] == 0);
+  CHECK(k["setters.utilisation"] == doctest::Approx(60.0 / 3600).epsilon(1e-12));
+  CHECK(k["m.setup"] == doctest::Approx(60.0 / 3600).epsilon(1e-12));
+}
+
+TEST_CASE("two machines that change over at once wait for their one setter, as setup time") {
+  // Each machine: A (2 s, no changeover: the first part), then B after a 30 s changeover and
+  // 3 s of work. Both ask for the setter at 2 s: one is set up 2..32 and done at 35, the other
+  // waits 30 s, is set up 32..62 and done at 65. The wait counts in the machine's setup share.
+  auto k = kpi_map([] {
+    Sim sim(compile_text(R"Y(horizon: 1 h
+components:
+  formats: {type: products, types: {A: {}, B: {}}}
+  setters: {type: pool, size: 1}
+  o1:
+    type: order_source
+    orders: [{product: A, quantity: 1, release: 0 s, due: 1 h},
+             {product: B, quantity: 1, release: 0 s, due: 1 h}]
+  o2:
+    type: order_source
+    orders: [{product: A, quantity: 1, release: 0 s, due: 1 h},
+             {product: B, quantity: 1, release: 0 s, due: 1 h}]
+  m1: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s,
+       operator: {pool: setters, for: setup}}
+  m2: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s,
+       operator: {pool: setters, for: setup}}
+  out1: {type: sink}
+  out2: {type: sink}
+flow: ["o1 -> m1 -> out1", "o2 -> m2 -> out2"]
+)Y"));
+    sim.run();
+    return sim;
+  }());
+  CHECK(std::min(k["o1.makespan"], k["o2.makespan"]) == 35);
+  CHECK(std::max(k["o1.makespan"], k["o2.makespan"]) == 65);
+  CHECK(k["setters.requests"] == 2);
+  CHECK(k["setters.mean_wait"] == 15);
+  CHECK(k["setters.utilisation"] == doctest::Approx(60.0 / 3600).epsilon(1e-12));
+  CHECK(k["m1.setup_time"] == 30);  // the changeover itself; the wait is in the share
+  CHECK(k["m1.setup"] + k["m2.setup"] == doctest::Approx(90.0 / 3600).epsilon(1e-12));
+}
+
+TEST_CASE("an operator for the whole job also does the changeover before it") {
+  // A x2 (2 s each), then B after a 30 s changeover (3 s): the operator is there 37 s.
+  auto k = kpi_map([] {
+    Sim sim(compile_text(R"Y(horizon: 1 h
+components:
+  formats: {type: products, types: {A: {}, B: {}}}
+  ops: {type: pool, size: 1}
+  orders:
+    type: order_source
+    orders: [{product: A, quantity: 2, release: 0 s, due: 1 h},
+             {product: B, quantity: 1, release: 0 s, due: 1 h}]
+  m: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s,
+      operator: {pool: ops, for: process}}
+  out: {type: sink}
+flow: ["orders -> m -> out"]
+)Y"));
+    sim.run();
+    return sim;
+  }());
+  CHECK(k["m.setups"] == 1);
+  CHECK(k["orders.makespan"] == 37);
+  CHECK(k["ops.utilisation"] == doctest::Approx(37.0 / 3600).epsilon(1e-12));
+  CHECK(k["m.setup"] == doctest::Approx(30.0 / 3600).epsilon(1e-12));
+}
