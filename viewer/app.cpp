@@ -83,12 +83,45 @@ void App::index_series() {
     const auto it = by_name.find(n);
     return it == by_name.end() ? -1 : it->second;
   };
+  for (std::size_t i = 0; i < data_->components.size(); ++i)
+    if (data_->components[i].type == "feed") feeds_.push_back(static_cast<int>(i));
   for (const auto& c : data_->components) {
     state_series_.push_back(lookup(c.name + ".state"));
     level_series_.push_back(lookup(c.name + ".level"));
     count_series_.push_back(lookup(c.name + ".count"));
     temperature_series_.push_back(lookup(c.name + ".temperature"));
   }
+}
+
+void App::index_alarms() {
+  // Events only grow (a live source may drop the oldest tenth beyond its limit: start again).
+  if (alarm_events_seen_ > data_->events.size()) {
+    alarms_.clear();
+    alarm_events_seen_ = 0;
+  }
+  for (; alarm_events_seen_ < data_->events.size(); ++alarm_events_seen_) {
+    const EventRow& e = data_->events[alarm_events_seen_];
+    if (e.kind == "alarm") {
+      alarms_.push_back({e.component, e.detail, e.time});
+    } else if (e.kind == "cleared") {
+      for (auto it = alarms_.rbegin(); it != alarms_.rend(); ++it)
+        if (it->component == e.component && std::isnan(it->cleared)) {
+          it->cleared = e.time;
+          break;
+        }
+    }
+  }
+}
+
+int App::alarms_raised() const {
+  return static_cast<int>(std::count_if(alarms_.begin(), alarms_.end(),
+                                        [&](const AlarmRow& a) { return a.raised <= time_; }));
+}
+
+int App::alarms_active() const {
+  return static_cast<int>(std::count_if(alarms_.begin(), alarms_.end(), [&](const AlarmRow& a) {
+    return a.raised <= time_ && !(a.cleared <= time_);
+  }));
 }
 
 void App::frame(float dt, float width, float height) {
@@ -99,6 +132,7 @@ void App::frame(float dt, float width, float height) {
     view_t1_ = std::max(view_t1_, data_->t1);
     event_to_ = widget_float(data_->t1);
   }
+  index_alarms();
   if (playing_) {
     time_ += speed_ * dt;
     if (time_ >= data_->t1) {
@@ -432,9 +466,12 @@ void App::kpi_window() {
       ImGui::EndCombo();
     }
   }
+  if (std::isfinite(data_->kpi_time))
+    ImGui::TextDisabled("%s at t = %s", data_->status() == "live" ? "so far" : "at the end",
+                        fmt_time(data_->kpi_time).c_str());
   if (data_->kpis.empty())
     ImGui::TextDisabled(data_->status() == "file" ? "no KPIs in this file"
-                                                  : "KPIs come at the end of the run");
+                                                  : "no KPIs yet (they start after the warm-up)");
   if (ImGui::BeginTable(
           "kpis", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable)) {
     ImGui::TableSetupScrollFreeze(0, 1);
@@ -470,6 +507,107 @@ void App::events_window() {
   ImGui::SetNextWindowPos(ImVec2(width_ * 0.62f, height_ * 0.5f), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(width_ * 0.38f, height_ * 0.5f), ImGuiCond_FirstUseEver);
   ImGui::Begin("Events");
+  const int active = alarms_active();
+  if (ImGui::BeginTabBar("log")) {
+    if (ImGui::BeginTabItem("Events")) {
+      event_table();
+      ImGui::EndTabItem();
+    }
+    const std::string alarms =
+        active > 0 ? fmt::format("Alarms ({} active)###alarms", active) : "Alarms###alarms";
+    if (active > 0) ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 90, 255));
+    const bool open = ImGui::BeginTabItem(alarms.c_str());
+    if (active > 0) ImGui::PopStyleColor();
+    if (open) {
+      alarm_table();
+      ImGui::EndTabItem();
+    }
+    if (!feeds_.empty() && ImGui::BeginTabItem("Feeds")) {
+      feed_table();
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+void App::alarm_table() {
+  if (alarms_.empty()) {
+    ImGui::TextDisabled("no alarm raised");
+    return;
+  }
+  if (!ImGui::BeginTable(
+          "alarms", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("state");
+  ImGui::TableSetupColumn("alarm");
+  ImGui::TableSetupColumn("raised");
+  ImGui::TableSetupColumn("cleared");
+  ImGui::TableSetupColumn("why");
+  ImGui::TableHeadersRow();
+  // The newest first; those raised after the time shown are left out.
+  for (std::size_t k = alarms_.size(); k-- > 0;) {
+    const AlarmRow& a = alarms_[k];
+    if (a.raised > time_) continue;
+    const bool on = !(a.cleared <= time_);
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    if (on)
+      ImGui::TextColored(ImVec4(1.0f, 0.43f, 0.35f, 1), "ACTIVE");
+    else
+      ImGui::TextDisabled("cleared");
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(a.component.c_str());
+    ImGui::TableNextColumn();
+    ImGui::PushID(static_cast<int>(k));
+    if (ImGui::Selectable(fmt_time(a.raised).c_str(), false)) {
+      time_ = a.raised;
+      follow_live_ = false;
+    }
+    ImGui::PopID();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(on ? "-" : fmt_time(a.cleared).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(a.detail.c_str());
+  }
+  ImGui::EndTable();
+}
+
+void App::feed_table() {
+  static const char* kCounters[] = {"received", "applied", "rejected",  "malformed", "out_of_range",
+                                    "unknown",  "late",    "connected", "lag"};
+  constexpr int kColumns = 1 + static_cast<int>(sizeof kCounters / sizeof kCounters[0]);
+  if (!ImGui::BeginTable("feeds", kColumns,
+                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY))
+    return;
+  ImGui::TableSetupScrollFreeze(1, 1);
+  ImGui::TableSetupColumn("feed");
+  for (const char* c : kCounters) ImGui::TableSetupColumn(c);
+  ImGui::TableHeadersRow();
+  for (const int i : feeds_) {
+    const std::string& name = data_->components[static_cast<std::size_t>(i)].name;
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(name.c_str());
+    for (const char* c : kCounters) {
+      ImGui::TableNextColumn();
+      const Series* s = data_->find(name + "." + c);
+      const double v = s ? s->at(time_) : std::nan("");
+      if (!std::isfinite(v))
+        ImGui::TextDisabled("-");
+      else if (std::string_view(c) == "lag")
+        ImGui::Text("%.1f s", v);
+      else if (std::string_view(c) == "connected")
+        ImGui::TextUnformatted(v > 0 ? "yes" : "no");
+      else
+        ImGui::Text("%.0f", v);
+    }
+  }
+  ImGui::EndTable();
+}
+
+void App::event_table() {
   ImGui::SetNextItemWidth(110);
   ImGui::InputTextWithHint("##comp", "component", event_component_, sizeof event_component_);
   ImGui::SameLine();
@@ -520,7 +658,6 @@ void App::events_window() {
       }
     ImGui::EndTable();
   }
-  ImGui::End();
 }
 
 }  // namespace plantwin::viewer

@@ -2,6 +2,7 @@
 // The viewer's windows: plant diagram, timeline, signal plots, KPIs and the event log. All state
 // of the user interface lives here; ImGui's global context stays in viewer/.
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ class App {
   void set_playing(bool p) { playing_ = p; }
   const std::vector<DrawnBox>& boxes() const { return boxes_; }
   DataSource& data() { return *data_; }
+  /// Alarms raised up to the time shown, and those of them still active then.
+  int alarms_raised() const;
+  int alarms_active() const;
 
  private:
   void plant_window();
@@ -42,8 +46,22 @@ class App {
   void plot(const Series& s, float height);
   void kpi_window();
   void events_window();
+  void event_table();
+  void alarm_table();
+  void feed_table();
 
   void index_series();
+  void index_alarms();
+
+  /// An alarm raised (and perhaps cleared) during the run, from the events "alarm" and
+  /// "cleared" of alarm components.
+  struct AlarmRow {
+    std::string component, detail;
+    double raised = 0, cleared = std::numeric_limits<double>::quiet_NaN();
+  };
+  std::vector<AlarmRow> alarms_;
+  std::size_t alarm_events_seen_ = 0;
+  std::vector<int> feeds_;  // components of type feed
 
   std::unique_ptr<DataSource> data_;
   Placement placement_;

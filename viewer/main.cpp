@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -187,6 +188,15 @@ int main(int argc, char** argv) {
         j << "{\"width\": " << fw << ", \"height\": " << fh << ", \"time\": " << app.time()
           << ", \"status\": \"" << app.data().status()
           << "\", \"samples\": " << (app.data().series.empty() ? 0 : app.data().series[0].t.size())
+          << ", \"first_sample\": "
+          << (app.data().series.empty() || app.data().series[0].t.empty()
+                  ? std::string("null")
+                  : fmt::format("{}", app.data().series[0].t.front()))
+          << ", \"alarms\": " << app.alarms_raised()
+          << ", \"active_alarms\": " << app.alarms_active()
+          << ", \"kpis\": " << app.data().kpis.size() << ", \"kpi_time\": "
+          << (std::isfinite(app.data().kpi_time) ? fmt::format("{}", app.data().kpi_time)
+                                                 : std::string("null"))
           << ", \"boxes\": [";
         for (std::size_t i = 0; i < app.boxes().size(); ++i) {
           const auto& b = app.boxes()[i];

@@ -82,6 +82,9 @@ for t, want, label in [("6 s", DOWN, "down"), ("2 s", WORKING, "working"), ("11 
     s = box(layout, "slow")
     got = pixel(img, s["x0"] + 5, (s["y0"] + s["y1"]) / 2)
     check(near(got, STARVED), f"slow at {t} is drawn starved: got {got}")
+    want_alarms = {"down": (1, 1), "working": (0, 0), "working again": (1, 0)}[label]
+    check((layout["alarms"], layout["active_alarms"]) == want_alarms,
+          f"alarms raised and active at {t}: {layout['alarms']}, {layout['active_alarms']} (want {want_alarms})")
 
 img, layout = shot(h5, "1000 s", "buffer_full")
 b = box(layout, "b")
@@ -165,6 +168,27 @@ finally:
     if run.poll() is None:
         run.send_signal(signal.SIGINT)
         run.wait(timeout=30)
+
+# Attaching late: the viewer gets the history from the start of the run and the KPIs so far.
+run, port = serve(100000)
+try:
+    time.sleep(1.5)  # about a third of the run has gone by
+    png, js = work / "late.png", work / "late.json"
+    r = subprocess.run([viewer, "--attach", f"127.0.0.1:{port}", "--wait", "0.5", "--screenshot", str(png),
+                        "--layout-json", str(js)], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"attach late: rc={r.returncode} {r.stderr.strip()}")
+    if r.returncode == 0:
+        late = json.loads(js.read_text())
+        check(late["status"] == "live" and late["time"] > 86400,
+              f"attached while it runs, a day or more in: {late['status']} at t={late['time']}")
+        check(late["first_sample"] == 0 and late["samples"] > 100,
+              f"the history starts at t = 0: first sample at {late['first_sample']}, {late['samples']} samples")
+        check(late["kpis"] > 0 and late["kpi_time"] is not None and 0 < late["kpi_time"] <= late["time"],
+              f"the KPIs so far arrive while it runs: {late['kpis']} rows at t={late['kpi_time']}")
+finally:
+    if run.poll() is None:
+        run.kill()
+    run.wait(timeout=30)
 
 # A simulation that disappears mid-run: the viewer says so and keeps the data it has.
 run, port = serve(20000)
