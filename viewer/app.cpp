@@ -1,12 +1,15 @@
 #include "app.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
 
 #include <fmt/format.h>
 #include <imgui.h>
+
+#include "format.h"
 
 namespace plantwin::viewer {
 namespace {
@@ -23,24 +26,6 @@ std::string fmt_time(double s) {
   return fmt::format("{}d {:02}:{:02}:{:02}", t / 86400, (t / 3600) % 24, (t / 60) % 60, t % 60);
 }
 
-Rgb state_colour(double state) {
-  if (std::isnan(state)) return kUnknown;
-  switch (static_cast<int>(state)) {
-    case 0:
-      return kWorking;
-    case 1:
-      return kStarved;
-    case 2:
-      return kBlocked;
-    case 3:
-      return kDown;
-    case 4:
-      return kOff;
-    default:
-      return kUnknown;
-  }
-}
-
 /// ImGui's float widgets assert on ranges beyond FLT_MAX / 2: times that far are clamped there.
 float widget_float(double v) {
   constexpr double kLimit = 1e37;
@@ -53,14 +38,19 @@ double fraction(double t, double t0, double t1) {
   return span > 0 ? std::clamp((t * 0.5 - t0 * 0.5) / span, 0.0, 1.0) : 0.0;
 }
 
-const char* state_name(double state) {
-  if (std::isnan(state)) return "?";
-  static const char* names[] = {"working", "starved", "blocked", "down", "off"};
-  const int i = static_cast<int>(state);
-  return i >= 0 && i < 5 ? names[i] : "?";
+}  // namespace
+
+Rgb state_colour(double state) {
+  if (!std::isfinite(state) || state < 0 || state > 5 || state != std::floor(state))
+    return kUnknown;
+  return kStateColours[static_cast<int>(state)];
 }
 
-}  // namespace
+const char* state_name(double state) {
+  if (!std::isfinite(state) || state < 0 || state > 5 || state != std::floor(state))
+    return "unknown";
+  return kStateNames[static_cast<int>(state)];
+}
 
 App::App(std::unique_ptr<DataSource> data) : data_(std::move(data)) {
   placement_ = layout(*data_);
@@ -90,6 +80,30 @@ void App::index_series() {
     level_series_.push_back(lookup(c.name + ".level"));
     count_series_.push_back(lookup(c.name + ".count"));
     temperature_series_.push_back(lookup(c.name + ".temperature"));
+    busy_series_.push_back(lookup(c.name + ".busy"));
+  }
+  own_series_.assign(data_->components.size(), {});
+  for (std::size_t i = 0; i < data_->series.size(); ++i) {
+    const std::string& n = data_->series[i].name;
+    const auto dot = n.rfind('.');
+    if (dot == std::string::npos) continue;
+    const int c = data_->component_index(n.substr(0, dot));
+    if (c >= 0) own_series_[static_cast<std::size_t>(c)].push_back(static_cast<int>(i));
+  }
+  // Servers of a machine: its capacity where the source gives one, else the most ever busy
+  // at once in what was recorded (a live source learns it as the run goes on).
+  servers_.assign(data_->components.size(), 1);
+  for (std::size_t i = 0; i < data_->components.size(); ++i) {
+    const double cap = data_->components[i].capacity;
+    if (data_->components[i].type != "machine") continue;
+    if (std::isfinite(cap) && cap >= 1) {
+      servers_[i] = static_cast<int>(std::min(cap, 64.0));
+    } else if (busy_series_[i] >= 0) {
+      double most = 1;
+      for (const double v : data_->series[static_cast<std::size_t>(busy_series_[i])].v)
+        if (std::isfinite(v)) most = std::max(most, v);
+      servers_[i] = static_cast<int>(std::min(most, 64.0));
+    }
   }
 }
 
@@ -165,107 +179,235 @@ void App::plant_window() {
             ? fmt::format("{} malformed lines skipped", data_->rejected_lines).c_str()
             : "");
   }
-  // Legend.
-  const Rgb legend[] = {kWorking, kStarved, kBlocked, kDown, kOff};
-  const char* names[] = {"working", "starved", "blocked", "down", "off"};
-  for (int i = 0; i < 5; ++i) {
-    ImGui::SameLine(i == 0 ? 0 : 0, 12);
-    ImGui::ColorButton(names[i],
-                       ImVec4(legend[i].r / 255.f, legend[i].g / 255.f, legend[i].b / 255.f, 1),
+  // Legend: every state, and what fills buffers and belts.
+  for (int i = 0; i < 7; ++i) {
+    if (i > 0) ImGui::SameLine(0, 10);
+    const Rgb c = kStateColours[i];
+    ImGui::ColorButton(kStateNames[i], ImVec4(c.r / 255.f, c.g / 255.f, c.b / 255.f, 1),
                        ImGuiColorEditFlags_NoTooltip, ImVec2(12, 12));
     ImGui::SameLine(0, 4);
-    ImGui::TextUnformatted(names[i]);
+    ImGui::TextUnformatted(kStateNames[i]);
   }
+  ImGui::SameLine(0, 10);
+  ImGui::ColorButton("parts",
+                     ImVec4(kBufferFill.r / 255.f, kBufferFill.g / 255.f, kBufferFill.b / 255.f, 1),
+                     ImGuiColorEditFlags_NoTooltip, ImVec2(12, 12));
+  ImGui::SameLine(0, 4);
+  ImGui::TextUnformatted("parts");
+  ImGui::SameLine(0, 16);
+  if (ImGui::SmallButton("fit")) fit_pending_ = true;
+  ImGui::SameLine();
+  ImGui::TextDisabled("%.0f%%", zoom_ * 100);
+
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const ImVec2 avail(std::max(ImGui::GetContentRegionAvail().x, 10.0f),
+                     std::max(ImGui::GetContentRegionAvail().y, 10.0f));
+  ImGui::InvisibleButton("diagram", avail,
+                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+  const bool hovered = ImGui::IsItemHovered();
+  const Rect& bounds = placement_.bounds;
+  if (fit_pending_) {
+    // The whole plant in view, centred, never magnified beyond 1.5.
+    const float bw = std::max(bounds.x1 - bounds.x0, 1.0f),
+                bh = std::max(bounds.y1 - bounds.y0, 1.0f);
+    zoom_ = std::min({(avail.x - 16) / bw, (avail.y - 16) / bh, 1.5f});
+    zoom_ = std::max(zoom_, 1e-4f);
+    view_origin_ = {bounds.x0 - (avail.x / zoom_ - bw) / 2, bounds.y0 - (avail.y / zoom_ - bh) / 2};
+    fit_pending_ = false;
+  }
+  ImGuiIO& io = ImGui::GetIO();
+  if (hovered && io.MouseWheel != 0) {
+    // Zoom around the cursor: the world point under it stays under it.
+    const Point at{view_origin_.x + (io.MousePos.x - origin.x) / zoom_,
+                   view_origin_.y + (io.MousePos.y - origin.y) / zoom_};
+    zoom_ = std::clamp(zoom_ * (io.MouseWheel > 0 ? 1.2f : 1 / 1.2f), 1e-4f, 8.0f);
+    view_origin_ = {at.x - (io.MousePos.x - origin.x) / zoom_,
+                    at.y - (io.MousePos.y - origin.y) / zoom_};
+  }
+  if (ImGui::IsItemActive() && (ImGui::IsMouseDragging(ImGuiMouseButton_Left) ||
+                                ImGui::IsMouseDragging(ImGuiMouseButton_Right))) {
+    view_origin_.x -= io.MouseDelta.x / zoom_;
+    view_origin_.y -= io.MouseDelta.y / zoom_;
+  }
+  if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) fit_pending_ = true;
+  auto to_screen = [&](Point p) {
+    return ImVec2(origin.x + (p.x - view_origin_.x) * zoom_,
+                  origin.y + (p.y - view_origin_.y) * zoom_);
+  };
+  auto rect_to_screen = [&](const Rect& r) {
+    const ImVec2 a = to_screen({r.x0, r.y0}), b = to_screen({r.x1, r.y1});
+    return Rect{a.x, a.y, b.x, b.y};
+  };
+
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const std::size_t n = data_->components.size();
-  const float cw = static_cast<float>(placement_.cell_w) * avail.x;
-  const float ch = static_cast<float>(placement_.cell_h) * avail.y;
-  const float bw = std::clamp(cw * 0.62f, 3.0f, 110.0f), bh = std::clamp(ch * 0.5f, 3.0f, 46.0f);
-  const bool labels = bw > 40 && bh > 14;
-  const float round = bw > 20 ? 4.0f : 0.0f;  // rounded corners cost triangles: only when visible
-  const bool arrowheads = bw > 12;
+  dl->PushClipRect(origin, ImVec2(origin.x + avail.x, origin.y + avail.y), true);
+  const Rect clip{origin.x, origin.y, origin.x + avail.x, origin.y + avail.y};
+  // Links under the boxes, as orthogonal routes ending in an arrowhead.
+  const ImU32 link_col = IM_COL32(150, 155, 165, 255);
+  const float thickness = std::clamp(1.5f * zoom_, 1.0f, 2.5f);
+  std::vector<ImVec2> pts;
+  for (const auto& route : placement_.routes) {
+    if (route.size() < 2) continue;
+    pts.clear();
+    for (const Point& p : route) pts.push_back(to_screen(p));
+    dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), link_col, 0, thickness);
+    const float ah = 7 * std::min(zoom_, 1.2f);
+    if (ah < 2.5f) continue;
+    const ImVec2 e = pts.back();
+    dl->AddTriangleFilled(e, ImVec2(e.x - ah, e.y - ah * 0.55f), ImVec2(e.x - ah, e.y + ah * 0.55f),
+                          link_col);
+  }
+  // Components, then their labels (full names, wrapped; elided ones whole on hover).
   boxes_.clear();
-  std::vector<ImVec2> centre(n);
-  for (std::size_t i = 0; i < n; ++i)
-    centre[i] = ImVec2(origin.x + static_cast<float>(placement_.x[i]) * avail.x,
-                       origin.y + static_cast<float>(placement_.y[i]) * avail.y);
-  // Flows as arrows, under the boxes.
-  for (auto [a, b] : data_->links) {
-    const ImVec2 p = centre[static_cast<std::size_t>(a)], q = centre[static_cast<std::size_t>(b)];
-    const float dx = q.x - p.x, dy = q.y - p.y, len = std::sqrt(dx * dx + dy * dy);
-    if (len < 1) continue;
-    const float ux = dx / len, uy = dy / len;
-    // Leave the boxes' edges: clip to the half-size along the direction.
-    const float tx = std::abs(ux) > 1e-6f ? (bw * 0.5f) / std::abs(ux) : 1e9f;
-    const float ty = std::abs(uy) > 1e-6f ? (bh * 0.5f) / std::abs(uy) : 1e9f;
-    const float cut = std::min(tx, ty);
-    const ImVec2 s(p.x + ux * cut, p.y + uy * cut), e(q.x - ux * cut, q.y - uy * cut);
-    const ImU32 col = IM_COL32(170, 170, 170, 255);
-    dl->AddLine(s, e, col, arrowheads ? 1.5f : 1.0f);
-    if (!arrowheads) continue;
-    const float ah = std::min(8.0f, len * 0.2f);
-    dl->AddTriangleFilled(e, ImVec2(e.x - ux * ah - uy * ah * 0.5f, e.y - uy * ah + ux * ah * 0.5f),
-                          ImVec2(e.x - ux * ah + uy * ah * 0.5f, e.y - uy * ah - ux * ah * 0.5f),
-                          col);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const ComponentInfo& c = data_->components[i];
-    const ImVec2 a(centre[i].x - bw * 0.5f, centre[i].y - bh * 0.5f),
-        b(centre[i].x + bw * 0.5f, centre[i].y + bh * 0.5f);
-    std::string label;
-    if (c.type == "machine" || c.type == "assembly") {
-      const Series* st = state_series_[i] >= 0
-                             ? &data_->series[static_cast<std::size_t>(state_series_[i])]
-                             : nullptr;
-      const double v = st ? st->at(time_) : std::nan("");
-      dl->AddRectFilled(a, b, rgb(state_colour(v)), round);
-      label = state_name(v);
-    } else if (c.type == "buffer" || c.type == "conveyor") {
-      const Series* lv = level_series_[i] >= 0
-                             ? &data_->series[static_cast<std::size_t>(level_series_[i])]
-                             : nullptr;
-      const double level = lv ? lv->at(time_) : std::nan("");
-      dl->AddRectFilled(a, b, IM_COL32(40, 44, 52, 255), round * 0.5f);
-      double fill = 0;
-      if (std::isfinite(level)) {
-        const double cap =
-            std::isfinite(c.capacity) && c.capacity > 0 ? c.capacity : std::max(level, 1.0) * 2;
-        fill = std::clamp(level / cap, 0.0, 1.0);
-        label = std::isfinite(c.capacity) ? fmt::format("{:.0f}/{:.0f}", level, c.capacity)
-                                          : fmt::format("{:.0f}", level);
-      }
-      if (fill > 0)
-        dl->AddRectFilled(ImVec2(a.x, b.y - static_cast<float>(fill) * bh), b, rgb(kBufferFill),
-                          round * 0.5f);
-      if (labels) dl->AddRect(a, b, IM_COL32(200, 200, 200, 255), 2);
-    } else if (c.type == "source" || c.type == "sink") {
-      dl->AddRectFilled(a, b, IM_COL32(150, 120, 200, 255), round > 0 ? bh * 0.5f : 0.0f);
-      const Series* cnt = count_series_[i] >= 0
-                              ? &data_->series[static_cast<std::size_t>(count_series_[i])]
-                              : nullptr;
-      if (cnt) label = fmt::format("{:.0f} parts", cnt->at(time_));
-    } else {
-      dl->AddRectFilled(a, b, IM_COL32(90, 90, 110, 255), round * 0.5f);
-      const Series* t = temperature_series_[i] >= 0
-                            ? &data_->series[static_cast<std::size_t>(temperature_series_[i])]
-                            : nullptr;
-      if (t) label = fmt::format("{:.1f} C", t->at(time_));
-    }
+  ImFont* label_font = diagram_font_ ? diagram_font_ : ImGui::GetFont();
+  const float font = placement_.metrics.line_h * zoom_;
+  const bool labels = font >= 6.5f;
+  int hovered_component = -1;
+  for (std::size_t i = 0; i < data_->components.size(); ++i) {
+    const NodePlace& node = placement_.nodes[i];
+    const Rect box = rect_to_screen(node.box), label = rect_to_screen(node.label_box);
+    boxes_.push_back({data_->components[i].name, data_->components[i].type, box.x0, box.y0, box.x1,
+                      box.y1, label});
+    if (!box.overlaps(clip) && !label.overlaps(clip)) continue;
+    draw_component(i, box, zoom_);
     if (labels) {
-      // Names are clipped to their grid cell so that neighbours stay readable.
-      dl->PushClipRect(ImVec2(centre[i].x - cw * 0.5f + 2, a.y - 16),
-                       ImVec2(centre[i].x + cw * 0.5f - 2, b.y + 18), true);
-      dl->AddText(ImVec2(a.x, b.y + 2), IM_COL32(230, 230, 230, 255), c.name.c_str());
-      if (!label.empty())
-        dl->AddText(ImVec2(a.x, a.y - 15), IM_COL32(190, 190, 190, 255), label.c_str());
-      dl->PopClipRect();
+      const ImU32 text_col = IM_COL32(230, 230, 230, 255);
+      for (std::size_t k = 0; k < node.label.size(); ++k) {
+        const float lw =
+            static_cast<float>(node.label[k].size()) * placement_.metrics.char_w * zoom_;
+        dl->AddText(label_font, font,
+                    ImVec2((box.x0 + box.x1) / 2 - lw / 2,
+                           label.y0 + static_cast<float>(k) * placement_.metrics.line_h * zoom_),
+                    text_col, node.label[k].c_str());
+      }
     }
-    boxes_.push_back({c.name, c.type, a.x, a.y, b.x, b.y});
+    if (hovered && (box.contains({io.MousePos.x, io.MousePos.y}) ||
+                    label.contains({io.MousePos.x, io.MousePos.y})))
+      hovered_component = static_cast<int>(i);
   }
-  ImGui::Dummy(avail);
+  dl->PopClipRect();
+  if (hovered_component >= 0) component_tooltip(static_cast<std::size_t>(hovered_component));
   ImGui::End();
+}
+
+void App::draw_component(std::size_t i, const Rect& r, float zoom) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ComponentInfo& c = data_->components[i];
+  const ImVec2 a(r.x0, r.y0), b(r.x1, r.y1);
+  const float bw = r.x1 - r.x0, bh = r.y1 - r.y0;
+  const float round = bw > 20 ? 4.0f * std::min(zoom, 1.0f) : 0.0f;
+  auto series_at = [&](int index) {
+    return index >= 0 ? data_->series[static_cast<std::size_t>(index)].at(time_) : std::nan("");
+  };
+  std::string value;
+  if (c.type == "machine" || c.type == "assembly") {
+    const double st = series_at(state_series_[i]);
+    const int servers = servers_[i];
+    if (servers <= 1 || bw < 4.0f * static_cast<float>(servers)) {
+      dl->AddRectFilled(a, b, rgb(state_colour(st)), round);
+    } else {
+      // One segment per server: the busy ones working, the others in the machine's state
+      // (idle ones starved while it works).
+      const double busy = series_at(busy_series_[i]);
+      const int working = std::isfinite(busy) ? static_cast<int>(busy) : 0;
+      const Rgb rest = st == 0 ? kStarved : state_colour(st);
+      const float seg = bw / static_cast<float>(servers);
+      for (int k = 0; k < servers; ++k) {
+        const Rgb col = std::isfinite(st) && k < working && st != 3 ? kWorking : rest;
+        dl->AddRectFilled(
+            ImVec2(a.x + seg * static_cast<float>(k), a.y),
+            ImVec2(a.x + seg * static_cast<float>(k + 1) - (k + 1 < servers ? 1 : 0), b.y),
+            rgb(col));
+      }
+    }
+    value = state_name(st);
+    if (servers > 1)
+      value += fmt::format(" {:.0f}/{}", std::max(0.0, series_at(busy_series_[i])), servers);
+  } else if (c.type == "conveyor") {
+    // A belt: a dark band between two rollers, the parts on it as squares.
+    const float belt_h = bh * 0.5f, y0 = a.y + (bh - belt_h) / 2, y1 = y0 + belt_h;
+    const float roller = belt_h / 2;
+    dl->AddRectFilled(ImVec2(a.x + roller, y0), ImVec2(b.x - roller, y1),
+                      IM_COL32(52, 56, 64, 255));
+    dl->AddCircleFilled(ImVec2(a.x + roller, (y0 + y1) / 2), roller, IM_COL32(140, 145, 155, 255));
+    dl->AddCircleFilled(ImVec2(b.x - roller, (y0 + y1) / 2), roller, IM_COL32(140, 145, 155, 255));
+    const double level = series_at(level_series_[i]);
+    if (std::isfinite(level) && level > 0) {
+      const double cap =
+          std::isfinite(c.capacity) && c.capacity > 0 ? c.capacity : std::max(level, 1.0);
+      const int slots = static_cast<int>(std::clamp(cap, 1.0, 24.0));
+      const int shown = static_cast<int>(std::ceil(std::clamp(level / cap, 0.0, 1.0) * slots));
+      const float len = bw - 2 * roller, step = len / static_cast<float>(slots);
+      const float side = std::min(step * 0.7f, belt_h * 0.7f);
+      // Parts gather at the head (the right end), where they wait for the next station.
+      for (int k = 0; k < shown; ++k) {
+        const float cx = b.x - roller - step * (static_cast<float>(k) + 0.5f);
+        dl->AddRectFilled(ImVec2(cx - side / 2, (y0 + y1) / 2 - side / 2),
+                          ImVec2(cx + side / 2, (y0 + y1) / 2 + side / 2), rgb(kBufferFill));
+      }
+    }
+    if (std::isfinite(level))
+      value = std::isfinite(c.capacity) ? fmt::format("{:.0f}/{:.0f} on belt", level, c.capacity)
+                                        : fmt::format("{:.0f} on belt", level);
+  } else if (c.type == "buffer") {
+    const double level = series_at(level_series_[i]);
+    dl->AddRectFilled(a, b, IM_COL32(40, 44, 52, 255), round * 0.5f);
+    double fill = 0;
+    if (std::isfinite(level)) {
+      const double cap =
+          std::isfinite(c.capacity) && c.capacity > 0 ? c.capacity : std::max(level, 1.0) * 2;
+      fill = std::clamp(level / cap, 0.0, 1.0);
+      value = std::isfinite(c.capacity) ? fmt::format("{:.0f}/{:.0f}", level, c.capacity)
+                                        : fmt::format("{:.0f}", level);
+    }
+    if (fill > 0)
+      dl->AddRectFilled(ImVec2(a.x, b.y - static_cast<float>(fill) * bh), b, rgb(kBufferFill),
+                        round * 0.5f);
+    if (bw > 20) dl->AddRect(a, b, IM_COL32(200, 200, 200, 255), 2);
+  } else if (c.type == "source" || c.type == "sink") {
+    dl->AddRectFilled(a, b, IM_COL32(150, 120, 200, 255), round > 0 ? bh * 0.5f : 0.0f);
+    const double n = series_at(count_series_[i]);
+    if (std::isfinite(n)) value = format_count(n) + " parts";
+  } else {
+    dl->AddRectFilled(a, b, IM_COL32(90, 90, 110, 255), round * 0.5f);
+    const double t = series_at(temperature_series_[i]);
+    if (std::isfinite(t)) value = fmt::format("{:.1f} °C", t);
+  }
+  const float font = placement_.metrics.line_h * zoom;
+  ImFont* value_font = diagram_font_ ? diagram_font_ : ImGui::GetFont();
+  if (!value.empty() && font >= 6.5f) {
+    const ImVec2 size = value_font->CalcTextSizeA(font, FLT_MAX, 0, value.c_str());
+    dl->AddText(value_font, font, ImVec2((a.x + b.x) / 2 - size.x / 2, a.y - size.y - 2 * zoom),
+                IM_COL32(190, 190, 190, 255), value.c_str());
+  }
+}
+
+void App::component_tooltip(std::size_t i) {
+  const ComponentInfo& c = data_->components[i];
+  ImGui::BeginTooltip();
+  ImGui::Text("%s  (%s)", c.name.c_str(), c.type.c_str());
+  ImGui::Separator();
+  const auto& own = own_series_[i];
+  for (std::size_t k = 0; k < own.size() && k < 24; ++k) {
+    const Series& s = data_->series[static_cast<std::size_t>(own[k])];
+    const double v = s.at(time_);
+    const std::string short_name = s.name.substr(c.name.size() + 1);
+    if (short_name == "state")
+      ImGui::Text("%-16s %s", short_name.c_str(), state_name(v));
+    else
+      ImGui::Text("%-16s %s", short_name.c_str(), format_value(v, s.unit).c_str());
+  }
+  bool header = false;
+  for (const auto& k : data_->kpis) {
+    if (k.component != c.name) continue;
+    if (!header) {
+      ImGui::Separator();
+      ImGui::TextDisabled("KPIs");
+      header = true;
+    }
+    ImGui::Text("%-16s %s", k.name.c_str(), format_kpi(k.value, k.half_width, k.unit).c_str());
+  }
+  ImGui::EndTooltip();
 }
 
 void App::timeline_window() {
@@ -472,31 +614,67 @@ void App::kpi_window() {
   if (data_->kpis.empty())
     ImGui::TextDisabled(data_->status() == "file" ? "no KPIs in this file"
                                                   : "no KPIs yet (they start after the warm-up)");
-  if (ImGui::BeginTable(
-          "kpis", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable)) {
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                                ImGuiTableFlags_Resizable | ImGuiTableFlags_Sortable |
+                                ImGuiTableFlags_SortTristate;
+  if (ImGui::SmallButton("copy as CSV"))
+    ImGui::SetClipboardText(kpis_csv(data_->kpis, kpi_order_).c_str());
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the table in the order shown, full precision, to paste in a spreadsheet");
+  if (ImGui::BeginTable("kpis", 3, flags)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("component");
+    ImGui::TableSetupColumn("component", ImGuiTableColumnFlags_DefaultSort);
     ImGui::TableSetupColumn("KPI");
-    ImGui::TableSetupColumn("value");
-    ImGui::TableSetupColumn("unit");
+    ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_PreferSortDescending);
     ImGui::TableHeadersRow();
+    // Sorted again when the user asks or the table changed (a live source, another case).
+    ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
+    const std::string key =
+        fmt::format("{} {} {} {} {}", data_->kpis.size(), data_->kpi_time, data_->selected_case,
+                    data_->selected_replication, static_cast<const void*>(data_->kpis.data()));
+    if ((specs && specs->SpecsDirty) || key != kpi_sorted_for_ ||
+        kpi_order_.size() != data_->kpis.size()) {
+      kpi_order_.resize(data_->kpis.size());
+      for (std::size_t i = 0; i < kpi_order_.size(); ++i) kpi_order_[i] = static_cast<int>(i);
+      if (specs && specs->SpecsCount > 0) {
+        const ImGuiTableColumnSortSpecs& s = specs->Specs[0];
+        const bool up = s.SortDirection == ImGuiSortDirection_Ascending;
+        const auto& k = data_->kpis;
+        std::stable_sort(kpi_order_.begin(), kpi_order_.end(), [&](int a, int b) {
+          const KpiItem &x = k[static_cast<std::size_t>(a)], &y = k[static_cast<std::size_t>(b)];
+          int c = 0;
+          if (s.ColumnIndex == 0) c = x.component.compare(y.component);
+          if (s.ColumnIndex == 1) c = x.name.compare(y.name);
+          if (s.ColumnIndex == 2) c = x.value < y.value ? -1 : y.value < x.value ? 1 : 0;
+          return up ? c < 0 : c > 0;
+        });
+      }
+      if (specs) specs->SpecsDirty = false;
+      kpi_sorted_for_ = key;
+    }
     ImGuiListClipper clip;
-    clip.Begin(static_cast<int>(data_->kpis.size()));
+    clip.Begin(static_cast<int>(kpi_order_.size()));
     while (clip.Step())
       for (int r = clip.DisplayStart; r < clip.DisplayEnd; ++r) {
-        const KpiItem& k = data_->kpis[static_cast<std::size_t>(r)];
+        const KpiItem& k =
+            data_->kpis[static_cast<std::size_t>(kpi_order_[static_cast<std::size_t>(r)])];
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(k.component.c_str());
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(k.name.c_str());
         ImGui::TableNextColumn();
-        if (std::isfinite(k.half_width) && k.half_width > 0)
-          ImGui::Text("%.4g ± %.3g", k.value, k.half_width);
-        else
-          ImGui::Text("%.4g", k.value);
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(k.unit.c_str());
+        ImGui::TextUnformatted(format_kpi(k.value, k.half_width, k.unit).c_str());
+        if (ImGui::IsItemHovered()) {
+          // The full value, as stored.
+          if (std::isfinite(k.half_width))
+            ImGui::SetTooltip("%s.%s = %.17g %s\n95%% half-width %.17g %s", k.component.c_str(),
+                              k.name.c_str(), k.value, k.unit.c_str(), k.half_width,
+                              k.unit.c_str());
+          else
+            ImGui::SetTooltip("%s.%s = %.17g %s", k.component.c_str(), k.name.c_str(), k.value,
+                              k.unit.c_str());
+        }
       }
     ImGui::EndTable();
   }

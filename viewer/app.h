@@ -8,21 +8,37 @@
 #include <vector>
 
 #include "data_source.h"
+
+struct ImFont;
 #include "layout.h"
 
 namespace plantwin::viewer {
 
-/// Colours of machine states (also checked by the pixel tests), RGB.
+/// Colours of machine states (also checked by the pixel tests), RGB. Each state has its own:
+/// "unknown" (the state is not recorded, or not yet known) is a dark violet grey, never the
+/// grey of "off".
 struct Rgb {
   unsigned char r, g, b;
 };
 inline constexpr Rgb kWorking{46, 160, 67}, kStarved{230, 190, 40}, kBlocked{60, 110, 220},
-    kDown{210, 50, 50}, kOff{120, 120, 120}, kUnknown{80, 80, 80}, kBufferFill{100, 180, 230};
+    kDown{210, 50, 50}, kOff{120, 120, 120}, kSetup{235, 120, 30}, kUnknown{72, 60, 96},
+    kBufferFill{100, 180, 230};
+/// The states in the order of their codes (the `state` signal: 0 working, 1 starved,
+/// 2 blocked, 3 down, 4 off shift, 5 setup), then unknown.
+inline constexpr Rgb kStateColours[] = {kWorking, kStarved, kBlocked, kDown,
+                                        kOff,     kSetup,   kUnknown};
+inline constexpr const char* kStateNames[] = {"working", "starved", "blocked", "down",
+                                              "off",     "setup",   "unknown"};
+/// The colour and name of a value of a `state` signal (NaN or an unknown code: unknown).
+Rgb state_colour(double state);
+const char* state_name(double state);
 
-/// Where a component was drawn in the last frame, in framebuffer pixels.
+/// Where a component was drawn in the last frame, in framebuffer pixels: its box and its
+/// name's label.
 struct DrawnBox {
   std::string name, type;
   float x0, y0, x1, y1;
+  Rect label;
 };
 
 class App {
@@ -33,6 +49,9 @@ class App {
   void set_time(double t) { time_ = t; }
   double time() const { return time_; }
   void set_playing(bool p) { playing_ = p; }
+  /// The font of the diagram's names and values (monospaced: the layout counts characters);
+  /// ImGui's default when null.
+  void set_diagram_font(ImFont* f) { diagram_font_ = f; }
   const std::vector<DrawnBox>& boxes() const { return boxes_; }
   DataSource& data() { return *data_; }
   /// Alarms raised up to the time shown, and those of them still active then.
@@ -41,6 +60,8 @@ class App {
 
  private:
   void plant_window();
+  void draw_component(std::size_t i, const Rect& box, float zoom);
+  void component_tooltip(std::size_t i);
   void timeline_window();
   void signals_window();
   void plot(const Series& s, float height);
@@ -66,7 +87,14 @@ class App {
   std::unique_ptr<DataSource> data_;
   Placement placement_;
   // Per component: the series drawn in the diagram (index into data_->series, or -1).
-  std::vector<int> state_series_, level_series_, count_series_, temperature_series_;
+  std::vector<int> state_series_, level_series_, count_series_, temperature_series_, busy_series_;
+  std::vector<int> servers_;                  // per component: servers drawn (1 or more)
+  std::vector<std::vector<int>> own_series_;  // per component: its signals
+  // The diagram's view: world point at the window's top left, and pixels per world unit.
+  Point view_origin_{};
+  float zoom_ = 1;
+  bool fit_pending_ = true;
+  ImFont* diagram_font_ = nullptr;
   std::vector<int> visible_signals_, visible_events_;
   double time_ = 0;
   bool playing_ = false;
@@ -78,6 +106,9 @@ class App {
   double view_t0_ = 0, view_t1_ = 0;
   char event_component_[64] = "", event_kind_[64] = "";
   float event_from_ = 0, event_to_ = 0;
+  // The KPI table's rows in the order shown, and what they were sorted for.
+  std::vector<int> kpi_order_;
+  std::string kpi_sorted_for_;
   float width_ = 1280, height_ = 800;
 };
 

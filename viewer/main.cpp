@@ -44,6 +44,9 @@ std::string ini_path() {
   return ec ? "" : (dir / "viewer.ini").string();
 }
 
+constexpr const char* kUiFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+constexpr const char* kDiagramFont = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+
 void apply_style() {
   ImGui::StyleColorsDark();
   ImGuiStyle& s = ImGui::GetStyle();
@@ -138,6 +141,14 @@ int main(int argc, char** argv) {
     io.IniFilename = ini.empty() ? nullptr : ini.c_str();
   }
   apply_style();
+  // DejaVu (fonts-dejavu-core) reads better than ImGui's bitmap font, above all scaled in the
+  // diagram, which draws names with the monospaced one (the layout counts characters).
+  if (std::filesystem::exists(kUiFont) && std::filesystem::exists(kDiagramFont)) {
+    io.Fonts->AddFontFromFileTTF(kUiFont, 15.0f);
+    ImFontConfig cfg;
+    cfg.OversampleH = 2;
+    app.set_diagram_font(io.Fonts->AddFontFromFileTTF(kDiagramFont, 26.0f, &cfg));
+  }
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 130");
 
@@ -202,7 +213,8 @@ int main(int argc, char** argv) {
           const auto& b = app.boxes()[i];
           j << (i ? ", " : "") << "{\"name\": \"" << b.name << "\", \"type\": \"" << b.type
             << "\", \"x0\": " << b.x0 << ", \"y0\": " << b.y0 << ", \"x1\": " << b.x1
-            << ", \"y1\": " << b.y1 << "}";
+            << ", \"y1\": " << b.y1 << ", \"label\": [" << b.label.x0 << ", " << b.label.y0 << ", "
+            << b.label.x1 << ", " << b.label.y1 << "]}";
         }
         j << "]}\n";
       }

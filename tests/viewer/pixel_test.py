@@ -15,6 +15,7 @@ work.mkdir(parents=True, exist_ok=True)
 
 # The colours the viewer promises (viewer/app.h).
 WORKING, STARVED, BLOCKED, DOWN = (46, 160, 67), (230, 190, 40), (60, 110, 220), (210, 50, 50)
+OFF, SETUP, UNKNOWN = (120, 120, 120), (235, 120, 30), (72, 60, 96)
 BUFFER_FILL, BUFFER_EMPTY = (100, 180, 230), (40, 44, 52)
 
 checks = failures = 0
@@ -99,6 +100,47 @@ img, layout = shot(h5, "1 s", "buffer_empty")
 b = box(layout, "b")
 top = pixel(img, (b["x0"] + b["x1"]) / 2, b["y0"] + 4)
 check(near(top, BUFFER_EMPTY), f"an empty buffer shows no bar: got {top}")
+
+# The state colours are all distinct: "unknown" is not the grey of "off".
+colours = [WORKING, STARVED, BLOCKED, DOWN, OFF, SETUP, UNKNOWN]
+check(all(max(abs(a - b) for a, b in zip(c1, c2)) > 40 for i, c1 in enumerate(colours) for c2 in colours[i + 1:]),
+      "every state has its own colour (each pair differs by more than 40 in a channel)")
+
+# A machine whose state is not recorded is drawn "unknown", not "off".
+partial = work / "unrecorded_state.h5"
+subprocess.run([plantwin, "run", str(src / "tests/viewer/viewer_test.yaml"), "--quiet", "--output", str(partial),
+                "--set", "record={period: 0.5 s, signals: [press.state, b.level]}"], check=True)
+img, layout = shot(partial, "2 s", "unrecorded_state")
+s = box(layout, "slow")
+got = pixel(img, s["x0"] + 5, (s["y0"] + s["y1"]) / 2)
+check(near(got, UNKNOWN) and not near(got, OFF, 20), f"slow, whose state is not recorded, is drawn unknown {UNKNOWN}: got {got}")
+
+# A 13-station line without positions, with long names, at the default size: every name drawn
+# (wrapped or elided), no two labels or boxes overlapping on screen.
+long_h5 = work / "long_line.h5"
+subprocess.run([plantwin, "run", str(src / "tests/viewer/long_line.yaml"), "--quiet", "--output", str(long_h5)],
+               check=True)
+img, layout = shot(long_h5, "1 h", "long_line")
+
+
+def overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+rects = [(b["name"], "box", (b["x0"], b["y0"], b["x1"], b["y1"])) for b in layout["boxes"]] + \
+        [(b["name"], "label", tuple(b["label"])) for b in layout["boxes"]]
+clashes = [(n1, k1, n2, k2) for i, (n1, k1, r1) in enumerate(rects) for (n2, k2, r2) in rects[i + 1:]
+           if n1 != n2 and overlap(r1, r2)]
+check(not clashes, f"no two of the {len(layout['boxes'])} components' boxes and labels overlap: {clashes[:3]}")
+tiny = [b["name"] for b in layout["boxes"] if b["label"][2] - b["label"][0] < 20 or b["x1"] - b["x0"] < 40]
+check(not tiny, f"every component is drawn large enough to read at 1280x800: {tiny[:3]}")
+inside = [b["name"] for b in layout["boxes"] if not (0 <= b["x0"] and b["x1"] <= 0.62 * layout["width"])]
+check(not inside, f"the whole plant fits the plant window: {inside[:3]}")
+# The label is where the name's text is: light pixels inside it.
+b = box(layout, "capper_inspection")
+lx0, ly0, lx1, ly1 = b["label"]
+light = sum(1 for x in range(int(lx0), int(lx1)) for y in range(int(ly0), int(ly1)) if sum(pixel(img, x, y)) > 400)
+check(light > 20, f"capper_inspection's name is drawn in its label box: {light} light pixels")
 
 # An experiment file opens with its cases (a KPI selector, no plant to draw).
 exp = work / "experiment.h5"
