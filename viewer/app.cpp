@@ -14,6 +14,9 @@
 namespace plantwin::viewer {
 namespace {
 
+// The left column's windows: the plant, the timeline with its Gantt chart, the signals.
+constexpr float kPlantShare = 0.54f, kTimelineShare = 0.24f;
+
 ImU32 rgb(Rgb c, int alpha = 255) {
   return IM_COL32(c.r, c.g, c.b, alpha);
 }
@@ -82,6 +85,13 @@ void App::index_series() {
     temperature_series_.push_back(lookup(c.name + ".temperature"));
     busy_series_.push_back(lookup(c.name + ".busy"));
   }
+  // The Gantt chart: every component with a recorded state, in the diagram's order.
+  for (std::size_t i = 0; i < data_->components.size(); ++i)
+    if (state_series_[i] >= 0) {
+      gantt_row_of_[data_->components[i].name] = static_cast<int>(gantt_components_.size());
+      gantt_components_.push_back(static_cast<int>(i));
+    }
+  gantt_marks_.assign(gantt_components_.size(), {});
   own_series_.assign(data_->components.size(), {});
   for (std::size_t i = 0; i < data_->series.size(); ++i) {
     const std::string& n = data_->series[i].name;
@@ -147,6 +157,11 @@ void App::frame(float dt, float width, float height) {
     event_to_ = widget_float(data_->t1);
   }
   index_alarms();
+  if (marks_seen_ > data_->events.size()) {  // a live source dropped its oldest events
+    marks_seen_ = 0;
+    for (auto& m : gantt_marks_) m.clear();
+  }
+  index_marks();
   if (playing_) {
     time_ += speed_ * dt;
     if (time_ >= data_->t1) {
@@ -162,7 +177,7 @@ void App::frame(float dt, float width, float height) {
 }
 
 void App::plant_window() {
-  const float w = width_ * 0.62f, h = height_ * 0.58f;
+  const float w = width_ * 0.62f, h = height_ * kPlantShare;
   ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_FirstUseEver);
   ImGui::Begin("Plant");
@@ -411,9 +426,9 @@ void App::component_tooltip(std::size_t i) {
 }
 
 void App::timeline_window() {
-  const float y = height_ * 0.58f, w = width_ * 0.62f;
+  const float y = height_ * kPlantShare, w = width_ * 0.62f;
   ImGui::SetNextWindowPos(ImVec2(0, y), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(w, 92), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(w, height_ * kTimelineShare), ImGuiCond_FirstUseEver);
   ImGui::Begin("Timeline");
   if (ImGui::Button(playing_ ? "Pause" : "Play")) {
     if (!playing_ && time_ >= data_->t1) time_ = data_->t0;
@@ -452,7 +467,99 @@ void App::timeline_window() {
     time_ = 2 * (t0 * 0.5 + static_cast<double>(f) * (t1 * 0.5 - t0 * 0.5));
     follow_live_ = false;
   }
+  gantt();
   ImGui::End();
+}
+
+void App::gantt() {
+  gantt_rows_.clear();
+  if (gantt_components_.empty()) return;
+  const double t0 = data_->t0, t1 = std::max(data_->t1, data_->t0);
+  constexpr float kRow = 15, kBar = 11;
+  const float name_w = std::min(150.0f, ImGui::GetContentRegionAvail().x * 0.25f);
+  ImGui::BeginChild("gantt", ImVec2(0, 0), false);
+  const ImVec2 top = ImGui::GetCursorScreenPos();
+  const float bar_x0 = top.x + name_w + 6;
+  const float bar_w = std::max(ImGui::GetContentRegionAvail().x - name_w - 8, 10.0f);
+  const float rows_h = kRow * static_cast<float>(gantt_components_.size());
+  // The whole area scrubs: pressing or dragging in it moves the time shown there.
+  ImGui::SetCursorScreenPos(ImVec2(bar_x0, top.y));
+  ImGui::InvisibleButton("scrub", ImVec2(bar_w, rows_h));
+  if (ImGui::IsItemActive() && t1 > t0) {
+    const double f = std::clamp((ImGui::GetIO().MousePos.x - bar_x0) / bar_w, 0.0f, 1.0f);
+    time_ = 2 * (t0 * 0.5 + f * (t1 * 0.5 - t0 * 0.5));
+    follow_live_ = false;
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  auto x_of = [&](double t) { return bar_x0 + static_cast<float>(fraction(t, t0, t1)) * bar_w; };
+  const ImVec2 clip_min = ImGui::GetWindowPos();
+  const ImVec2 clip_max(clip_min.x + ImGui::GetWindowSize().x,
+                        clip_min.y + ImGui::GetWindowSize().y);
+  for (std::size_t r = 0; r < gantt_components_.size(); ++r) {
+    const float y0 = top.y + kRow * static_cast<float>(r) + (kRow - kBar) / 2, y1 = y0 + kBar;
+    if (y1 < clip_min.y || y0 > clip_max.y) continue;
+    const std::size_t ci = static_cast<std::size_t>(gantt_components_[r]);
+    const std::string& name = data_->components[ci].name;
+    gantt_rows_.push_back({name, bar_x0, y0, bar_x0 + bar_w, y1, t0, t1});
+    // The name, elided to its column; whole on hover.
+    std::vector<std::string> lines;
+    const bool elided = wrap_label(name, static_cast<int>(name_w / 7.5f), 1, lines);
+    dl->AddText(ImVec2(top.x, y0 - 2), IM_COL32(210, 210, 210, 255), lines[0].c_str());
+    if (elided && ImGui::IsMouseHoveringRect(ImVec2(top.x, y0), ImVec2(top.x + name_w, y1)))
+      ImGui::SetTooltip("%s", name.c_str());
+    dl->AddRectFilled(ImVec2(bar_x0, y0), ImVec2(bar_x0 + bar_w, y1), rgb(kUnknown));
+    const Series& st = data_->series[static_cast<std::size_t>(state_series_[ci])];
+    // Runs of one state; a down or setup run keeps at least a pixel, so a short failure shows.
+    std::size_t i =
+        static_cast<std::size_t>(std::upper_bound(st.t.begin(), st.t.end(), t0) - st.t.begin());
+    if (i > 0) --i;
+    while (i < st.t.size()) {
+      const double v = st.v[i];
+      std::size_t j = i + 1;
+      while (j < st.t.size() && (st.v[j] == v || (std::isnan(v) && std::isnan(st.v[j])))) ++j;
+      const double end = j < st.t.size() ? st.t[j] : t1;
+      float xa = x_of(st.t[i]), xb = x_of(end);
+      if ((v == 3 || v == 5) && xb - xa < 1) xb = xa + 1;
+      if (xb > xa) dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), rgb(state_colour(v)));
+      i = j;
+    }
+    // Marks: failures (a red triangle above), repairs (a green tick below), services (a blue
+    // diamond), setups (an orange tick above).
+    for (const int e : gantt_marks_[r]) {
+      const EventRow& ev = data_->events[static_cast<std::size_t>(e)];
+      const float x = x_of(ev.time);
+      if (ev.kind == "failure") {
+        dl->AddTriangleFilled(ImVec2(x - 3, y0 - 3), ImVec2(x + 3, y0 - 3), ImVec2(x, y0 + 2),
+                              IM_COL32(255, 90, 80, 255));
+      } else if (ev.kind == "repaired") {
+        dl->AddLine(ImVec2(x, y1 - 3), ImVec2(x, y1 + 2), IM_COL32(120, 230, 120, 255), 1.5f);
+      } else if (ev.kind.rfind("service", 0) == 0) {
+        const float c = (y0 + y1) / 2;
+        dl->AddQuadFilled(ImVec2(x, c - 4), ImVec2(x + 4, c), ImVec2(x, c + 4), ImVec2(x - 4, c),
+                          IM_COL32(120, 170, 255, 255));
+      } else {
+        dl->AddLine(ImVec2(x, y0 - 3), ImVec2(x, y0 + 3), rgb(kSetup), 2);
+      }
+    }
+  }
+  const float now_x = x_of(time_);
+  dl->AddLine(ImVec2(now_x, top.y), ImVec2(now_x, top.y + rows_h), IM_COL32(255, 255, 255, 220),
+              1.5f);
+  ImGui::SetCursorScreenPos(ImVec2(top.x, top.y + rows_h));
+  ImGui::Dummy(ImVec2(1, 2));
+  ImGui::EndChild();
+}
+
+void App::index_marks() {
+  for (; marks_seen_ < data_->events.size(); ++marks_seen_) {
+    const EventRow& e = data_->events[marks_seen_];
+    if (!(e.kind == "failure" || e.kind == "repaired" || e.kind.rfind("service", 0) == 0 ||
+          e.kind.rfind("setup", 0) == 0))
+      continue;
+    const auto it = gantt_row_of_.find(e.component);
+    if (it != gantt_row_of_.end())
+      gantt_marks_[static_cast<std::size_t>(it->second)].push_back(static_cast<int>(marks_seen_));
+  }
 }
 
 void App::plot(const Series& s, float height) {
@@ -542,7 +649,7 @@ void App::plot(const Series& s, float height) {
 }
 
 void App::signals_window() {
-  const float y = height_ * 0.58f + 92, w = width_ * 0.62f;
+  const float y = height_ * (kPlantShare + kTimelineShare), w = width_ * 0.62f;
   ImGui::SetNextWindowPos(ImVec2(0, y), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(w, height_ - y), ImGuiCond_FirstUseEver);
   ImGui::Begin("Signals");
@@ -623,7 +730,7 @@ void App::kpi_window() {
     ImGui::SetTooltip("the table in the order shown, full precision, to paste in a spreadsheet");
   if (ImGui::BeginTable("kpis", 3, flags)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("component", ImGuiTableColumnFlags_DefaultSort);
+    ImGui::TableSetupColumn("component");  // unsorted at first: the report's order
     ImGui::TableSetupColumn("KPI");
     ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_PreferSortDescending);
     ImGui::TableHeadersRow();

@@ -5,6 +5,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "data_source.h"
@@ -41,6 +42,14 @@ struct DrawnBox {
   Rect label;
 };
 
+/// A machine's row in the Gantt chart, drawn in the last frame: its bar in framebuffer pixels
+/// and the times at its ends.
+struct GanttRow {
+  std::string name;
+  float x0, y0, x1, y1;
+  double t0, t1;
+};
+
 class App {
  public:
   explicit App(std::unique_ptr<DataSource> data);
@@ -53,6 +62,7 @@ class App {
   /// ImGui's default when null.
   void set_diagram_font(ImFont* f) { diagram_font_ = f; }
   const std::vector<DrawnBox>& boxes() const { return boxes_; }
+  const std::vector<GanttRow>& gantt_rows() const { return gantt_rows_; }
   DataSource& data() { return *data_; }
   /// Alarms raised up to the time shown, and those of them still active then.
   int alarms_raised() const;
@@ -63,6 +73,8 @@ class App {
   void draw_component(std::size_t i, const Rect& box, float zoom);
   void component_tooltip(std::size_t i);
   void timeline_window();
+  void gantt();
+  void index_marks();
   void signals_window();
   void plot(const Series& s, float height);
   void kpi_window();
@@ -101,6 +113,11 @@ class App {
   float speed_ = 60;  // simulated seconds per wall second
   bool follow_live_ = true;
   std::vector<DrawnBox> boxes_;
+  std::vector<GanttRow> gantt_rows_;
+  std::vector<int> gantt_components_;  // rows: components with a state signal
+  std::unordered_map<std::string, int> gantt_row_of_;
+  std::vector<std::vector<int>> gantt_marks_;  // per row: events marked on it
+  std::size_t marks_seen_ = 0;
   char signal_filter_[128] = "";
   std::vector<std::string> plotted_;
   double view_t0_ = 0, view_t1_ = 0;

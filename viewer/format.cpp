@@ -95,6 +95,7 @@ std::string format_value(double v, const std::string& unit) {
   if (unit == "s") return format_duration_s(v);
   if (unit == "min") return format_duration_s(v * 60);
   if (unit == "h") return format_duration_s(v * 3600);
+  if (unit == "count") return format_count(v);
   if (is_count(unit)) return format_count(v) + " " + unit;
   const std::string n = significant(v, 4);
   return unit.empty() ? n : n + " " + unit;

@@ -16,7 +16,8 @@ std::string format_count(double n);
 /// "9.30 min", "32.7 h", "2.10 d", "1.50 y"; "-" when not finite.
 std::string format_duration_s(double s);
 /// A value with its unit (as the signals and KPIs name it): "share" as a percentage ("82.1 %"),
-/// "s" as a duration, "parts"/"count" as a count, others with 4 significant digits
+/// "s" as a duration, "parts" as a count ("count" without its unit), others with 4 significant
+/// digits
 /// ("12.35 kW", "1,234 kWh"); "-" when not finite.
 std::string format_value(double v, const std::string& unit);
 /// A KPI with its 95 % interval: the value with the digits its half-width justifies and the

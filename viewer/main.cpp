@@ -216,6 +216,13 @@ int main(int argc, char** argv) {
             << ", \"y1\": " << b.y1 << ", \"label\": [" << b.label.x0 << ", " << b.label.y0 << ", "
             << b.label.x1 << ", " << b.label.y1 << "]}";
         }
+        j << "], \"gantt\": [";
+        for (std::size_t i = 0; i < app.gantt_rows().size(); ++i) {
+          const auto& g = app.gantt_rows()[i];
+          j << (i ? ", " : "") << "{\"name\": \"" << g.name << "\", \"x0\": " << g.x0
+            << ", \"y0\": " << g.y0 << ", \"x1\": " << g.x1 << ", \"y1\": " << g.y1
+            << ", \"t0\": " << g.t0 << ", \"t1\": " << g.t1 << "}";
+        }
         j << "]}\n";
       }
       fmt::print("{}: {}x{} at t = {} s ({})\n", screenshot, fw, fh, app.time(),

@@ -48,7 +48,7 @@ TEST_CASE("counts and plain values: separators, significant digits, rounding up 
   CHECK(format_count(1234567) == "1,234,567");
   CHECK(format_count(-1234567) == "-1,234,567");
   CHECK(format_count(12.5) == "12.50");
-  CHECK(format_value(3, "count") == "3 count");
+  CHECK(format_value(3, "count") == "3");
   CHECK(format_value(12.345, "kW") == "12.35 kW");
   CHECK(format_value(1234.6, "kWh") == "1,235 kWh");
   CHECK(format_value(9.9996, "K") == "10.00 K");  // 9.9996 rounds to 10.00, not 10.000

@@ -101,6 +101,20 @@ b = box(layout, "b")
 top = pixel(img, (b["x0"] + b["x1"]) / 2, b["y0"] + 4)
 check(near(top, BUFFER_EMPTY), f"an empty buffer shows no bar: got {top}")
 
+# The Gantt chart: the press's row is red while it is down (4 s to 9 s), green while it works.
+short = work / "viewer_test_40s.h5"
+subprocess.run([plantwin, "run", str(src / "tests/viewer/viewer_test.yaml"), "--until", "40 s", "--quiet",
+                "--output", str(short)], check=True)
+img, layout = shot(short, "20 s", "gantt")
+rows = {g["name"]: g for g in layout["gantt"]}
+check(set(rows) == {"press", "slow"}, f"a Gantt row per machine: {sorted(rows)}")
+if "press" in rows:
+    g = rows["press"]
+    for t, want, label in [(6.5, DOWN, "down"), (2, WORKING, "working"), (11, WORKING, "working again")]:
+        x = g["x0"] + (t - g["t0"]) / (g["t1"] - g["t0"]) * (g["x1"] - g["x0"])
+        got = pixel(img, x, (g["y0"] + g["y1"]) / 2)
+        check(near(got, want), f"the press's Gantt row at {t} s is {label} {want}: got {got}")
+
 # The state colours are all distinct: "unknown" is not the grey of "off".
 colours = [WORKING, STARVED, BLOCKED, DOWN, OFF, SETUP, UNKNOWN]
 check(all(max(abs(a - b) for a, b in zip(c1, c2)) > 40 for i, c1 in enumerate(colours) for c2 in colours[i + 1:]),
@@ -132,7 +146,8 @@ rects = [(b["name"], "box", (b["x0"], b["y0"], b["x1"], b["y1"])) for b in layou
 clashes = [(n1, k1, n2, k2) for i, (n1, k1, r1) in enumerate(rects) for (n2, k2, r2) in rects[i + 1:]
            if n1 != n2 and overlap(r1, r2)]
 check(not clashes, f"no two of the {len(layout['boxes'])} components' boxes and labels overlap: {clashes[:3]}")
-tiny = [b["name"] for b in layout["boxes"] if b["label"][2] - b["label"][0] < 20 or b["x1"] - b["x0"] < 40]
+# Text at least 7 pixels high (13 at zoom 1): a label's box is a whole number of lines.
+tiny = [b["name"] for b in layout["boxes"] if b["label"][3] - b["label"][1] < 7 or b["x1"] - b["x0"] < 40]
 check(not tiny, f"every component is drawn large enough to read at 1280x800: {tiny[:3]}")
 inside = [b["name"] for b in layout["boxes"] if not (0 <= b["x0"] and b["x1"] <= 0.62 * layout["width"])]
 check(not inside, f"the whole plant fits the plant window: {inside[:3]}")
@@ -141,6 +156,18 @@ b = box(layout, "capper_inspection")
 lx0, ly0, lx1, ly1 = b["label"]
 light = sum(1 for x in range(int(lx0), int(lx1)) for y in range(int(ly0), int(ly1)) if sum(pixel(img, x, y)) > 400)
 check(light > 20, f"capper_inspection's name is drawn in its label box: {light} light pixels")
+
+# Counts stay monotone across the warm-up (statistics restart; the plotted count must not drop).
+import numpy as np  # noqa: E402
+warm = work / "warmup.h5"
+subprocess.run([plantwin, "run", str(src / "tests/viewer/viewer_test.yaml"), "--quiet", "--output", str(warm),
+                "--set", "warmup=300 s"], check=True)
+import h5py  # noqa: E402
+with h5py.File(warm, "r") as f:
+    for name in ("press.completed", "slow.completed", "supply.created", "out.count"):
+        v = f["signals"][name]["value"][...]
+        check(len(v) > 100 and np.all(np.isfinite(v)) and np.all(np.diff(v) >= 0),
+              f"{name} never drops across the warm-up at 300 s (last {v[-1]:.0f})")
 
 # An experiment file opens with its cases (a KPI selector, no plant to draw).
 exp = work / "experiment.h5"
@@ -157,7 +184,6 @@ check(r.returncode == 2 and "--time: expected a duration" in r.stderr, f"--time 
 
 # A horizon far beyond what a float holds (the time axis's widgets are float): no abort, no hang,
 # whether it is shown still, at a time near its end, or played.
-import h5py  # noqa: E402 - only this check needs it
 huge = work / "huge_horizon.h5"
 subprocess.run([plantwin, "run", str(src / "scenarios/two_station.yaml"), "--until", "1h", "--quiet",
                 "--output", str(huge)], check=True)
