@@ -57,6 +57,8 @@ const char* state_name(double state) {
 
 App::App(std::unique_ptr<DataSource> data) : data_(std::move(data)) {
   placement_ = layout(*data_);
+  if (!data_->cases.empty())
+    comparison_ = compare_cases(data_->cases, data_->case_summaries, data_->case_replications);
   index_series();
   time_ = data_->t0;
   view_t0_ = data_->t0;
@@ -169,9 +171,14 @@ void App::frame(float dt, float width, float height) {
       playing_ = false;
     }
   }
-  plant_window();
-  timeline_window();
-  signals_window();
+  if (data_->cases.empty())
+    plant_window();
+  else
+    compare_window();
+  if (data_->cases.empty() || !data_->series.empty()) {
+    timeline_window();
+    signals_window();
+  }
   kpi_window();
   events_window();
 }
@@ -302,6 +309,113 @@ void App::plant_window() {
   }
   dl->PopClipRect();
   if (hovered_component >= 0) component_tooltip(static_cast<std::size_t>(hovered_component));
+  ImGui::End();
+}
+
+void App::compare_window() {
+  ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_FirstUseEver);
+  // Without recorded signals there is no timeline to show: the comparison takes the column.
+  ImGui::SetNextWindowSize(
+      ImVec2(width_ * 0.62f, data_->series.empty() ? height_ : height_ * kPlantShare),
+      ImGuiCond_FirstUseEver);
+  ImGui::Begin("Compare cases");
+  bars_.clear();
+  const Comparison& cmp = comparison_;
+  const std::size_t nc = cmp.cases.size();
+  const std::string& base = cmp.cases[static_cast<std::size_t>(cmp.base)];
+  ImGui::Text("%s: %zu cases, %d replications of each", data_->title.c_str(), nc,
+              data_->replications);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+  ImGui::TextWrapped(
+      "bars: mean and 95%% interval; difference: paired against \"%s\" over the same "
+      "replications, orange where its interval excludes zero",
+      base.c_str());
+  ImGui::PopStyleColor();
+  ImGui::SetNextItemWidth(220);
+  ImGui::InputTextWithHint("##kpifilter", "filter KPIs (e.g. line. or throughput)", compare_filter_,
+                           sizeof compare_filter_);
+  ImGui::SameLine();
+  ImGui::Checkbox("only those that differ", &only_different_);
+  compare_rows_.clear();
+  for (std::size_t k = 0; k < cmp.kpis.size(); ++k) {
+    const ComparedKpi& row = cmp.kpis[k];
+    const std::string full = row.component + "." + row.name;
+    if (compare_filter_[0] && full.find(compare_filter_) == std::string::npos) continue;
+    if (only_different_ && std::none_of(row.vs_base.begin(), row.vs_base.end(),
+                                        [](const Interval& d) { return d.excludes_zero(); }))
+      continue;
+    compare_rows_.push_back(static_cast<int>(k));
+  }
+  constexpr float kBarH = 14, kBarGap = 4, kTitle = 20, kBlockGap = 8;
+  const float block_h = kTitle + static_cast<float>(nc) * (kBarH + kBarGap) + kBlockGap;
+  ImGui::BeginChild("bars");
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float name_w = std::min(120.0f, avail * 0.2f), text_w = std::min(300.0f, avail * 0.42f);
+  const float bar_w = std::max(avail - name_w - text_w - 16, 40.0f);
+  ImGuiListClipper clip;
+  clip.Begin(static_cast<int>(compare_rows_.size()), block_h);
+  while (clip.Step())
+    for (int r = clip.DisplayStart; r < clip.DisplayEnd; ++r) {
+      const ComparedKpi& row =
+          cmp.kpis[static_cast<std::size_t>(compare_rows_[static_cast<std::size_t>(r)])];
+      const ImVec2 top = ImGui::GetCursorScreenPos();
+      ImGui::Dummy(ImVec2(avail, block_h));
+      const std::string title = fmt::format("{}.{}", row.component, row.name);
+      dl->AddText(ImVec2(top.x, top.y + 2), IM_COL32(235, 235, 235, 255), title.c_str());
+      if (!row.unit.empty())
+        dl->AddText(ImVec2(top.x + ImGui::CalcTextSize(title.c_str()).x + 8, top.y + 2),
+                    IM_COL32(150, 150, 160, 255),
+                    fmt::format("[{}]", shown_unit(row.unit)).c_str());
+      // One scale per KPI, from zero (or the lowest interval end) to the highest.
+      double lo = 0, hi = 0;
+      for (const Interval& v : row.per_case) {
+        if (!std::isfinite(v.mean)) continue;
+        const double h = std::isfinite(v.half_width) ? v.half_width : 0;
+        lo = std::min(lo, v.mean - h);
+        hi = std::max(hi, v.mean + h);
+      }
+      if (!(hi > lo)) hi = lo + 1;
+      const float bx = top.x + name_w + 4;
+      auto x_of = [&](double v) { return bx + static_cast<float>((v - lo) / (hi - lo)) * bar_w; };
+      for (std::size_t c = 0; c < nc; ++c) {
+        const float y0 = top.y + kTitle + static_cast<float>(c) * (kBarH + kBarGap),
+                    y1 = y0 + kBarH;
+        dl->AddText(ImVec2(top.x + 8, y0), IM_COL32(200, 200, 200, 255), cmp.cases[c].c_str());
+        const Interval& v = row.per_case[c];
+        if (!std::isfinite(v.mean)) continue;
+        const Interval& d = row.vs_base[c];
+        const bool different = d.excludes_zero();
+        const ImU32 fill = static_cast<int>(c) == cmp.base ? IM_COL32(125, 135, 155, 255)
+                           : different                     ? rgb(kDifferent)
+                                                           : rgb(kCaseBar);
+        const float x0 = std::min(x_of(0), x_of(v.mean)), x1 = std::max(x_of(0), x_of(v.mean));
+        dl->AddRectFilled(ImVec2(x0, y0), ImVec2(std::max(x1, x0 + 1), y1), fill);
+        float wlo = x_of(v.mean), whi = wlo;
+        const float ym = (y0 + y1) / 2;
+        if (std::isfinite(v.half_width) && v.half_width > 0) {
+          wlo = x_of(v.mean - v.half_width);
+          whi = x_of(v.mean + v.half_width);
+          const ImU32 w = rgb(kWhisker);
+          dl->AddLine(ImVec2(wlo, ym), ImVec2(whi, ym), w, 2);
+          dl->AddLine(ImVec2(wlo, y0 + 2), ImVec2(wlo, y1 - 2), w, 2);
+          dl->AddLine(ImVec2(whi, y0 + 2), ImVec2(whi, y1 - 2), w, 2);
+        }
+        bars_.push_back(
+            {title, cmp.cases[c], x0, y0, x1, y1, wlo, whi, ym, v.mean, v.half_width, different});
+        const float tx = bx + bar_w + 12;
+        std::string text = format_kpi(v.mean, v.half_width, row.unit);
+        dl->AddText(ImVec2(tx, y0), IM_COL32(220, 220, 220, 255), text.c_str());
+        if (static_cast<int>(c) != cmp.base && std::isfinite(d.mean)) {
+          const std::string delta = format_difference(d.mean, d.half_width, row.unit);
+          const float dx = tx + std::max(ImGui::CalcTextSize(text.c_str()).x + 10, text_w * 0.48f);
+          dl->AddText(ImVec2(dx, y0), different ? rgb(kDifferent) : IM_COL32(140, 140, 150, 255),
+                      delta.c_str());
+        }
+      }
+    }
+  if (compare_rows_.empty()) ImGui::TextDisabled("no KPI matches");
+  ImGui::EndChild();
   ImGui::End();
 }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "compare.h"
 #include "data_source.h"
 
 struct ImFont;
@@ -24,6 +25,9 @@ struct Rgb {
 inline constexpr Rgb kWorking{46, 160, 67}, kStarved{230, 190, 40}, kBlocked{60, 110, 220},
     kDown{210, 50, 50}, kOff{120, 120, 120}, kSetup{235, 120, 30}, kUnknown{72, 60, 96},
     kBufferFill{100, 180, 230};
+/// The comparison of an experiment's cases: a case's bar, one whose paired difference against
+/// the base excludes zero, and the intervals' whiskers.
+inline constexpr Rgb kCaseBar{70, 130, 200}, kDifferent{240, 150, 40}, kWhisker{240, 240, 240};
 /// The states in the order of their codes (the `state` signal: 0 working, 1 starved,
 /// 2 blocked, 3 down, 4 off shift, 5 setup), then unknown.
 inline constexpr Rgb kStateColours[] = {kWorking, kStarved, kBlocked, kDown,
@@ -50,6 +54,16 @@ struct GanttRow {
   double t0, t1;
 };
 
+/// A case's bar in the comparison of an experiment's cases, drawn in the last frame: the bar
+/// (framebuffer pixels), its whisker's ends and height, and what it shows.
+struct DrawnBar {
+  std::string kpi, case_name;
+  float x0, y0, x1, y1;
+  float lo, hi, y;  ///< the interval's whisker
+  double mean, half_width;
+  bool different;  ///< its paired difference against the base excludes zero
+};
+
 class App {
  public:
   explicit App(std::unique_ptr<DataSource> data);
@@ -63,6 +77,7 @@ class App {
   void set_diagram_font(ImFont* f) { diagram_font_ = f; }
   const std::vector<DrawnBox>& boxes() const { return boxes_; }
   const std::vector<GanttRow>& gantt_rows() const { return gantt_rows_; }
+  const std::vector<DrawnBar>& bars() const { return bars_; }
   DataSource& data() { return *data_; }
   /// Alarms raised up to the time shown, and those of them still active then.
   int alarms_raised() const;
@@ -70,6 +85,7 @@ class App {
 
  private:
   void plant_window();
+  void compare_window();
   void draw_component(std::size_t i, const Rect& box, float zoom);
   void component_tooltip(std::size_t i);
   void timeline_window();
@@ -114,6 +130,11 @@ class App {
   bool follow_live_ = true;
   std::vector<DrawnBox> boxes_;
   std::vector<GanttRow> gantt_rows_;
+  Comparison comparison_;
+  std::vector<DrawnBar> bars_;
+  char compare_filter_[128] = "";
+  bool only_different_ = false;
+  std::vector<int> compare_rows_;
   std::vector<int> gantt_components_;  // rows: components with a state signal
   std::unordered_map<std::string, int> gantt_row_of_;
   std::vector<std::vector<int>> gantt_marks_;  // per row: events marked on it

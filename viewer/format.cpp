@@ -110,12 +110,26 @@ std::string format_kpi(double value, double hw, const std::string& unit) {
   if (unit == "s" || unit == "min" || unit == "h") {
     const double f = unit == "s" ? 1 : unit == "min" ? 60 : 3600;
     const TimeUnit& u = time_unit(value * f);
-    const TimeUnit& hu = time_unit(hw * f);
+    // The half-width in its own unit, but never in a smaller one than the value's when it is
+    // at least one of those ("5.8 h ± 2.0 h", not "± 119 min").
+    const TimeUnit& hu = hw * f >= u.seconds ? u : time_unit(hw * f);
     return to_step(value * f / u.seconds, hw * f / u.seconds) + " " + u.name + " ± " +
            significant(hw * f / hu.seconds, 2) + " " + hu.name;
   }
   const std::string suffix = unit.empty() ? "" : " " + unit;
   return to_step(value, hw) + suffix + " ± " + significant(hw, 2) + suffix;
+}
+
+std::string format_difference(double value, double hw, const std::string& unit) {
+  if (!std::isfinite(value)) return "-";
+  const std::string sign = value > 0 ? "+" : "";
+  if (unit == "s" || unit == "min" || unit == "h" || !std::isfinite(hw) || hw <= 0)
+    return sign + format_kpi(value, hw, unit);
+  hw = std::abs(hw);
+  const double f = unit == "share" ? 100 : 1;
+  const std::string u = unit == "share" ? "%" : unit;
+  return sign + to_step(value * f, hw * f) + " ± " + significant(hw * f, 2) +
+         (u.empty() ? "" : " " + u);
 }
 
 namespace {

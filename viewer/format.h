@@ -24,6 +24,9 @@ std::string format_value(double v, const std::string& unit);
 /// half-width in its own unit ("2.10 h ± 9.3 min", "82.1 % ± 0.4 %"); the value alone when
 /// the half-width is NaN or 0.
 std::string format_kpi(double value, double half_width, const std::string& unit);
+/// A difference with its interval, the unit once where both share it ("+4.0 ± 3.9 parts",
+/// "+1.2 ± 0.4 %"; durations as format_kpi: "-9.5 min ± 9.3 min"), with its sign.
+std::string format_difference(double value, double half_width, const std::string& unit);
 /// The unit a value is shown in: "%" for a share, the one chosen for a duration, else `unit`.
 /// For a sortable table's header.
 std::string shown_unit(const std::string& unit);

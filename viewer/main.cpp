@@ -223,6 +223,17 @@ int main(int argc, char** argv) {
             << ", \"y0\": " << g.y0 << ", \"x1\": " << g.x1 << ", \"y1\": " << g.y1
             << ", \"t0\": " << g.t0 << ", \"t1\": " << g.t1 << "}";
         }
+        j << "], \"bars\": [";
+        for (std::size_t i = 0; i < app.bars().size(); ++i) {
+          const auto& b = app.bars()[i];
+          j << (i ? ", " : "") << "{\"kpi\": \"" << b.kpi << "\", \"case\": \"" << b.case_name
+            << "\", \"x0\": " << b.x0 << ", \"y0\": " << b.y0 << ", \"x1\": " << b.x1
+            << ", \"y1\": " << b.y1 << ", \"lo\": " << b.lo << ", \"hi\": " << b.hi
+            << ", \"y\": " << b.y << ", \"mean\": " << fmt::format("{}", b.mean)
+            << ", \"half_width\": "
+            << (std::isfinite(b.half_width) ? fmt::format("{}", b.half_width) : "null")
+            << ", \"different\": " << (b.different ? "true" : "false") << "}";
+        }
         j << "]}\n";
       }
       fmt::print("{}: {}x{} at t = {} s ({})\n", screenshot, fw, fh, app.time(),

@@ -83,3 +83,16 @@ TEST_CASE("the KPI table copies as CSV in the order shown, full precision, quote
         "\"say \"\"hi\"\"\",n,nan,,\n");
   CHECK(kpis_csv(kpis, {}) == "component,kpi,value,half_width,unit\n");
 }
+
+TEST_CASE("a difference carries its sign and its unit once") {
+  CHECK(format_difference(4.0, 3.9, "parts") == "+4.0 ± 3.9 parts");
+  CHECK(format_difference(-0.0121, 0.004, "share") == "-1.21 ± 0.40 %");
+  CHECK(format_difference(-570, 558, "s") == "-9.5 min ± 9.3 min");
+  CHECK(format_difference(2, kNan, "") == "+2.000");
+  CHECK(format_difference(kNan, 1, "") == "-");
+}
+
+TEST_CASE("a half-width of at least one of the value's units is written in that unit") {
+  CHECK(format_kpi(5.8 * 3600, 7140, "s") == "5.8 h ± 2.0 h");
+  CHECK(format_kpi(5.8 * 3600, 1800, "s") == "5.80 h ± 30 min");
+}

@@ -169,12 +169,51 @@ with h5py.File(warm, "r") as f:
         check(len(v) > 100 and np.all(np.isfinite(v)) and np.all(np.diff(v) >= 0),
               f"{name} never drops across the warm-up at 300 s (last {v[-1]:.0f})")
 
-# An experiment file opens with its cases (a KPI selector, no plant to draw).
+# An experiment file opens to a comparison of its cases: each KPI's bars with their intervals,
+# and the paired differences against the base highlighted where their interval excludes zero.
+CASE_BAR, DIFFERENT, WHISKER, BASE_BAR = (70, 130, 200), (240, 150, 40), (240, 240, 240), (125, 135, 155)
 exp = work / "experiment.h5"
-subprocess.run([plantwin, "sweep", str(src / "scenarios/two_station.yaml"), "-r", "2", "--quiet", "--output", str(exp),
-                "--set", "experiments={variants: {bigger: {components.wip.capacity: 9}}}"], check=True)
-r = subprocess.run([viewer, str(exp), "--screenshot", str(work / "experiment.png")], capture_output=True, text=True)
+subprocess.run([plantwin, "sweep", str(src / "scenarios/two_station.yaml"), "-r", "5", "--quiet", "--output", str(exp),
+                "--set", "experiments={variants: {bigger: {components.wip.capacity: 9}, "
+                "smaller: {components.wip.capacity: 1}}}"], check=True)
+r = subprocess.run([viewer, str(exp), "--screenshot", str(work / "experiment.png"), "--layout-json",
+                    str(work / "experiment.json")], capture_output=True, text=True)
 check(r.returncode == 0, f"an experiment file opens: rc={r.returncode} {r.stderr.strip()}")
+if r.returncode == 0:
+    import h5py  # noqa: E402
+    from scipy.stats import t as student_t  # noqa: E402
+    img = read_png(work / "experiment.png")
+    bars = json.loads((work / "experiment.json").read_text())["bars"]
+    wip = {b["case"]: b for b in bars if b["kpi"] == "line.wip"}
+    check(set(wip) == {"base", "bigger", "smaller"}, f"line.wip has a bar per case: {sorted(wip)}")
+    # The paired differences, computed here from the replications.
+    with h5py.File(exp, "r") as f:
+        def reps(case, kpi):
+            rows = f["cases"][case]["replications"][...]
+            comp, name = kpi.split(".", 1)
+            return np.array([row[3] for row in rows if row[1].decode() == comp and row[2].decode() == name])
+        for b in bars:
+            if b["case"] == "base":
+                continue
+            d = reps(b["case"], b["kpi"]) - reps("base", b["kpi"])
+            hw = student_t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
+            want = bool(np.isfinite(hw) and abs(d.mean()) > hw)
+            if want != b["different"]:
+                check(False, f"{b['kpi']} {b['case']}: highlighted {b['different']}, paired t says {want}")
+    check(any(b["different"] for b in bars) and not all(b["different"] for b in bars if b["case"] != "base"),
+          "some differences are highlighted and some are not, as the paired t intervals say")
+    for case, b in wip.items():
+        want = BASE_BAR if case == "base" else DIFFERENT if b["different"] else CASE_BAR
+        got = pixel(img, b["x0"] + 2, b["y0"] + 1)
+        check(near(got, want), f"line.wip's {case} bar is drawn {want}: got {got}")
+        if b["hi"] - b["lo"] > 6:
+            got = pixel(img, (b["lo"] + b["hi"]) / 2, b["y"])
+            check(near(got, WHISKER, 20), f"line.wip's {case} bar has its interval drawn: got {got}")
+    # Bars from zero, in proportion to their means.
+    big = max(wip.values(), key=lambda b: b["mean"])
+    for case, b in wip.items():
+        want = (b["mean"] / big["mean"]) * (big["x1"] - big["x0"])
+        check(abs((b["x1"] - b["x0"]) - want) <= 2, f"line.wip's {case} bar is {b['x1'] - b['x0']:.0f} px long, want {want:.0f}")
 
 # Bad input is refused with its reason.
 r = subprocess.run([viewer, str(work / "missing.h5"), "--screenshot", str(work / "x.png")], capture_output=True, text=True)
