@@ -64,10 +64,14 @@ App::App(std::unique_ptr<DataSource> data) : data_(std::move(data)) {
   view_t0_ = data_->t0;
   view_t1_ = data_->t1 > data_->t0 ? data_->t1 : data_->t0 + 1;
   event_to_ = widget_float(data_->t1);
-  // Start with the plant's buffer levels plotted: what engineers look at first.
-  for (const auto& s : data_->series)
-    if (plotted_.size() < 3 && s.name.size() > 6 && s.name.substr(s.name.size() - 6) == ".level")
-      plotted_.push_back(s.name);
+  // Start with what engineers look at first: temperatures where the plant has them, then the
+  // buffers' levels, then wear.
+  for (const char* suffix : {".temperature", ".level", ".wear"})
+    for (const auto& s : data_->series) {
+      const std::string_view n = s.name, x = suffix;
+      if (plotted_.size() < 3 && n.size() > x.size() && n.substr(n.size() - x.size()) == x)
+        plotted_.push_back(s.name);
+    }
 }
 
 void App::index_series() {
@@ -86,6 +90,10 @@ void App::index_series() {
     count_series_.push_back(lookup(c.name + ".count"));
     temperature_series_.push_back(lookup(c.name + ".temperature"));
     busy_series_.push_back(lookup(c.name + ".busy"));
+    wear_series_.push_back(lookup(c.name + ".wear"));
+    vibration_series_.push_back(lookup(c.name + ".vibration"));
+    power_series_.push_back(lookup(c.name + ".power"));
+    alarm_series_.push_back(lookup(c.name + ".alarm"));
   }
   // The Gantt chart: every component with a recorded state, in the diagram's order.
   for (std::size_t i = 0; i < data_->components.size(); ++i)
@@ -127,9 +135,10 @@ void App::index_alarms() {
   }
   for (; alarm_events_seen_ < data_->events.size(); ++alarm_events_seen_) {
     const EventRow& e = data_->events[alarm_events_seen_];
-    if (e.kind == "alarm") {
+    // Alarm components' events, and a thermal body's over its alarm limit.
+    if (e.kind == "alarm" || e.kind == "over_temperature") {
       alarms_.push_back({e.component, e.detail, e.time});
-    } else if (e.kind == "cleared") {
+    } else if (e.kind == "cleared" || e.kind == "temperature_normal") {
       for (auto it = alarms_.rbegin(); it != alarms_.rend(); ++it)
         if (it->component == e.component && std::isnan(it->cleared)) {
           it->cleared = e.time;
@@ -281,6 +290,7 @@ void App::plant_window() {
   }
   // Components, then their labels (full names, wrapped; elided ones whole on hover).
   boxes_.clear();
+  wear_bars_.clear();
   ImFont* label_font = diagram_font_ ? diagram_font_ : ImGui::GetFont();
   const float font = placement_.metrics.line_h * zoom_;
   const bool labels = font >= 6.5f;
@@ -449,6 +459,7 @@ void App::draw_component(std::size_t i, const Rect& r, float zoom) {
             rgb(col));
       }
     }
+    health_overlay(i, r, zoom);
     value = state_name(st);
     if (servers > 1)
       value += fmt::format(" {:.0f}/{}", std::max(0.0, series_at(busy_series_[i])), servers);
@@ -497,10 +508,44 @@ void App::draw_component(std::size_t i, const Rect& r, float zoom) {
     dl->AddRectFilled(a, b, IM_COL32(150, 120, 200, 255), round > 0 ? bh * 0.5f : 0.0f);
     const double n = series_at(count_series_[i]);
     if (std::isfinite(n)) value = format_count(n) + " parts";
-  } else {
-    dl->AddRectFilled(a, b, IM_COL32(90, 90, 110, 255), round * 0.5f);
+  } else if (temperature_series_[i] >= 0) {
+    // A thermal body: red above its alarm limit, cool blue below; a thermometer bar filled
+    // between the coldest and warmest it was during the run.
     const double t = series_at(temperature_series_[i]);
-    if (std::isfinite(t)) value = fmt::format("{:.1f} °C", t);
+    const double alarm = series_at(alarm_series_[i]);
+    dl->AddRectFilled(a, b, alarm > 0 ? rgb(kDown) : IM_COL32(40, 110, 150, 255), round * 0.5f);
+    const Series& ts = data_->series[static_cast<std::size_t>(temperature_series_[i])];
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (const double v : ts.v)
+      if (std::isfinite(v)) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    if (std::isfinite(t) && hi > lo) {
+      const float f = static_cast<float>(std::clamp((t - lo) / (hi - lo), 0.0, 1.0));
+      const float bar = std::max(3.0f, 6 * zoom);
+      dl->AddRectFilled(ImVec2(a.x + 3, b.y - bar - 2), ImVec2(b.x - 3, b.y - 2),
+                        IM_COL32(20, 24, 30, 255));
+      dl->AddRectFilled(ImVec2(a.x + 3, b.y - bar - 2), ImVec2(a.x + 3 + f * (bw - 6), b.y - 2),
+                        alarm > 0 ? IM_COL32(255, 200, 190, 255) : IM_COL32(150, 220, 255, 255));
+    }
+    if (std::isfinite(t)) inside_text(r, zoom, {fmt::format("{:.1f} °C", t)});
+    if (std::isfinite(alarm)) value = alarm > 0 ? "ABOVE ALARM LIMIT" : "below alarm limit";
+  } else {
+    // Sensors, crews, meters: their reading or load inside the box.
+    dl->AddRectFilled(a, b, IM_COL32(90, 90, 110, 255), round * 0.5f);
+    for (const int k : own_series_[i]) {
+      const Series& sr = data_->series[static_cast<std::size_t>(k)];
+      const std::string sig = sr.name.substr(c.name.size() + 1);
+      const double v = sr.at(time_);
+      if (!std::isfinite(v)) continue;
+      if (sig == "value") value = format_value(v, sr.unit);
+      if (sig == "busy") value = fmt::format("{:.0f} busy", v);
+      if (sig == "active") value = v > 0 ? "ALARM" : "ok";
+      if (!value.empty()) break;
+    }
+    if (!value.empty()) inside_text(r, zoom, {value});
+    value.clear();  // shown inside
   }
   const float font = placement_.metrics.line_h * zoom;
   ImFont* value_font = diagram_font_ ? diagram_font_ : ImGui::GetFont();
@@ -509,6 +554,63 @@ void App::draw_component(std::size_t i, const Rect& r, float zoom) {
     dl->AddText(value_font, font, ImVec2((a.x + b.x) / 2 - size.x / 2, a.y - size.y - 2 * zoom),
                 IM_COL32(190, 190, 190, 255), value.c_str());
   }
+}
+
+double App::remaining_life_s(std::size_t i) const {
+  if (wear_series_[i] < 0) return std::nan("");
+  const Series& w = data_->series[static_cast<std::size_t>(wear_series_[i])];
+  const auto end = std::upper_bound(w.t.begin(), w.t.end(), time_);
+  if (end == w.t.begin()) return std::nan("");
+  const std::size_t k = static_cast<std::size_t>(end - w.t.begin()) - 1;
+  // Back over the last day of samples, stopping at a renewal (the wear dropped).
+  std::size_t j = k;
+  while (j > 0 && w.t[k] - w.t[j - 1] <= 86400 && w.v[j - 1] <= w.v[j]) --j;
+  if (j == k || !(w.v[k] > w.v[j])) return std::nan("");
+  const double slope = (w.v[k] - w.v[j]) / (w.t[k] - w.t[j]);
+  return std::max(0.0, (1.0 - w.v[k]) / slope);
+}
+
+void App::inside_text(const Rect& r, float zoom, const std::vector<std::string>& lines) {
+  const float font = placement_.metrics.line_h * zoom;
+  if (font < 7) return;
+  ImFont* f = diagram_font_ ? diagram_font_ : ImGui::GetFont();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    const ImVec2 size = f->CalcTextSizeA(font, FLT_MAX, 0, lines[k].c_str());
+    if (size.x > r.x1 - r.x0 - 2) continue;
+    dl->AddText(
+        f, font,
+        ImVec2((r.x0 + r.x1) / 2 - size.x / 2, r.y0 + 2 * zoom + static_cast<float>(k) * font),
+        IM_COL32(15, 15, 20, 255), lines[k].c_str());
+  }
+}
+
+void App::health_overlay(std::size_t i, const Rect& r, float zoom) {
+  auto series_at = [&](int index) {
+    return index >= 0 ? data_->series[static_cast<std::size_t>(index)].at(time_) : std::nan("");
+  };
+  const double wear = series_at(wear_series_[i]);
+  const double vibration = series_at(vibration_series_[i]);
+  const double power = series_at(power_series_[i]);
+  std::vector<std::string> lines;
+  if (std::isfinite(vibration)) lines.push_back(fmt::format("{:.1f} mm/s", vibration));
+  if (const double rul = remaining_life_s(i); std::isfinite(rul))
+    lines.push_back("RUL " + format_duration_s(rul));
+  if (lines.size() < 2 && std::isfinite(power) && power > 0)
+    lines.push_back(fmt::format("{:.3g} kW", power));
+  inside_text(r, zoom, lines);
+  if (!std::isfinite(wear)) return;
+  // Wear as a bar along the bottom of the box: green, amber past 60 %, red past 85 % of the
+  // limit.
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float bar = std::max(3.0f, 6 * zoom), w = r.x1 - r.x0;
+  const float f = static_cast<float>(std::clamp(wear, 0.0, 1.0));
+  const ImU32 col = wear < 0.6    ? IM_COL32(120, 230, 120, 255)
+                    : wear < 0.85 ? IM_COL32(250, 200, 60, 255)
+                                  : IM_COL32(255, 80, 70, 255);
+  dl->AddRectFilled(ImVec2(r.x0, r.y1 - bar), ImVec2(r.x1, r.y1), IM_COL32(20, 24, 30, 255));
+  dl->AddRectFilled(ImVec2(r.x0, r.y1 - bar), ImVec2(r.x0 + f * w, r.y1), col);
+  wear_bars_.push_back({data_->components[i].name, r.x0, r.y1 - bar, r.x1, r.y1, wear});
 }
 
 void App::component_tooltip(std::size_t i) {
@@ -526,6 +628,9 @@ void App::component_tooltip(std::size_t i) {
     else
       ImGui::Text("%-16s %s", short_name.c_str(), format_value(v, s.unit).c_str());
   }
+  if (const double rul = remaining_life_s(i); std::isfinite(rul))
+    ImGui::Text("%-16s %s (wear's slope over the last day, to the limit 1)", "RUL",
+                format_duration_s(rul).c_str());
   bool header = false;
   for (const auto& k : data_->kpis) {
     if (k.component != c.name) continue;

@@ -64,6 +64,13 @@ struct DrawnBar {
   bool different;  ///< its paired difference against the base excludes zero
 };
 
+/// A machine's wear bar drawn in the last frame (framebuffer pixels) and the wear it shows.
+struct WearBar {
+  std::string name;
+  float x0, y0, x1, y1;
+  double wear;
+};
+
 class App {
  public:
   explicit App(std::unique_ptr<DataSource> data);
@@ -78,6 +85,7 @@ class App {
   const std::vector<DrawnBox>& boxes() const { return boxes_; }
   const std::vector<GanttRow>& gantt_rows() const { return gantt_rows_; }
   const std::vector<DrawnBar>& bars() const { return bars_; }
+  const std::vector<WearBar>& wear_bars() const { return wear_bars_; }
   DataSource& data() { return *data_; }
   /// Alarms raised up to the time shown, and those of them still active then.
   int alarms_raised() const;
@@ -87,6 +95,8 @@ class App {
   void plant_window();
   void compare_window();
   void draw_component(std::size_t i, const Rect& box, float zoom);
+  void health_overlay(std::size_t i, const Rect& box, float zoom);
+  void inside_text(const Rect& box, float zoom, const std::vector<std::string>& lines);
   void component_tooltip(std::size_t i);
   void timeline_window();
   void gantt();
@@ -115,7 +125,11 @@ class App {
   std::unique_ptr<DataSource> data_;
   Placement placement_;
   // Per component: the series drawn in the diagram (index into data_->series, or -1).
-  std::vector<int> state_series_, level_series_, count_series_, temperature_series_, busy_series_;
+  std::vector<int> state_series_, level_series_, count_series_, temperature_series_, busy_series_,
+      wear_series_, vibration_series_, power_series_, alarm_series_;
+  /// Remaining useful life at the time shown, extrapolated from the wear's recent slope to the
+  /// wear limit (1); NaN without wear or without a rising wear.
+  double remaining_life_s(std::size_t component) const;
   std::vector<int> servers_;                  // per component: servers drawn (1 or more)
   std::vector<std::vector<int>> own_series_;  // per component: its signals
   // The diagram's view: world point at the window's top left, and pixels per world unit.
@@ -132,6 +146,7 @@ class App {
   std::vector<GanttRow> gantt_rows_;
   Comparison comparison_;
   std::vector<DrawnBar> bars_;
+  std::vector<WearBar> wear_bars_;
   char compare_filter_[128] = "";
   bool only_different_ = false;
   std::vector<int> compare_rows_;

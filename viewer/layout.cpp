@@ -318,8 +318,8 @@ Placement layout(const std::vector<ComponentInfo>& comps,
         route = {s, {mx, s.y}, {mx, e.y}, e};
       }
     } else {
-      const float cy = std::max(channel[static_cast<std::size_t>(links[k].first)],
-                                std::max(a.label_box.y1, b.label_box.y1) + 4);
+      const float cy =
+          std::max(channel[static_cast<std::size_t>(links[k].first)], a.label_box.y1 + 4);
       route = {s,
                {s.x + gap * 0.6f, s.y},
                {s.x + gap * 0.6f, cy},

@@ -223,6 +223,13 @@ int main(int argc, char** argv) {
             << ", \"y0\": " << g.y0 << ", \"x1\": " << g.x1 << ", \"y1\": " << g.y1
             << ", \"t0\": " << g.t0 << ", \"t1\": " << g.t1 << "}";
         }
+        j << "], \"wear\": [";
+        for (std::size_t i = 0; i < app.wear_bars().size(); ++i) {
+          const auto& w = app.wear_bars()[i];
+          j << (i ? ", " : "") << "{\"name\": \"" << w.name << "\", \"x0\": " << w.x0
+            << ", \"y0\": " << w.y0 << ", \"x1\": " << w.x1 << ", \"y1\": " << w.y1
+            << ", \"wear\": " << fmt::format("{}", w.wear) << "}";
+        }
         j << "], \"bars\": [";
         for (std::size_t i = 0; i < app.bars().size(); ++i) {
           const auto& b = app.bars()[i];

@@ -115,6 +115,37 @@ if "press" in rows:
         got = pixel(img, x, (g["y0"] + g["y1"]) / 2)
         check(near(got, want), f"the press's Gantt row at {t} s is {label} {want}: got {got}")
 
+# Health on the diagram: the presses' and robots' states are recorded by the shipped scenario
+# (no "unknown" box), and each shows its wear as a bar filled in proportion.
+pdm = work / "automotive_pdm.h5"
+subprocess.run([plantwin, "run", str(src / "scenarios/automotive_pdm.yaml"), "--until", "300 h", "--quiet",
+                "--output", str(pdm)], check=True)
+img, layout = shot(pdm, "300 h", "automotive_pdm")
+for name in ("press1", "press2", "robot1", "robot2", "robot3"):
+    b = box(layout, name)
+    got = pixel(img, b["x0"] + 3, b["y0"] + 3)
+    check(any(near(got, c) for c in (WORKING, STARVED, BLOCKED, DOWN, OFF, SETUP)),
+          f"{name}'s state is recorded and drawn: {got}")
+wear = {w["name"]: w for w in layout["wear"]}
+check(set(wear) == {"press1", "press2", "robot1", "robot2", "robot3"}, f"a wear bar per machine that wears: {sorted(wear)}")
+for name, w in wear.items():
+    filled = w["x0"] + min(max(w["wear"], 0), 1) * (w["x1"] - w["x0"])
+    y = (w["y0"] + w["y1"]) / 2
+    inside = pixel(img, max(w["x0"] + 1, filled - 3), y) if filled - w["x0"] > 4 else None
+    outside = pixel(img, min(w["x1"] - 1, filled + 3), y) if w["x1"] - filled > 4 else None
+    check((inside is None or sum(inside) > 300) and (outside is None or near(outside, (20, 24, 30))),
+          f"{name}'s wear bar is filled to {w['wear']:.2f}: inside {inside}, beyond {outside}")
+
+# The cold room: red while above its alarm limit (21:12:20 to 21:16:59 on day 0), blue below.
+cold = work / "cold_room.h5"
+subprocess.run([plantwin, "run", str(src / "scenarios/cold_room.yaml"), "--until", "30 h", "--quiet",
+                "--output", str(cold)], check=True)
+for t, want, label in [("21.25 h", DOWN, "above its alarm limit"), ("26 h", (40, 110, 150), "below it")]:
+    img, layout = shot(cold, t, "cold_room_" + t.split()[0])
+    b = box(layout, "room")
+    got = pixel(img, b["x0"] + 3, b["y0"] + 3)
+    check(near(got, want), f"the room at {t} is drawn {label} {want}: got {got}")
+
 # The state colours are all distinct: "unknown" is not the grey of "off".
 colours = [WORKING, STARVED, BLOCKED, DOWN, OFF, SETUP, UNKNOWN]
 check(all(max(abs(a - b) for a, b in zip(c1, c2)) > 40 for i, c1 in enumerate(colours) for c2 in colours[i + 1:]),
