@@ -64,9 +64,9 @@ App::App(std::unique_ptr<DataSource> data) : data_(std::move(data)) {
   view_t0_ = data_->t0;
   view_t1_ = data_->t1 > data_->t0 ? data_->t1 : data_->t0 + 1;
   event_to_ = widget_float(data_->t1);
-  // Start with what engineers look at first: temperatures where the plant has them, then the
-  // buffers' levels, then wear.
-  for (const char* suffix : {".temperature", ".level", ".wear"})
+  // Start with what engineers look at first: temperatures where the plant has them, then
+  // wear, then the buffers' levels.
+  for (const char* suffix : {".temperature", ".wear", ".level"})
     for (const auto& s : data_->series) {
       const std::string_view n = s.name, x = suffix;
       if (plotted_.size() < 3 && n.size() > x.size() && n.substr(n.size() - x.size()) == x)
@@ -860,10 +860,10 @@ void App::plot(const Series& s, float height) {
                     1.5f);
   const float now_x = std::clamp(px(time_), a.x - 2, b.x + 2);
   dl->AddLine(ImVec2(now_x, a.y), ImVec2(now_x, b.y), IM_COL32(255, 120, 80, 200), 1);
-  dl->AddText(
-      ImVec2(a.x + 4, a.y + 2), IM_COL32(220, 220, 220, 255),
-      fmt::format("{} [{}]  {:.4g} .. {:.4g}   now {:.4g}", s.name, s.unit, vmin, vmax, s.at(time_))
-          .c_str());
+  dl->AddText(ImVec2(a.x + 4, a.y + 2), IM_COL32(220, 220, 220, 255),
+              fmt::format("{}   {} .. {}   now {}", s.name, format_value(vmin, s.unit),
+                          format_value(vmax, s.unit), format_value(s.at(time_), s.unit))
+                  .c_str());
   dl->PopClipRect();
 }
 
