@@ -90,6 +90,8 @@ class App {
   /// Alarms raised up to the time shown, and those of them still active then.
   int alarms_raised() const;
   int alarms_active() const;
+  /// The components of type feed (a live twin's feeds), by index.
+  const std::vector<int>& feeds() const { return feeds_; }
 
  private:
   void plant_window();

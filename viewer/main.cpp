@@ -223,6 +223,17 @@ int main(int argc, char** argv) {
             << ", \"y0\": " << g.y0 << ", \"x1\": " << g.x1 << ", \"y1\": " << g.y1
             << ", \"t0\": " << g.t0 << ", \"t1\": " << g.t1 << "}";
         }
+        j << "], \"feeds\": [";
+        for (std::size_t i = 0; i < app.feeds().size(); ++i) {
+          const auto& name = app.data().components[static_cast<std::size_t>(app.feeds()[i])].name;
+          auto at = [&](const char* sig) {
+            const auto* s = app.data().find(name + "." + sig);
+            const double v = s ? s->at(app.time()) : std::nan("");
+            return std::isfinite(v) ? fmt::format("{}", v) : std::string("null");
+          };
+          j << (i ? ", " : "") << "{\"name\": \"" << name << "\", \"received\": " << at("received")
+            << ", \"applied\": " << at("applied") << ", \"rejected\": " << at("rejected") << "}";
+        }
         j << "], \"wear\": [";
         for (std::size_t i = 0; i < app.wear_bars().size(); ++i) {
           const auto& w = app.wear_bars()[i];

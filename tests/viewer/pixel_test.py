@@ -328,6 +328,49 @@ finally:
         run.kill()
     run.wait(timeout=30)
 
+# Live: alarms as they are raised, and a twin's feed counters, seen by a viewer that came late.
+def serve_file(scenario, pace):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        free = sock.getsockname()[1]
+    proc = subprocess.Popen([plantwin, "run", str(scenario), "--serve", str(free), "--pace", str(pace), "--quiet"])
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", free), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return proc, free
+
+
+for scenario, pace, what in [(src / "tests/viewer/viewer_test.yaml", 250, "alarm"),
+                             (src / "scenarios/cold_room_twin.yaml", 20000, "feed")]:
+    run, port = serve_file(scenario, pace)
+    try:
+        time.sleep(1.0)
+        png, js = work / f"live_{what}.png", work / f"live_{what}.json"
+        r = subprocess.run([viewer, "--attach", f"127.0.0.1:{port}", "--wait", "0.5", "--screenshot", str(png),
+                            "--layout-json", str(js)], capture_output=True, text=True, timeout=60)
+        check(r.returncode == 0, f"attach to a live {what} run: rc={r.returncode} {r.stderr.strip()}")
+        if r.returncode == 0:
+            got = json.loads(js.read_text())
+            check(got["first_sample"] == 0, f"its history starts at 0: {got['first_sample']}")
+            if what == "alarm":
+                # press_down is raised at 4 s and cleared at 9 s, again with each failure.
+                check(got["status"] == "live" and got["alarms"] >= 1,
+                      f"alarms raised before the viewer came are listed: {got['alarms']} at t={got['time']}")
+            else:
+                feeds = {f["name"]: f for f in got["feeds"]}
+                # A file's rows are all received at the start; they are applied as the run reaches
+                # their times (one a minute).
+                ok = "probe" in feeds and (feeds["probe"]["received"] or 0) > 10 and \
+                    0 < (feeds["probe"]["applied"] or 0) <= feeds["probe"]["received"]
+                check(ok, f"the probe feed's counters are shown: {feeds.get('probe')} at t={got['time']}")
+    finally:
+        if run.poll() is None:
+            run.kill()
+        run.wait(timeout=30)
+
 # A simulation that disappears mid-run: the viewer says so and keeps the data it has.
 run, port = serve(20000)
 try:
