@@ -166,6 +166,13 @@ void App::frame(float dt, float width, float height) {
     if (follow_live_) time_ = data_->t1;
     view_t1_ = std::max(view_t1_, data_->t1);
     event_to_ = widget_float(data_->t1);
+    // A live source learns a machine's servers as the run goes on: the most ever busy.
+    for (std::size_t i = 0; i < servers_.size(); ++i)
+      if (busy_series_[i] >= 0 && !(std::isfinite(data_->components[i].capacity))) {
+        const Series& b = data_->series[static_cast<std::size_t>(busy_series_[i])];
+        if (!b.v.empty() && std::isfinite(b.v.back()))
+          servers_[i] = std::max(servers_[i], static_cast<int>(std::min(b.v.back(), 64.0)));
+      }
   }
   index_alarms();
   if (marks_seen_ > data_->events.size()) {  // a live source dropped its oldest events
@@ -317,8 +324,17 @@ void App::plant_window() {
                     label.contains({io.MousePos.x, io.MousePos.y})))
       hovered_component = static_cast<int>(i);
   }
+  if (selected_component_ >= 0 && static_cast<std::size_t>(selected_component_) < boxes_.size()) {
+    const DrawnBox& b = boxes_[static_cast<std::size_t>(selected_component_)];
+    dl->AddRect(ImVec2(b.x0 - 3, b.y0 - 3), ImVec2(b.x1 + 3, b.y1 + 3),
+                IM_COL32(255, 255, 255, 255), 3, 0, 2);
+  }
   dl->PopClipRect();
   if (hovered_component >= 0) component_tooltip(static_cast<std::size_t>(hovered_component));
+  // A click (not a drag) selects a component, or clears the selection on empty ground.
+  if (hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+      io.MouseDragMaxDistanceSqr[0] < 16)
+    select_component(hovered_component);
   ImGui::End();
 }
 
@@ -554,6 +570,20 @@ void App::draw_component(std::size_t i, const Rect& r, float zoom) {
     dl->AddText(value_font, font, ImVec2((a.x + b.x) / 2 - size.x / 2, a.y - size.y - 2 * zoom),
                 IM_COL32(190, 190, 190, 255), value.c_str());
   }
+}
+
+void App::select_component(int i) {
+  selected_component_ = i;
+  if (i < 0) return;
+  // Its signals that say most, plotted instead of what was.
+  std::vector<std::string> pick;
+  for (const char* want : {"state", "level", "temperature", "wear", "vibration", "busy", "value",
+                           "active", "power", "completed", "count"})
+    for (const int k : own_series_[static_cast<std::size_t>(i)]) {
+      const std::string& n = data_->series[static_cast<std::size_t>(k)].name;
+      if (pick.size() < 4 && n.substr(n.rfind('.') + 1) == want) pick.push_back(n);
+    }
+  if (!pick.empty()) plotted_ = pick;
 }
 
 double App::remaining_life_s(std::size_t i) const {
@@ -943,6 +973,13 @@ void App::kpi_window() {
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                                 ImGuiTableFlags_Resizable | ImGuiTableFlags_Sortable |
                                 ImGuiTableFlags_SortTristate;
+  if (selected_component_ >= 0) {
+    ImGui::Text("%s only",
+                data_->components[static_cast<std::size_t>(selected_component_)].name.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("show all")) selected_component_ = -1;
+    ImGui::SameLine();
+  }
   if (ImGui::SmallButton("copy as CSV"))
     ImGui::SetClipboardText(kpis_csv(data_->kpis, kpi_order_).c_str());
   if (ImGui::IsItemHovered())
@@ -955,13 +992,18 @@ void App::kpi_window() {
     ImGui::TableHeadersRow();
     // Sorted again when the user asks or the table changed (a live source, another case).
     ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
-    const std::string key =
-        fmt::format("{} {} {} {} {}", data_->kpis.size(), data_->kpi_time, data_->selected_case,
-                    data_->selected_replication, static_cast<const void*>(data_->kpis.data()));
-    if ((specs && specs->SpecsDirty) || key != kpi_sorted_for_ ||
-        kpi_order_.size() != data_->kpis.size()) {
-      kpi_order_.resize(data_->kpis.size());
-      for (std::size_t i = 0; i < kpi_order_.size(); ++i) kpi_order_[i] = static_cast<int>(i);
+    const std::string only =
+        selected_component_ >= 0
+            ? data_->components[static_cast<std::size_t>(selected_component_)].name
+            : std::string();
+    const std::string key = fmt::format("{} {} {} {} {} {}", data_->kpis.size(), data_->kpi_time,
+                                        data_->selected_case, data_->selected_replication,
+                                        static_cast<const void*>(data_->kpis.data()), only);
+    if ((specs && specs->SpecsDirty) || key != kpi_sorted_for_) {
+      kpi_order_.clear();
+      for (std::size_t i = 0; i < data_->kpis.size(); ++i)
+        if (only.empty() || data_->kpis[i].component == only)
+          kpi_order_.push_back(static_cast<int>(i));
       if (specs && specs->SpecsCount > 0) {
         const ImGuiTableColumnSortSpecs& s = specs->Specs[0];
         const bool up = s.SortDirection == ImGuiSortDirection_Ascending;

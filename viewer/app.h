@@ -90,6 +90,12 @@ class App {
   /// Alarms raised up to the time shown, and those of them still active then.
   int alarms_raised() const;
   int alarms_active() const;
+  /// Selects a component as a click on it does (-1: none): the KPI table lists its rows only
+  /// and its main signals are plotted.
+  void select_component(int i);
+  /// The KPI rows shown (in the order shown) and the signals plotted.
+  const std::vector<int>& kpi_rows() const { return kpi_order_; }
+  const std::vector<std::string>& plotted() const { return plotted_; }
   /// The components of type feed (a live twin's feeds), by index.
   const std::vector<int>& feeds() const { return feeds_; }
 
@@ -163,6 +169,7 @@ class App {
   float event_from_ = 0, event_to_ = 0;
   // The KPI table's rows in the order shown, and what they were sorted for.
   std::vector<int> kpi_order_;
+  int selected_component_ = -1;  // clicked in the diagram: its KPIs listed, its signals plotted
   std::string kpi_sorted_for_;
   float width_ = 1280, height_ = 800;
 };

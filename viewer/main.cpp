@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
   cli.add_option("--wait", wait_s,
                  "with --attach and --screenshot: receive data this many seconds first");
   cli.add_flag("--play", play, "start playing");
+  std::string select;
+  cli.add_option("--select", select, "select this component, as a click on it does");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,6 +112,14 @@ int main(int argc, char** argv) {
     app.set_time(*t);
   }
   app.set_playing(play || benchmark_frames > 0);
+  if (!select.empty()) {
+    const int i = app.data().component_index(select);
+    if (i < 0) {
+      fmt::print(stderr, "--select: no component \"{}\" in {}\n", select, app.data().title);
+      return 2;
+    }
+    app.select_component(i);
+  }
 
   const bool headless = !screenshot.empty() || benchmark_frames > 0;
   if (!glfwInit()) {
@@ -205,6 +215,8 @@ int main(int argc, char** argv) {
                   : fmt::format("{}", app.data().series[0].t.front()))
           << ", \"alarms\": " << app.alarms_raised()
           << ", \"active_alarms\": " << app.alarms_active()
+          << ", \"kpi_rows\": " << app.kpi_rows().size() << ", \"plotted\": ["
+          << fmt::format("\"{}\"", fmt::join(app.plotted(), "\", \"")) << "]"
           << ", \"kpis\": " << app.data().kpis.size() << ", \"kpi_time\": "
           << (std::isfinite(app.data().kpi_time) ? fmt::format("{}", app.data().kpi_time)
                                                  : std::string("null"))

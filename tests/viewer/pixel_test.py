@@ -146,6 +146,16 @@ for t, want, label in [("21.25 h", DOWN, "above its alarm limit"), ("26 h", (40,
     got = pixel(img, b["x0"] + 3, b["y0"] + 3)
     check(near(got, want), f"the room at {t} is drawn {label} {want}: got {got}")
 
+# Selecting a component (a click; --select here): its KPIs only, its main signals plotted.
+png, js = work / "select.png", work / "select.json"
+subprocess.run([viewer, str(h5), "--time", "6 s", "--select", "press", "--screenshot", str(png), "--layout-json",
+                str(js)], check=True, capture_output=True)
+sel = json.loads(js.read_text())
+check(0 < sel["kpi_rows"] < sel["kpis"] and sel["plotted"][0] == "press.state",
+      f"press selected: {sel['kpi_rows']} of {sel['kpis']} KPI rows, plots {sel['plotted']}")
+r = subprocess.run([viewer, str(h5), "--select", "pres", "--screenshot", str(png)], capture_output=True, text=True)
+check(r.returncode == 2 and '--select: no component "pres"' in r.stderr, f"--select is checked: {r.stderr.strip()}")
+
 # The state colours are all distinct: "unknown" is not the grey of "off".
 colours = [WORKING, STARVED, BLOCKED, DOWN, OFF, SETUP, UNKNOWN]
 check(all(max(abs(a - b) for a, b in zip(c1, c2)) > 40 for i, c1 in enumerate(colours) for c2 in colours[i + 1:]),
