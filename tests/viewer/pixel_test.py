@@ -1,14 +1,21 @@
-"""Renders frames of a known plant with plantwin-viewer and checks pixels: a machine known to be
-down (or working) at a time is drawn in that state's colour at its place, and a full buffer shows
-a full bar. Run by CTest under Xvfb: pixel_test.py PLANTWIN VIEWER SOURCE_DIR WORK_DIR."""
+"""Renders frames with plantwin-viewer and checks pixels and what it says it drew (--layout-json):
+state colours at known times (working, starved, blocked, down, setup, unknown) in the diagram
+and on the Gantt rows, buffer bars, wear bars, a cold room above its alarm limit, no overlapping
+labels on a 13-station line, an experiment's bars, intervals and highlighted differences, the
+alarm list, and live runs attached late (history from 0, KPIs so far, alarms, feed counters).
+Run by CTest under Xvfb: pixel_test.py PLANTWIN VIEWER SOURCE_DIR WORK_DIR."""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import h5py
+import numpy as np
 
 plantwin, viewer, src, work = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 work.mkdir(parents=True, exist_ok=True)
@@ -156,6 +163,25 @@ check(0 < sel["kpi_rows"] < sel["kpis"] and sel["plotted"][0] == "press.state",
 r = subprocess.run([viewer, str(h5), "--select", "pres", "--screenshot", str(png)], capture_output=True, text=True)
 check(r.returncode == 2 and '--select: no component "pres"' in r.stderr, f"--select is checked: {r.stderr.strip()}")
 
+# A machine in setup (state 5, which the models are about to report) is drawn in setup's
+# colour, in the diagram and on its Gantt row: a copy of the 40 s run whose press is set up
+# from 20 s to 30 s.
+setup = work / "setup_state.h5"
+shutil.copy(short, setup)
+with h5py.File(setup, "r+") as f:
+    t = f["signals/press.state/time"][...]
+    v = f["signals/press.state/value"][...]
+    v[(t >= 20) & (t < 30)] = 5
+    f["signals/press.state/value"][...] = v
+img, layout = shot(setup, "25 s", "setup_state")
+b = box(layout, "press")
+got = pixel(img, b["x0"] + 5, (b["y0"] + b["y1"]) / 2)
+check(near(got, SETUP), f"the press in setup at 25 s is drawn {SETUP}: got {got}")
+g = {r["name"]: r for r in layout["gantt"]}["press"]
+x = g["x0"] + (22 - g["t0"]) / (g["t1"] - g["t0"]) * (g["x1"] - g["x0"])
+got = pixel(img, x, (g["y0"] + g["y1"]) / 2)
+check(near(got, SETUP), f"its Gantt row at 22 s is setup {SETUP}: got {got}")
+
 # The state colours are all distinct: "unknown" is not the grey of "off".
 colours = [WORKING, STARVED, BLOCKED, DOWN, OFF, SETUP, UNKNOWN]
 check(all(max(abs(a - b) for a, b in zip(c1, c2)) > 40 for i, c1 in enumerate(colours) for c2 in colours[i + 1:]),
@@ -199,11 +225,9 @@ light = sum(1 for x in range(int(lx0), int(lx1)) for y in range(int(ly0), int(ly
 check(light > 20, f"capper_inspection's name is drawn in its label box: {light} light pixels")
 
 # Counts stay monotone across the warm-up (statistics restart; the plotted count must not drop).
-import numpy as np  # noqa: E402
 warm = work / "warmup.h5"
 subprocess.run([plantwin, "run", str(src / "tests/viewer/viewer_test.yaml"), "--quiet", "--output", str(warm),
                 "--set", "warmup=300 s"], check=True)
-import h5py  # noqa: E402
 with h5py.File(warm, "r") as f:
     for name in ("press.completed", "slow.completed", "supply.created", "out.count"):
         v = f["signals"][name]["value"][...]
@@ -221,8 +245,7 @@ r = subprocess.run([viewer, str(exp), "--screenshot", str(work / "experiment.png
                     str(work / "experiment.json")], capture_output=True, text=True)
 check(r.returncode == 0, f"an experiment file opens: rc={r.returncode} {r.stderr.strip()}")
 if r.returncode == 0:
-    import h5py  # noqa: E402
-    from scipy.stats import t as student_t  # noqa: E402
+    from scipy.stats import t as student_t  # python3-scipy: only this check needs it
     img = read_png(work / "experiment.png")
     bars = json.loads((work / "experiment.json").read_text())["bars"]
     wip = {b["case"]: b for b in bars if b["kpi"] == "line.wip"}
