@@ -47,6 +47,19 @@ std::string ini_path() {
 constexpr const char* kUiFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 constexpr const char* kDiagramFont = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
 
+/// `s` as a JSON string, quotes included.
+std::string json_text(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20)
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
 void apply_style() {
   ImGui::StyleColorsDark();
   ImGuiStyle& s = ImGui::GetStyle();
@@ -223,15 +236,15 @@ int main(int argc, char** argv) {
           << ", \"boxes\": [";
         for (std::size_t i = 0; i < app.boxes().size(); ++i) {
           const auto& b = app.boxes()[i];
-          j << (i ? ", " : "") << "{\"name\": \"" << b.name << "\", \"type\": \"" << b.type
-            << "\", \"x0\": " << b.x0 << ", \"y0\": " << b.y0 << ", \"x1\": " << b.x1
-            << ", \"y1\": " << b.y1 << ", \"label\": [" << b.label.x0 << ", " << b.label.y0 << ", "
-            << b.label.x1 << ", " << b.label.y1 << "]}";
+          j << (i ? ", " : "") << "{\"name\": " << json_text(b.name)
+            << ", \"type\": " << json_text(b.type) << ", \"x0\": " << b.x0 << ", \"y0\": " << b.y0
+            << ", \"x1\": " << b.x1 << ", \"y1\": " << b.y1 << ", \"label\": [" << b.label.x0
+            << ", " << b.label.y0 << ", " << b.label.x1 << ", " << b.label.y1 << "]}";
         }
         j << "], \"gantt\": [";
         for (std::size_t i = 0; i < app.gantt_rows().size(); ++i) {
           const auto& g = app.gantt_rows()[i];
-          j << (i ? ", " : "") << "{\"name\": \"" << g.name << "\", \"x0\": " << g.x0
+          j << (i ? ", " : "") << "{\"name\": " << json_text(g.name) << ", \"x0\": " << g.x0
             << ", \"y0\": " << g.y0 << ", \"x1\": " << g.x1 << ", \"y1\": " << g.y1
             << ", \"t0\": " << g.t0 << ", \"t1\": " << g.t1 << "}";
         }
@@ -243,24 +256,25 @@ int main(int argc, char** argv) {
             const double v = s ? s->at(app.time()) : std::nan("");
             return std::isfinite(v) ? fmt::format("{}", v) : std::string("null");
           };
-          j << (i ? ", " : "") << "{\"name\": \"" << name << "\", \"received\": " << at("received")
-            << ", \"applied\": " << at("applied") << ", \"rejected\": " << at("rejected") << "}";
+          j << (i ? ", " : "") << "{\"name\": " << json_text(name)
+            << ", \"received\": " << at("received") << ", \"applied\": " << at("applied")
+            << ", \"rejected\": " << at("rejected") << "}";
         }
         j << "], \"wear\": [";
         for (std::size_t i = 0; i < app.wear_bars().size(); ++i) {
           const auto& w = app.wear_bars()[i];
-          j << (i ? ", " : "") << "{\"name\": \"" << w.name << "\", \"x0\": " << w.x0
+          j << (i ? ", " : "") << "{\"name\": " << json_text(w.name) << ", \"x0\": " << w.x0
             << ", \"y0\": " << w.y0 << ", \"x1\": " << w.x1 << ", \"y1\": " << w.y1
             << ", \"wear\": " << fmt::format("{}", w.wear) << "}";
         }
         j << "], \"bars\": [";
         for (std::size_t i = 0; i < app.bars().size(); ++i) {
           const auto& b = app.bars()[i];
-          j << (i ? ", " : "") << "{\"kpi\": \"" << b.kpi << "\", \"case\": \"" << b.case_name
-            << "\", \"x0\": " << b.x0 << ", \"y0\": " << b.y0 << ", \"x1\": " << b.x1
-            << ", \"y1\": " << b.y1 << ", \"lo\": " << b.lo << ", \"hi\": " << b.hi
-            << ", \"y\": " << b.y << ", \"mean\": " << fmt::format("{}", b.mean)
-            << ", \"half_width\": "
+          j << (i ? ", " : "") << "{\"kpi\": " << json_text(b.kpi)
+            << ", \"case\": " << json_text(b.case_name) << ", \"x0\": " << b.x0
+            << ", \"y0\": " << b.y0 << ", \"x1\": " << b.x1 << ", \"y1\": " << b.y1
+            << ", \"lo\": " << b.lo << ", \"hi\": " << b.hi << ", \"y\": " << b.y
+            << ", \"mean\": " << fmt::format("{}", b.mean) << ", \"half_width\": "
             << (std::isfinite(b.half_width) ? fmt::format("{}", b.half_width) : "null")
             << ", \"different\": " << (b.different ? "true" : "false") << "}";
         }
