@@ -546,7 +546,8 @@ void App::draw_component(std::size_t i, const Rect& r, float zoom) {
                         alarm > 0 ? IM_COL32(255, 200, 190, 255) : IM_COL32(150, 220, 255, 255));
     }
     if (std::isfinite(t)) inside_text(r, zoom, {fmt::format("{:.1f} °C", t)});
-    if (std::isfinite(alarm)) value = alarm > 0 ? "ABOVE ALARM LIMIT" : "below alarm limit";
+    if (std::isfinite(alarm))
+      value = alarm > 0 ? "ALARM" : "no alarm";  // (the limit has hysteresis)
   } else {
     // Sensors, crews, meters: their reading or load inside the box.
     dl->AddRectFilled(a, b, IM_COL32(90, 90, 110, 255), round * 0.5f);
@@ -986,9 +987,12 @@ void App::kpi_window() {
     ImGui::SetTooltip("the table in the order shown, full precision, to paste in a spreadsheet");
   if (ImGui::BeginTable("kpis", 3, flags)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("component");  // unsorted at first: the report's order
-    ImGui::TableSetupColumn("KPI");
-    ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_PreferSortDescending);
+    // Unsorted at first (the report's order); the value column gets the room an interval needs.
+    ImGui::TableSetupColumn("component", ImGuiTableColumnFlags_WidthStretch, 0.9f);
+    ImGui::TableSetupColumn("KPI", ImGuiTableColumnFlags_WidthStretch, 0.9f);
+    ImGui::TableSetupColumn(
+        "value", ImGuiTableColumnFlags_WidthStretch | ImGuiTableColumnFlags_PreferSortDescending,
+        1.6f);
     ImGui::TableHeadersRow();
     // Sorted again when the user asks or the table changed (a live source, another case).
     ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
