@@ -182,6 +182,27 @@ x = g["x0"] + (22 - g["t0"]) / (g["t1"] - g["t0"]) * (g["x1"] - g["x0"])
 got = pixel(img, x, (g["y0"] + g["y1"]) / 2)
 check(near(got, SETUP), f"its Gantt row at 22 s is setup {SETUP}: got {got}")
 
+# A machine of three servers: one segment per server, the busy ones working, the others idle
+# (starved). Arrivals every 4 s, 9 s jobs: two or three busy most of the time.
+three = work / "three_servers.yaml"
+three.write_text("name: three servers\nhorizon: 10 min\ncomponents:\n"
+                 "  in: {type: source, interarrival: 4 s}\n"
+                 "  cell: {type: machine, servers: 3, process_time: 9 s}\n"
+                 "  out: {type: sink}\n"
+                 "flow: [\"in -> cell -> out\"]\n"
+                 "record: {period: 1 s, signals: [cell.state, cell.busy]}\n")
+three_h5 = work / "three_servers.h5"
+subprocess.run([plantwin, "run", str(three), "--quiet", "--output", str(three_h5)], check=True)
+with h5py.File(three_h5, "r") as f:
+    bt, bv = f["signals/cell.busy/time"][...], f["signals/cell.busy/value"][...]
+when = next(t for t, v in zip(bt, bv) if v == 2 and t > 60)  # a time with two of three busy
+img, layout = shot(three_h5, f"{when} s", "three_servers")
+b = box(layout, "cell")
+seg = (b["x1"] - b["x0"]) / 3
+got = [pixel(img, b["x0"] + seg * (k + 0.5), (b["y0"] + b["y1"]) / 2) for k in range(3)]
+check(near(got[0], WORKING) and near(got[1], WORKING) and near(got[2], STARVED),
+      f"three segments at {when} s with two servers busy: working, working, starved: got {got}")
+
 # The state colours are all distinct: "unknown" is not the grey of "off".
 colours = [WORKING, STARVED, BLOCKED, DOWN, OFF, SETUP, UNKNOWN]
 check(all(max(abs(a - b) for a, b in zip(c1, c2)) > 40 for i, c1 in enumerate(colours) for c2 in colours[i + 1:]),
