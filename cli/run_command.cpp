@@ -96,8 +96,7 @@ int run_model(RunRequest req) {
   std::unique_ptr<io::LivePublisher> publisher;
   if (serve_port > 0) {
     try {
-      server = std::make_unique<io::LiveServer>(
-          serve_port, io::format_hello(io::LivePublisher::describe(*model)));
+      server = std::make_unique<io::LiveServer>(serve_port, io::LivePublisher::describe(*model));
       publisher = std::make_unique<io::LivePublisher>(*server);
     } catch (const std::length_error& e) {  // a plant too large for a viewer to take
       fmt::print(stderr, "--serve {}: {}\n", serve_port, e.what());
@@ -209,7 +208,12 @@ int run_model(RunRequest req) {
     if (feeds->has_publishers())
       fmt::print(stderr, "publish: not connected (plantwin run --live connects it)\n");
   }
-  if (publisher) runner.add_observer(publisher->observer());
+  if (publisher) {
+    // Viewers (and the history kept for those that attach later) see the plant from time 0.
+    sim.ensure_started();
+    publisher->publish(sim, false);
+    runner.add_observer(publisher->observer());
+  }
   ProgressBar progress(tty);
   runner.add_observer(
       [&](const Sim& s, bool) { progress.update_time(s.now(), t_end, format_duration(s.now())); });

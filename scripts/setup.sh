@@ -14,6 +14,7 @@ packages=(
   python3-xarray python3-scipy mypy  # to_xarray; the calibration notebook's fits; the type check
   python3-sphinx python3-myst-parser python3-nbsphinx pandoc doxygen  # scripts/docs.sh
   libimgui-dev libstb-dev libglfw3-dev libgl-dev xvfb xauth libgl1-mesa-dri
+  fonts-dejavu-core  # the viewer's fonts (it falls back to ImGui's own without them)
   clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz preset: libFuzzer and sanitizer runtimes
   nodejs npm  # the OPC UA bridge (bridge/opcua) and its tests
   mosquitto mosquitto-clients libmosquitto-dev openssl  # MQTT feeds and publisher; a broker (and TLS certificates) for the tests

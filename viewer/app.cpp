@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -8,8 +9,13 @@
 #include <fmt/format.h>
 #include <imgui.h>
 
+#include "format.h"
+
 namespace plantwin::viewer {
 namespace {
+
+// The left column's windows: the plant, the timeline with its Gantt chart, the signals.
+constexpr float kPlantShare = 0.54f, kTimelineShare = 0.24f;
 
 ImU32 rgb(Rgb c, int alpha = 255) {
   return IM_COL32(c.r, c.g, c.b, alpha);
@@ -21,26 +27,6 @@ std::string fmt_time(double s) {
   if (std::abs(s) >= 3.15e13) return fmt::format("{:.6g} s", s);
   const long long t = static_cast<long long>(std::floor(s));
   return fmt::format("{}d {:02}:{:02}:{:02}", t / 86400, (t / 3600) % 24, (t / 60) % 60, t % 60);
-}
-
-Rgb state_colour(double state) {
-  if (std::isnan(state)) return kUnknown;
-  switch (static_cast<int>(state)) {
-    case 0:
-      return kWorking;
-    case 1:
-      return kStarved;
-    case 2:
-      return kBlocked;
-    case 3:
-      return kDown;
-    case 4:
-      return kOff;
-    case 5:
-      return kSetup;
-    default:
-      return kUnknown;
-  }
 }
 
 /// ImGui's float widgets assert on ranges beyond FLT_MAX / 2: times that far are clamped there.
@@ -55,26 +41,37 @@ double fraction(double t, double t0, double t1) {
   return span > 0 ? std::clamp((t * 0.5 - t0 * 0.5) / span, 0.0, 1.0) : 0.0;
 }
 
-const char* state_name(double state) {
-  if (std::isnan(state)) return "?";
-  static const char* names[] = {"working", "starved", "blocked", "down", "off"};
-  const int i = static_cast<int>(state);
-  return i >= 0 && i < 5 ? names[i] : "?";
+}  // namespace
+
+Rgb state_colour(double state) {
+  if (!std::isfinite(state) || state < 0 || state > 5 || state != std::floor(state))
+    return kUnknown;
+  return kStateColours[static_cast<int>(state)];
 }
 
-}  // namespace
+const char* state_name(double state) {
+  if (!std::isfinite(state) || state < 0 || state > 5 || state != std::floor(state))
+    return "unknown";
+  return kStateNames[static_cast<int>(state)];
+}
 
 App::App(std::unique_ptr<DataSource> data) : data_(std::move(data)) {
   placement_ = layout(*data_);
+  if (!data_->cases.empty())
+    comparison_ = compare_cases(data_->cases, data_->case_summaries, data_->case_replications);
   index_series();
   time_ = data_->t0;
   view_t0_ = data_->t0;
   view_t1_ = data_->t1 > data_->t0 ? data_->t1 : data_->t0 + 1;
   event_to_ = widget_float(data_->t1);
-  // Start with the plant's buffer levels plotted: what engineers look at first.
-  for (const auto& s : data_->series)
-    if (plotted_.size() < 3 && s.name.size() > 6 && s.name.substr(s.name.size() - 6) == ".level")
-      plotted_.push_back(s.name);
+  // Start with what engineers look at first: temperatures where the plant has them, then
+  // wear, then the buffers' levels.
+  for (const char* suffix : {".temperature", ".wear", ".level"})
+    for (const auto& s : data_->series) {
+      const std::string_view n = s.name, x = suffix;
+      if (plotted_.size() < 3 && n.size() > x.size() && n.substr(n.size() - x.size()) == x)
+        plotted_.push_back(s.name);
+    }
 }
 
 void App::index_series() {
@@ -85,12 +82,81 @@ void App::index_series() {
     const auto it = by_name.find(n);
     return it == by_name.end() ? -1 : it->second;
   };
+  for (std::size_t i = 0; i < data_->components.size(); ++i)
+    if (data_->components[i].type == "feed") feeds_.push_back(static_cast<int>(i));
   for (const auto& c : data_->components) {
     state_series_.push_back(lookup(c.name + ".state"));
     level_series_.push_back(lookup(c.name + ".level"));
     count_series_.push_back(lookup(c.name + ".count"));
     temperature_series_.push_back(lookup(c.name + ".temperature"));
+    busy_series_.push_back(lookup(c.name + ".busy"));
+    wear_series_.push_back(lookup(c.name + ".wear"));
+    vibration_series_.push_back(lookup(c.name + ".vibration"));
+    power_series_.push_back(lookup(c.name + ".power"));
+    alarm_series_.push_back(lookup(c.name + ".alarm"));
   }
+  // The Gantt chart: every component with a recorded state, in the diagram's order.
+  for (std::size_t i = 0; i < data_->components.size(); ++i)
+    if (state_series_[i] >= 0) {
+      gantt_row_of_[data_->components[i].name] = static_cast<int>(gantt_components_.size());
+      gantt_components_.push_back(static_cast<int>(i));
+    }
+  gantt_marks_.assign(gantt_components_.size(), {});
+  own_series_.assign(data_->components.size(), {});
+  for (std::size_t i = 0; i < data_->series.size(); ++i) {
+    const std::string& n = data_->series[i].name;
+    const auto dot = n.rfind('.');
+    if (dot == std::string::npos) continue;
+    const int c = data_->component_index(n.substr(0, dot));
+    if (c >= 0) own_series_[static_cast<std::size_t>(c)].push_back(static_cast<int>(i));
+  }
+  // Servers of a machine: its capacity where the source gives one, else the most ever busy
+  // at once in what was recorded (a live source learns it as the run goes on).
+  servers_.assign(data_->components.size(), 1);
+  for (std::size_t i = 0; i < data_->components.size(); ++i) {
+    const double cap = data_->components[i].capacity;
+    if (data_->components[i].type != "machine") continue;
+    if (std::isfinite(cap) && cap >= 1) {
+      servers_[i] = static_cast<int>(std::min(cap, 64.0));
+    } else if (busy_series_[i] >= 0) {
+      double most = 1;
+      for (const double v : data_->series[static_cast<std::size_t>(busy_series_[i])].v)
+        if (std::isfinite(v)) most = std::max(most, v);
+      servers_[i] = static_cast<int>(std::min(most, 64.0));
+    }
+  }
+}
+
+void App::index_alarms() {
+  // Events only grow (a live source may drop the oldest tenth beyond its limit: start again).
+  if (alarm_events_seen_ > data_->events.size()) {
+    alarms_.clear();
+    alarm_events_seen_ = 0;
+  }
+  for (; alarm_events_seen_ < data_->events.size(); ++alarm_events_seen_) {
+    const EventRow& e = data_->events[alarm_events_seen_];
+    // Alarm components' events, and a thermal body's over its alarm limit.
+    if (e.kind == "alarm" || e.kind == "over_temperature") {
+      alarms_.push_back({e.component, e.detail, e.time});
+    } else if (e.kind == "cleared" || e.kind == "temperature_normal") {
+      for (auto it = alarms_.rbegin(); it != alarms_.rend(); ++it)
+        if (it->component == e.component && std::isnan(it->cleared)) {
+          it->cleared = e.time;
+          break;
+        }
+    }
+  }
+}
+
+int App::alarms_raised() const {
+  return static_cast<int>(std::count_if(alarms_.begin(), alarms_.end(),
+                                        [&](const AlarmRow& a) { return a.raised <= time_; }));
+}
+
+int App::alarms_active() const {
+  return static_cast<int>(std::count_if(alarms_.begin(), alarms_.end(), [&](const AlarmRow& a) {
+    return a.raised <= time_ && !(a.cleared <= time_);
+  }));
 }
 
 void App::frame(float dt, float width, float height) {
@@ -100,7 +166,20 @@ void App::frame(float dt, float width, float height) {
     if (follow_live_) time_ = data_->t1;
     view_t1_ = std::max(view_t1_, data_->t1);
     event_to_ = widget_float(data_->t1);
+    // A live source learns a machine's servers as the run goes on: the most ever busy.
+    for (std::size_t i = 0; i < servers_.size(); ++i)
+      if (busy_series_[i] >= 0 && !(std::isfinite(data_->components[i].capacity))) {
+        const Series& b = data_->series[static_cast<std::size_t>(busy_series_[i])];
+        if (!b.v.empty() && std::isfinite(b.v.back()))
+          servers_[i] = std::max(servers_[i], static_cast<int>(std::min(b.v.back(), 64.0)));
+      }
   }
+  index_alarms();
+  if (marks_seen_ > data_->events.size()) {  // a live source dropped its oldest events
+    marks_seen_ = 0;
+    for (auto& m : gantt_marks_) m.clear();
+  }
+  index_marks();
   if (playing_) {
     time_ += speed_ * dt;
     if (time_ >= data_->t1) {
@@ -108,15 +187,20 @@ void App::frame(float dt, float width, float height) {
       playing_ = false;
     }
   }
-  plant_window();
-  timeline_window();
-  signals_window();
+  if (data_->cases.empty())
+    plant_window();
+  else
+    compare_window();
+  if (data_->cases.empty() || !data_->series.empty()) {
+    timeline_window();
+    signals_window();
+  }
   kpi_window();
   events_window();
 }
 
 void App::plant_window() {
-  const float w = width_ * 0.62f, h = height_ * 0.58f;
+  const float w = width_ * 0.62f, h = height_ * kPlantShare;
   ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_FirstUseEver);
   ImGui::Begin("Plant");
@@ -133,113 +217,468 @@ void App::plant_window() {
             ? fmt::format("{} malformed lines skipped", data_->rejected_lines).c_str()
             : "");
   }
-  // Legend.
-  const Rgb legend[] = {kWorking, kStarved, kBlocked, kDown, kOff, kSetup};
-  const char* names[] = {"working", "starved", "blocked", "down", "off", "setup"};
-  for (int i = 0; i < 6; ++i) {
-    ImGui::SameLine(i == 0 ? 0 : 0, 12);
-    ImGui::ColorButton(names[i],
-                       ImVec4(legend[i].r / 255.f, legend[i].g / 255.f, legend[i].b / 255.f, 1),
+  // Legend: every state, and what fills buffers and belts.
+  for (int i = 0; i < 7; ++i) {
+    if (i > 0) ImGui::SameLine(0, 10);
+    const Rgb c = kStateColours[i];
+    ImGui::ColorButton(kStateNames[i], ImVec4(c.r / 255.f, c.g / 255.f, c.b / 255.f, 1),
                        ImGuiColorEditFlags_NoTooltip, ImVec2(12, 12));
     ImGui::SameLine(0, 4);
-    ImGui::TextUnformatted(names[i]);
+    ImGui::TextUnformatted(kStateNames[i]);
   }
+  ImGui::SameLine(0, 10);
+  ImGui::ColorButton("parts",
+                     ImVec4(kBufferFill.r / 255.f, kBufferFill.g / 255.f, kBufferFill.b / 255.f, 1),
+                     ImGuiColorEditFlags_NoTooltip, ImVec2(12, 12));
+  ImGui::SameLine(0, 4);
+  ImGui::TextUnformatted("parts");
+  ImGui::SameLine(0, 16);
+  if (ImGui::SmallButton("fit")) fit_pending_ = true;
+  ImGui::SameLine();
+  ImGui::TextDisabled("%.0f%%", zoom_ * 100);
+
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const ImVec2 avail(std::max(ImGui::GetContentRegionAvail().x, 10.0f),
+                     std::max(ImGui::GetContentRegionAvail().y, 10.0f));
+  ImGui::InvisibleButton("diagram", avail,
+                         ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+  const bool hovered = ImGui::IsItemHovered();
+  const Rect& bounds = placement_.bounds;
+  if (fit_pending_) {
+    // The whole plant in view, centred, never magnified beyond 1.5.
+    const float bw = std::max(bounds.x1 - bounds.x0, 1.0f),
+                bh = std::max(bounds.y1 - bounds.y0, 1.0f);
+    zoom_ = std::min({(avail.x - 16) / bw, (avail.y - 16) / bh, 1.5f});
+    zoom_ = std::max(zoom_, 1e-4f);
+    view_origin_ = {bounds.x0 - (avail.x / zoom_ - bw) / 2, bounds.y0 - (avail.y / zoom_ - bh) / 2};
+    fit_pending_ = false;
+  }
+  ImGuiIO& io = ImGui::GetIO();
+  if (hovered && io.MouseWheel != 0) {
+    // Zoom around the cursor: the world point under it stays under it.
+    const Point at{view_origin_.x + (io.MousePos.x - origin.x) / zoom_,
+                   view_origin_.y + (io.MousePos.y - origin.y) / zoom_};
+    zoom_ = std::clamp(zoom_ * (io.MouseWheel > 0 ? 1.2f : 1 / 1.2f), 1e-4f, 8.0f);
+    view_origin_ = {at.x - (io.MousePos.x - origin.x) / zoom_,
+                    at.y - (io.MousePos.y - origin.y) / zoom_};
+  }
+  if (ImGui::IsItemActive() && (ImGui::IsMouseDragging(ImGuiMouseButton_Left) ||
+                                ImGui::IsMouseDragging(ImGuiMouseButton_Right))) {
+    view_origin_.x -= io.MouseDelta.x / zoom_;
+    view_origin_.y -= io.MouseDelta.y / zoom_;
+  }
+  if (hovered && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) fit_pending_ = true;
+  auto to_screen = [&](Point p) {
+    return ImVec2(origin.x + (p.x - view_origin_.x) * zoom_,
+                  origin.y + (p.y - view_origin_.y) * zoom_);
+  };
+  auto rect_to_screen = [&](const Rect& r) {
+    const ImVec2 a = to_screen({r.x0, r.y0}), b = to_screen({r.x1, r.y1});
+    return Rect{a.x, a.y, b.x, b.y};
+  };
+
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  const std::size_t n = data_->components.size();
-  const float cw = static_cast<float>(placement_.cell_w) * avail.x;
-  const float ch = static_cast<float>(placement_.cell_h) * avail.y;
-  const float bw = std::clamp(cw * 0.62f, 3.0f, 110.0f), bh = std::clamp(ch * 0.5f, 3.0f, 46.0f);
-  const bool labels = bw > 40 && bh > 14;
-  const float round = bw > 20 ? 4.0f : 0.0f;  // rounded corners cost triangles: only when visible
-  const bool arrowheads = bw > 12;
+  dl->PushClipRect(origin, ImVec2(origin.x + avail.x, origin.y + avail.y), true);
+  const Rect clip{origin.x, origin.y, origin.x + avail.x, origin.y + avail.y};
+  // Links under the boxes, as orthogonal routes ending in an arrowhead.
+  const ImU32 link_col = IM_COL32(150, 155, 165, 255);
+  const float thickness = std::clamp(1.5f * zoom_, 1.0f, 2.5f);
+  std::vector<ImVec2> pts;
+  for (const auto& route : placement_.routes) {
+    if (route.size() < 2) continue;
+    pts.clear();
+    for (const Point& p : route) pts.push_back(to_screen(p));
+    dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), link_col, 0, thickness);
+    const float ah = 7 * std::min(zoom_, 1.2f);
+    if (ah < 2.5f) continue;
+    const ImVec2 e = pts.back();
+    dl->AddTriangleFilled(e, ImVec2(e.x - ah, e.y - ah * 0.55f), ImVec2(e.x - ah, e.y + ah * 0.55f),
+                          link_col);
+  }
+  // Components, then their labels (full names, wrapped; elided ones whole on hover).
   boxes_.clear();
-  std::vector<ImVec2> centre(n);
-  for (std::size_t i = 0; i < n; ++i)
-    centre[i] = ImVec2(origin.x + static_cast<float>(placement_.x[i]) * avail.x,
-                       origin.y + static_cast<float>(placement_.y[i]) * avail.y);
-  // Flows as arrows, under the boxes.
-  for (auto [a, b] : data_->links) {
-    const ImVec2 p = centre[static_cast<std::size_t>(a)], q = centre[static_cast<std::size_t>(b)];
-    const float dx = q.x - p.x, dy = q.y - p.y, len = std::sqrt(dx * dx + dy * dy);
-    if (len < 1) continue;
-    const float ux = dx / len, uy = dy / len;
-    // Leave the boxes' edges: clip to the half-size along the direction.
-    const float tx = std::abs(ux) > 1e-6f ? (bw * 0.5f) / std::abs(ux) : 1e9f;
-    const float ty = std::abs(uy) > 1e-6f ? (bh * 0.5f) / std::abs(uy) : 1e9f;
-    const float cut = std::min(tx, ty);
-    const ImVec2 s(p.x + ux * cut, p.y + uy * cut), e(q.x - ux * cut, q.y - uy * cut);
-    const ImU32 col = IM_COL32(170, 170, 170, 255);
-    dl->AddLine(s, e, col, arrowheads ? 1.5f : 1.0f);
-    if (!arrowheads) continue;
-    const float ah = std::min(8.0f, len * 0.2f);
-    dl->AddTriangleFilled(e, ImVec2(e.x - ux * ah - uy * ah * 0.5f, e.y - uy * ah + ux * ah * 0.5f),
-                          ImVec2(e.x - ux * ah + uy * ah * 0.5f, e.y - uy * ah - ux * ah * 0.5f),
-                          col);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const ComponentInfo& c = data_->components[i];
-    const ImVec2 a(centre[i].x - bw * 0.5f, centre[i].y - bh * 0.5f),
-        b(centre[i].x + bw * 0.5f, centre[i].y + bh * 0.5f);
-    std::string label;
-    if (c.type == "machine" || c.type == "assembly") {
-      const Series* st = state_series_[i] >= 0
-                             ? &data_->series[static_cast<std::size_t>(state_series_[i])]
-                             : nullptr;
-      const double v = st ? st->at(time_) : std::nan("");
-      dl->AddRectFilled(a, b, rgb(state_colour(v)), round);
-      label = state_name(v);
-    } else if (c.type == "buffer" || c.type == "conveyor") {
-      const Series* lv = level_series_[i] >= 0
-                             ? &data_->series[static_cast<std::size_t>(level_series_[i])]
-                             : nullptr;
-      const double level = lv ? lv->at(time_) : std::nan("");
-      dl->AddRectFilled(a, b, IM_COL32(40, 44, 52, 255), round * 0.5f);
-      double fill = 0;
-      if (std::isfinite(level)) {
-        const double cap =
-            std::isfinite(c.capacity) && c.capacity > 0 ? c.capacity : std::max(level, 1.0) * 2;
-        fill = std::clamp(level / cap, 0.0, 1.0);
-        label = std::isfinite(c.capacity) ? fmt::format("{:.0f}/{:.0f}", level, c.capacity)
-                                          : fmt::format("{:.0f}", level);
-      }
-      if (fill > 0)
-        dl->AddRectFilled(ImVec2(a.x, b.y - static_cast<float>(fill) * bh), b, rgb(kBufferFill),
-                          round * 0.5f);
-      if (labels) dl->AddRect(a, b, IM_COL32(200, 200, 200, 255), 2);
-    } else if (c.type == "source" || c.type == "sink") {
-      dl->AddRectFilled(a, b, IM_COL32(150, 120, 200, 255), round > 0 ? bh * 0.5f : 0.0f);
-      const Series* cnt = count_series_[i] >= 0
-                              ? &data_->series[static_cast<std::size_t>(count_series_[i])]
-                              : nullptr;
-      if (cnt) label = fmt::format("{:.0f} parts", cnt->at(time_));
-    } else {
-      dl->AddRectFilled(a, b, IM_COL32(90, 90, 110, 255), round * 0.5f);
-      const Series* t = temperature_series_[i] >= 0
-                            ? &data_->series[static_cast<std::size_t>(temperature_series_[i])]
-                            : nullptr;
-      if (t) label = fmt::format("{:.1f} C", t->at(time_));
-    }
+  wear_bars_.clear();
+  ImFont* label_font = diagram_font_ ? diagram_font_ : ImGui::GetFont();
+  const float font = placement_.metrics.line_h * zoom_;
+  const bool labels = font >= 6.5f;
+  int hovered_component = -1;
+  for (std::size_t i = 0; i < data_->components.size(); ++i) {
+    const NodePlace& node = placement_.nodes[i];
+    const Rect box = rect_to_screen(node.box), label = rect_to_screen(node.label_box);
+    boxes_.push_back({data_->components[i].name, data_->components[i].type, box.x0, box.y0, box.x1,
+                      box.y1, label});
+    if (!box.overlaps(clip) && !label.overlaps(clip)) continue;
+    draw_component(i, box, zoom_);
     if (labels) {
-      // Names are clipped to their grid cell so that neighbours stay readable.
-      dl->PushClipRect(ImVec2(centre[i].x - cw * 0.5f + 2, a.y - 16),
-                       ImVec2(centre[i].x + cw * 0.5f - 2, b.y + 18), true);
-      dl->AddText(ImVec2(a.x, b.y + 2), IM_COL32(230, 230, 230, 255), c.name.c_str());
-      if (!label.empty())
-        dl->AddText(ImVec2(a.x, a.y - 15), IM_COL32(190, 190, 190, 255), label.c_str());
-      dl->PopClipRect();
+      const ImU32 text_col = IM_COL32(230, 230, 230, 255);
+      for (std::size_t k = 0; k < node.label.size(); ++k) {
+        const float lw =
+            static_cast<float>(node.label[k].size()) * placement_.metrics.char_w * zoom_;
+        dl->AddText(label_font, font,
+                    ImVec2((box.x0 + box.x1) / 2 - lw / 2,
+                           label.y0 + static_cast<float>(k) * placement_.metrics.line_h * zoom_),
+                    text_col, node.label[k].c_str());
+      }
     }
-    boxes_.push_back({c.name, c.type, a.x, a.y, b.x, b.y});
+    if (hovered && (box.contains({io.MousePos.x, io.MousePos.y}) ||
+                    label.contains({io.MousePos.x, io.MousePos.y})))
+      hovered_component = static_cast<int>(i);
   }
-  ImGui::Dummy(avail);
+  if (selected_component_ >= 0 && static_cast<std::size_t>(selected_component_) < boxes_.size()) {
+    const DrawnBox& b = boxes_[static_cast<std::size_t>(selected_component_)];
+    dl->AddRect(ImVec2(b.x0 - 3, b.y0 - 3), ImVec2(b.x1 + 3, b.y1 + 3),
+                IM_COL32(255, 255, 255, 255), 3, 0, 2);
+  }
+  dl->PopClipRect();
+  if (hovered_component >= 0) component_tooltip(static_cast<std::size_t>(hovered_component));
+  // A click (not a drag) selects a component, or clears the selection on empty ground.
+  if (hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Left) &&
+      io.MouseDragMaxDistanceSqr[0] < 16)
+    select_component(hovered_component);
   ImGui::End();
 }
 
+void App::compare_window() {
+  ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_FirstUseEver);
+  // Without recorded signals there is no timeline to show: the comparison takes the column.
+  ImGui::SetNextWindowSize(
+      ImVec2(width_ * 0.62f, data_->series.empty() ? height_ : height_ * kPlantShare),
+      ImGuiCond_FirstUseEver);
+  ImGui::Begin("Compare cases");
+  bars_.clear();
+  const Comparison& cmp = comparison_;
+  const std::size_t nc = cmp.cases.size();
+  const std::string& base = cmp.cases[static_cast<std::size_t>(cmp.base)];
+  ImGui::Text("%s: %zu cases, %d replications of each", data_->title.c_str(), nc,
+              data_->replications);
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+  ImGui::TextWrapped(
+      "bars: mean and 95%% interval; difference: paired against \"%s\" over the same "
+      "replications, orange where its interval excludes zero",
+      base.c_str());
+  ImGui::PopStyleColor();
+  ImGui::SetNextItemWidth(220);
+  ImGui::InputTextWithHint("##kpifilter", "filter KPIs (e.g. line. or throughput)", compare_filter_,
+                           sizeof compare_filter_);
+  ImGui::SameLine();
+  ImGui::Checkbox("only those that differ", &only_different_);
+  compare_rows_.clear();
+  for (std::size_t k = 0; k < cmp.kpis.size(); ++k) {
+    const ComparedKpi& row = cmp.kpis[k];
+    const std::string full = row.component + "." + row.name;
+    if (compare_filter_[0] && full.find(compare_filter_) == std::string::npos) continue;
+    if (only_different_ && std::none_of(row.vs_base.begin(), row.vs_base.end(),
+                                        [](const Interval& d) { return d.excludes_zero(); }))
+      continue;
+    compare_rows_.push_back(static_cast<int>(k));
+  }
+  constexpr float kBarH = 14, kBarGap = 4, kTitle = 20, kBlockGap = 8;
+  const float block_h = kTitle + static_cast<float>(nc) * (kBarH + kBarGap) + kBlockGap;
+  ImGui::BeginChild("bars");
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float name_w = std::min(120.0f, avail * 0.2f), text_w = std::min(300.0f, avail * 0.42f);
+  const float bar_w = std::max(avail - name_w - text_w - 16, 40.0f);
+  ImGuiListClipper clip;
+  clip.Begin(static_cast<int>(compare_rows_.size()), block_h);
+  while (clip.Step())
+    for (int r = clip.DisplayStart; r < clip.DisplayEnd; ++r) {
+      const ComparedKpi& row =
+          cmp.kpis[static_cast<std::size_t>(compare_rows_[static_cast<std::size_t>(r)])];
+      const ImVec2 top = ImGui::GetCursorScreenPos();
+      ImGui::Dummy(ImVec2(avail, block_h));
+      const std::string title = fmt::format("{}.{}", row.component, row.name);
+      dl->AddText(ImVec2(top.x, top.y + 2), IM_COL32(235, 235, 235, 255), title.c_str());
+      if (!row.unit.empty())
+        dl->AddText(ImVec2(top.x + ImGui::CalcTextSize(title.c_str()).x + 8, top.y + 2),
+                    IM_COL32(150, 150, 160, 255),
+                    fmt::format("[{}]", shown_unit(row.unit)).c_str());
+      // One scale per KPI, from zero (or the lowest interval end) to the highest.
+      double lo = 0, hi = 0;
+      for (const Interval& v : row.per_case) {
+        if (!std::isfinite(v.mean)) continue;
+        const double h = std::isfinite(v.half_width) ? v.half_width : 0;
+        lo = std::min(lo, v.mean - h);
+        hi = std::max(hi, v.mean + h);
+      }
+      if (!(hi > lo)) hi = lo + 1;
+      const float bx = top.x + name_w + 4;
+      auto x_of = [&](double v) { return bx + static_cast<float>((v - lo) / (hi - lo)) * bar_w; };
+      for (std::size_t c = 0; c < nc; ++c) {
+        const float y0 = top.y + kTitle + static_cast<float>(c) * (kBarH + kBarGap),
+                    y1 = y0 + kBarH;
+        dl->AddText(ImVec2(top.x + 8, y0), IM_COL32(200, 200, 200, 255), cmp.cases[c].c_str());
+        const Interval& v = row.per_case[c];
+        if (!std::isfinite(v.mean)) continue;
+        const Interval& d = row.vs_base[c];
+        const bool different = d.excludes_zero();
+        const ImU32 fill = static_cast<int>(c) == cmp.base ? IM_COL32(125, 135, 155, 255)
+                           : different                     ? rgb(kDifferent)
+                                                           : rgb(kCaseBar);
+        const float x0 = std::min(x_of(0), x_of(v.mean)), x1 = std::max(x_of(0), x_of(v.mean));
+        dl->AddRectFilled(ImVec2(x0, y0), ImVec2(std::max(x1, x0 + 1), y1), fill);
+        float wlo = x_of(v.mean), whi = wlo;
+        const float ym = (y0 + y1) / 2;
+        if (std::isfinite(v.half_width) && v.half_width > 0) {
+          wlo = x_of(v.mean - v.half_width);
+          whi = x_of(v.mean + v.half_width);
+          const ImU32 w = rgb(kWhisker);
+          dl->AddLine(ImVec2(wlo, ym), ImVec2(whi, ym), w, 2);
+          dl->AddLine(ImVec2(wlo, y0 + 2), ImVec2(wlo, y1 - 2), w, 2);
+          dl->AddLine(ImVec2(whi, y0 + 2), ImVec2(whi, y1 - 2), w, 2);
+        }
+        bars_.push_back(
+            {title, cmp.cases[c], x0, y0, x1, y1, wlo, whi, ym, v.mean, v.half_width, different});
+        const float tx = bx + bar_w + 12;
+        std::string text = format_kpi(v.mean, v.half_width, row.unit);
+        dl->AddText(ImVec2(tx, y0), IM_COL32(220, 220, 220, 255), text.c_str());
+        if (static_cast<int>(c) != cmp.base && std::isfinite(d.mean)) {
+          const std::string delta = format_difference(d.mean, d.half_width, row.unit);
+          const float dx = tx + std::max(ImGui::CalcTextSize(text.c_str()).x + 10, text_w * 0.48f);
+          dl->AddText(ImVec2(dx, y0), different ? rgb(kDifferent) : IM_COL32(140, 140, 150, 255),
+                      delta.c_str());
+        }
+      }
+    }
+  if (compare_rows_.empty()) ImGui::TextDisabled("no KPI matches");
+  ImGui::EndChild();
+  ImGui::End();
+}
+
+void App::draw_component(std::size_t i, const Rect& r, float zoom) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ComponentInfo& c = data_->components[i];
+  const ImVec2 a(r.x0, r.y0), b(r.x1, r.y1);
+  const float bw = r.x1 - r.x0, bh = r.y1 - r.y0;
+  const float round = bw > 20 ? 4.0f * std::min(zoom, 1.0f) : 0.0f;
+  auto series_at = [&](int index) {
+    return index >= 0 ? data_->series[static_cast<std::size_t>(index)].at(time_) : std::nan("");
+  };
+  std::string value;
+  if (c.type == "machine" || c.type == "assembly") {
+    const double st = series_at(state_series_[i]);
+    const int servers = servers_[i];
+    if (servers <= 1 || bw < 4.0f * static_cast<float>(servers)) {
+      dl->AddRectFilled(a, b, rgb(state_colour(st)), round);
+    } else {
+      // One segment per server: the busy ones working, the others in the machine's state
+      // (idle ones starved while it works).
+      const double busy = series_at(busy_series_[i]);
+      const int working = std::isfinite(busy) ? static_cast<int>(busy) : 0;
+      const Rgb rest = st == 0 ? kStarved : state_colour(st);
+      const float seg = bw / static_cast<float>(servers);
+      for (int k = 0; k < servers; ++k) {
+        const Rgb col = std::isfinite(st) && k < working && st != 3 ? kWorking : rest;
+        dl->AddRectFilled(
+            ImVec2(a.x + seg * static_cast<float>(k), a.y),
+            ImVec2(a.x + seg * static_cast<float>(k + 1) - (k + 1 < servers ? 1 : 0), b.y),
+            rgb(col));
+      }
+    }
+    health_overlay(i, r, zoom);
+    value = state_name(st);
+    if (servers > 1)
+      value += fmt::format(" {:.0f}/{}", std::max(0.0, series_at(busy_series_[i])), servers);
+  } else if (c.type == "conveyor") {
+    // A belt: a dark band between two rollers, the parts on it as squares.
+    const float belt_h = bh * 0.5f, y0 = a.y + (bh - belt_h) / 2, y1 = y0 + belt_h;
+    const float roller = belt_h / 2;
+    dl->AddRectFilled(ImVec2(a.x + roller, y0), ImVec2(b.x - roller, y1),
+                      IM_COL32(52, 56, 64, 255));
+    dl->AddCircleFilled(ImVec2(a.x + roller, (y0 + y1) / 2), roller, IM_COL32(140, 145, 155, 255));
+    dl->AddCircleFilled(ImVec2(b.x - roller, (y0 + y1) / 2), roller, IM_COL32(140, 145, 155, 255));
+    const double level = series_at(level_series_[i]);
+    if (std::isfinite(level) && level > 0) {
+      const double cap =
+          std::isfinite(c.capacity) && c.capacity > 0 ? c.capacity : std::max(level, 1.0);
+      const int slots = static_cast<int>(std::clamp(cap, 1.0, 24.0));
+      const int shown = static_cast<int>(std::ceil(std::clamp(level / cap, 0.0, 1.0) * slots));
+      const float len = bw - 2 * roller, step = len / static_cast<float>(slots);
+      const float side = std::min(step * 0.7f, belt_h * 0.7f);
+      // Parts gather at the head (the right end), where they wait for the next station.
+      for (int k = 0; k < shown; ++k) {
+        const float cx = b.x - roller - step * (static_cast<float>(k) + 0.5f);
+        dl->AddRectFilled(ImVec2(cx - side / 2, (y0 + y1) / 2 - side / 2),
+                          ImVec2(cx + side / 2, (y0 + y1) / 2 + side / 2), rgb(kBufferFill));
+      }
+    }
+    if (std::isfinite(level))
+      value = std::isfinite(c.capacity) ? fmt::format("{:.0f}/{:.0f} on belt", level, c.capacity)
+                                        : fmt::format("{:.0f} on belt", level);
+  } else if (c.type == "buffer") {
+    const double level = series_at(level_series_[i]);
+    dl->AddRectFilled(a, b, IM_COL32(40, 44, 52, 255), round * 0.5f);
+    double fill = 0;
+    if (std::isfinite(level)) {
+      const double cap =
+          std::isfinite(c.capacity) && c.capacity > 0 ? c.capacity : std::max(level, 1.0) * 2;
+      fill = std::clamp(level / cap, 0.0, 1.0);
+      value = std::isfinite(c.capacity) ? fmt::format("{:.0f}/{:.0f}", level, c.capacity)
+                                        : fmt::format("{:.0f}", level);
+    }
+    if (fill > 0)
+      dl->AddRectFilled(ImVec2(a.x, b.y - static_cast<float>(fill) * bh), b, rgb(kBufferFill),
+                        round * 0.5f);
+    if (bw > 20) dl->AddRect(a, b, IM_COL32(200, 200, 200, 255), 2);
+  } else if (c.type == "source" || c.type == "sink") {
+    dl->AddRectFilled(a, b, IM_COL32(150, 120, 200, 255), round > 0 ? bh * 0.5f : 0.0f);
+    const double n = series_at(count_series_[i]);
+    if (std::isfinite(n)) value = format_count(n) + " parts";
+  } else if (temperature_series_[i] >= 0) {
+    // A thermal body: red above its alarm limit, cool blue below; a thermometer bar filled
+    // between the coldest and warmest it was during the run.
+    const double t = series_at(temperature_series_[i]);
+    const double alarm = series_at(alarm_series_[i]);
+    dl->AddRectFilled(a, b, alarm > 0 ? rgb(kDown) : IM_COL32(40, 110, 150, 255), round * 0.5f);
+    const Series& ts = data_->series[static_cast<std::size_t>(temperature_series_[i])];
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (const double v : ts.v)
+      if (std::isfinite(v)) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    if (std::isfinite(t) && hi > lo) {
+      const float f = static_cast<float>(std::clamp((t - lo) / (hi - lo), 0.0, 1.0));
+      const float bar = std::max(3.0f, 6 * zoom);
+      dl->AddRectFilled(ImVec2(a.x + 3, b.y - bar - 2), ImVec2(b.x - 3, b.y - 2),
+                        IM_COL32(20, 24, 30, 255));
+      dl->AddRectFilled(ImVec2(a.x + 3, b.y - bar - 2), ImVec2(a.x + 3 + f * (bw - 6), b.y - 2),
+                        alarm > 0 ? IM_COL32(255, 200, 190, 255) : IM_COL32(150, 220, 255, 255));
+    }
+    if (std::isfinite(t)) inside_text(r, zoom, {fmt::format("{:.1f} °C", t)});
+    if (std::isfinite(alarm))
+      value = alarm > 0 ? "ALARM" : "no alarm";  // (the limit has hysteresis)
+  } else {
+    // Sensors, crews, meters: their reading or load inside the box.
+    dl->AddRectFilled(a, b, IM_COL32(90, 90, 110, 255), round * 0.5f);
+    for (const int k : own_series_[i]) {
+      const Series& sr = data_->series[static_cast<std::size_t>(k)];
+      const std::string sig = sr.name.substr(c.name.size() + 1);
+      const double v = sr.at(time_);
+      if (!std::isfinite(v)) continue;
+      if (sig == "value") value = format_value(v, sr.unit);
+      if (sig == "busy") value = fmt::format("{:.0f} busy", v);
+      if (sig == "active") value = v > 0 ? "ALARM" : "ok";
+      if (!value.empty()) break;
+    }
+    if (!value.empty()) inside_text(r, zoom, {value});
+    value.clear();  // shown inside
+  }
+  const float font = placement_.metrics.line_h * zoom;
+  ImFont* value_font = diagram_font_ ? diagram_font_ : ImGui::GetFont();
+  if (!value.empty() && font >= 6.5f) {
+    const ImVec2 size = value_font->CalcTextSizeA(font, FLT_MAX, 0, value.c_str());
+    dl->AddText(value_font, font, ImVec2((a.x + b.x) / 2 - size.x / 2, a.y - size.y - 2 * zoom),
+                IM_COL32(190, 190, 190, 255), value.c_str());
+  }
+}
+
+void App::select_component(int i) {
+  selected_component_ = i;
+  if (i < 0) return;
+  // Its signals that say most, plotted instead of what was.
+  std::vector<std::string> pick;
+  for (const char* want : {"state", "level", "temperature", "wear", "vibration", "busy", "value",
+                           "active", "power", "completed", "count"})
+    for (const int k : own_series_[static_cast<std::size_t>(i)]) {
+      const std::string& n = data_->series[static_cast<std::size_t>(k)].name;
+      if (pick.size() < 4 && n.substr(n.rfind('.') + 1) == want) pick.push_back(n);
+    }
+  if (!pick.empty()) plotted_ = pick;
+}
+
+double App::remaining_life_s(std::size_t i) const {
+  if (wear_series_[i] < 0) return std::nan("");
+  const Series& w = data_->series[static_cast<std::size_t>(wear_series_[i])];
+  const auto end = std::upper_bound(w.t.begin(), w.t.end(), time_);
+  if (end == w.t.begin()) return std::nan("");
+  const std::size_t k = static_cast<std::size_t>(end - w.t.begin()) - 1;
+  // Back over the last day of samples, stopping at a renewal (the wear dropped).
+  std::size_t j = k;
+  while (j > 0 && w.t[k] - w.t[j - 1] <= 86400 && w.v[j - 1] <= w.v[j]) --j;
+  if (j == k || !(w.v[k] > w.v[j])) return std::nan("");
+  const double slope = (w.v[k] - w.v[j]) / (w.t[k] - w.t[j]);
+  return std::max(0.0, (1.0 - w.v[k]) / slope);
+}
+
+void App::inside_text(const Rect& r, float zoom, const std::vector<std::string>& lines) {
+  const float font = placement_.metrics.line_h * zoom;
+  if (font < 7) return;
+  ImFont* f = diagram_font_ ? diagram_font_ : ImGui::GetFont();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    const ImVec2 size = f->CalcTextSizeA(font, FLT_MAX, 0, lines[k].c_str());
+    if (size.x > r.x1 - r.x0 - 2) continue;
+    dl->AddText(
+        f, font,
+        ImVec2((r.x0 + r.x1) / 2 - size.x / 2, r.y0 + 2 * zoom + static_cast<float>(k) * font),
+        IM_COL32(15, 15, 20, 255), lines[k].c_str());
+  }
+}
+
+void App::health_overlay(std::size_t i, const Rect& r, float zoom) {
+  auto series_at = [&](int index) {
+    return index >= 0 ? data_->series[static_cast<std::size_t>(index)].at(time_) : std::nan("");
+  };
+  const double wear = series_at(wear_series_[i]);
+  const double vibration = series_at(vibration_series_[i]);
+  const double power = series_at(power_series_[i]);
+  std::vector<std::string> lines;
+  if (std::isfinite(vibration)) lines.push_back(fmt::format("{:.1f} mm/s", vibration));
+  if (const double rul = remaining_life_s(i); std::isfinite(rul))
+    lines.push_back("RUL " + format_duration_s(rul));
+  if (lines.size() < 2 && std::isfinite(power) && power > 0)
+    lines.push_back(fmt::format("{:.3g} kW", power));
+  inside_text(r, zoom, lines);
+  if (!std::isfinite(wear)) return;
+  // Wear as a bar along the bottom of the box: green, amber past 60 %, red past 85 % of the
+  // limit.
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const float bar = std::max(3.0f, 6 * zoom), w = r.x1 - r.x0;
+  const float f = static_cast<float>(std::clamp(wear, 0.0, 1.0));
+  const ImU32 col = wear < 0.6    ? IM_COL32(120, 230, 120, 255)
+                    : wear < 0.85 ? IM_COL32(250, 200, 60, 255)
+                                  : IM_COL32(255, 80, 70, 255);
+  dl->AddRectFilled(ImVec2(r.x0, r.y1 - bar), ImVec2(r.x1, r.y1), IM_COL32(20, 24, 30, 255));
+  dl->AddRectFilled(ImVec2(r.x0, r.y1 - bar), ImVec2(r.x0 + f * w, r.y1), col);
+  wear_bars_.push_back({data_->components[i].name, r.x0, r.y1 - bar, r.x1, r.y1, wear});
+}
+
+void App::component_tooltip(std::size_t i) {
+  const ComponentInfo& c = data_->components[i];
+  ImGui::BeginTooltip();
+  ImGui::Text("%s  (%s)", c.name.c_str(), c.type.c_str());
+  ImGui::Separator();
+  const auto& own = own_series_[i];
+  for (std::size_t k = 0; k < own.size() && k < 24; ++k) {
+    const Series& s = data_->series[static_cast<std::size_t>(own[k])];
+    const double v = s.at(time_);
+    const std::string short_name = s.name.substr(c.name.size() + 1);
+    if (short_name == "state")
+      ImGui::Text("%-16s %s", short_name.c_str(), state_name(v));
+    else
+      ImGui::Text("%-16s %s", short_name.c_str(), format_value(v, s.unit).c_str());
+  }
+  if (const double rul = remaining_life_s(i); std::isfinite(rul))
+    ImGui::Text("%-16s %s (wear's slope over the last day, to the limit 1)", "RUL",
+                format_duration_s(rul).c_str());
+  bool header = false;
+  for (const auto& k : data_->kpis) {
+    if (k.component != c.name) continue;
+    if (!header) {
+      ImGui::Separator();
+      ImGui::TextDisabled("KPIs");
+      header = true;
+    }
+    ImGui::Text("%-16s %s", k.name.c_str(), format_kpi(k.value, k.half_width, k.unit).c_str());
+  }
+  ImGui::EndTooltip();
+}
+
 void App::timeline_window() {
-  const float y = height_ * 0.58f, w = width_ * 0.62f;
+  const float y = height_ * kPlantShare, w = width_ * 0.62f;
   ImGui::SetNextWindowPos(ImVec2(0, y), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(w, 92), ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(ImVec2(w, height_ * kTimelineShare), ImGuiCond_FirstUseEver);
   ImGui::Begin("Timeline");
   if (ImGui::Button(playing_ ? "Pause" : "Play")) {
     if (!playing_ && time_ >= data_->t1) time_ = data_->t0;
@@ -278,7 +717,99 @@ void App::timeline_window() {
     time_ = 2 * (t0 * 0.5 + static_cast<double>(f) * (t1 * 0.5 - t0 * 0.5));
     follow_live_ = false;
   }
+  gantt();
   ImGui::End();
+}
+
+void App::gantt() {
+  gantt_rows_.clear();
+  if (gantt_components_.empty()) return;
+  const double t0 = data_->t0, t1 = std::max(data_->t1, data_->t0);
+  constexpr float kRow = 15, kBar = 11;
+  const float name_w = std::min(150.0f, ImGui::GetContentRegionAvail().x * 0.25f);
+  ImGui::BeginChild("gantt", ImVec2(0, 0), false);
+  const ImVec2 top = ImGui::GetCursorScreenPos();
+  const float bar_x0 = top.x + name_w + 6;
+  const float bar_w = std::max(ImGui::GetContentRegionAvail().x - name_w - 8, 10.0f);
+  const float rows_h = kRow * static_cast<float>(gantt_components_.size());
+  // The whole area scrubs: pressing or dragging in it moves the time shown there.
+  ImGui::SetCursorScreenPos(ImVec2(bar_x0, top.y));
+  ImGui::InvisibleButton("scrub", ImVec2(bar_w, rows_h));
+  if (ImGui::IsItemActive() && t1 > t0) {
+    const double f = std::clamp((ImGui::GetIO().MousePos.x - bar_x0) / bar_w, 0.0f, 1.0f);
+    time_ = 2 * (t0 * 0.5 + f * (t1 * 0.5 - t0 * 0.5));
+    follow_live_ = false;
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  auto x_of = [&](double t) { return bar_x0 + static_cast<float>(fraction(t, t0, t1)) * bar_w; };
+  const ImVec2 clip_min = ImGui::GetWindowPos();
+  const ImVec2 clip_max(clip_min.x + ImGui::GetWindowSize().x,
+                        clip_min.y + ImGui::GetWindowSize().y);
+  for (std::size_t r = 0; r < gantt_components_.size(); ++r) {
+    const float y0 = top.y + kRow * static_cast<float>(r) + (kRow - kBar) / 2, y1 = y0 + kBar;
+    if (y1 < clip_min.y || y0 > clip_max.y) continue;
+    const std::size_t ci = static_cast<std::size_t>(gantt_components_[r]);
+    const std::string& name = data_->components[ci].name;
+    gantt_rows_.push_back({name, bar_x0, y0, bar_x0 + bar_w, y1, t0, t1});
+    // The name, elided to its column; whole on hover.
+    std::vector<std::string> lines;
+    const bool elided = wrap_label(name, static_cast<int>(name_w / 7.5f), 1, lines);
+    dl->AddText(ImVec2(top.x, y0 - 2), IM_COL32(210, 210, 210, 255), lines[0].c_str());
+    if (elided && ImGui::IsMouseHoveringRect(ImVec2(top.x, y0), ImVec2(top.x + name_w, y1)))
+      ImGui::SetTooltip("%s", name.c_str());
+    dl->AddRectFilled(ImVec2(bar_x0, y0), ImVec2(bar_x0 + bar_w, y1), rgb(kUnknown));
+    const Series& st = data_->series[static_cast<std::size_t>(state_series_[ci])];
+    // Runs of one state; a down or setup run keeps at least a pixel, so a short failure shows.
+    std::size_t i =
+        static_cast<std::size_t>(std::upper_bound(st.t.begin(), st.t.end(), t0) - st.t.begin());
+    if (i > 0) --i;
+    while (i < st.t.size()) {
+      const double v = st.v[i];
+      std::size_t j = i + 1;
+      while (j < st.t.size() && (st.v[j] == v || (std::isnan(v) && std::isnan(st.v[j])))) ++j;
+      const double end = j < st.t.size() ? st.t[j] : t1;
+      float xa = x_of(st.t[i]), xb = x_of(end);
+      if ((v == 3 || v == 5) && xb - xa < 1) xb = xa + 1;
+      if (xb > xa) dl->AddRectFilled(ImVec2(xa, y0), ImVec2(xb, y1), rgb(state_colour(v)));
+      i = j;
+    }
+    // Marks: failures (a red triangle above), repairs (a green tick below), services (a blue
+    // diamond), setups (an orange tick above).
+    for (const int e : gantt_marks_[r]) {
+      const EventRow& ev = data_->events[static_cast<std::size_t>(e)];
+      const float x = x_of(ev.time);
+      if (ev.kind == "failure") {
+        dl->AddTriangleFilled(ImVec2(x - 3, y0 - 3), ImVec2(x + 3, y0 - 3), ImVec2(x, y0 + 2),
+                              IM_COL32(255, 90, 80, 255));
+      } else if (ev.kind == "repaired") {
+        dl->AddLine(ImVec2(x, y1 - 3), ImVec2(x, y1 + 2), IM_COL32(120, 230, 120, 255), 1.5f);
+      } else if (ev.kind.rfind("service", 0) == 0) {
+        const float c = (y0 + y1) / 2;
+        dl->AddQuadFilled(ImVec2(x, c - 4), ImVec2(x + 4, c), ImVec2(x, c + 4), ImVec2(x - 4, c),
+                          IM_COL32(120, 170, 255, 255));
+      } else {
+        dl->AddLine(ImVec2(x, y0 - 3), ImVec2(x, y0 + 3), rgb(kSetup), 2);
+      }
+    }
+  }
+  const float now_x = x_of(time_);
+  dl->AddLine(ImVec2(now_x, top.y), ImVec2(now_x, top.y + rows_h), IM_COL32(255, 255, 255, 220),
+              1.5f);
+  ImGui::SetCursorScreenPos(ImVec2(top.x, top.y + rows_h));
+  ImGui::Dummy(ImVec2(1, 2));
+  ImGui::EndChild();
+}
+
+void App::index_marks() {
+  for (; marks_seen_ < data_->events.size(); ++marks_seen_) {
+    const EventRow& e = data_->events[marks_seen_];
+    if (!(e.kind == "failure" || e.kind == "repaired" || e.kind.rfind("service", 0) == 0 ||
+          e.kind.rfind("setup", 0) == 0))
+      continue;
+    const auto it = gantt_row_of_.find(e.component);
+    if (it != gantt_row_of_.end())
+      gantt_marks_[static_cast<std::size_t>(it->second)].push_back(static_cast<int>(marks_seen_));
+  }
 }
 
 void App::plot(const Series& s, float height) {
@@ -360,15 +891,15 @@ void App::plot(const Series& s, float height) {
                     1.5f);
   const float now_x = std::clamp(px(time_), a.x - 2, b.x + 2);
   dl->AddLine(ImVec2(now_x, a.y), ImVec2(now_x, b.y), IM_COL32(255, 120, 80, 200), 1);
-  dl->AddText(
-      ImVec2(a.x + 4, a.y + 2), IM_COL32(220, 220, 220, 255),
-      fmt::format("{} [{}]  {:.4g} .. {:.4g}   now {:.4g}", s.name, s.unit, vmin, vmax, s.at(time_))
-          .c_str());
+  dl->AddText(ImVec2(a.x + 4, a.y + 2), IM_COL32(220, 220, 220, 255),
+              fmt::format("{}   {} .. {}   now {}", s.name, format_value(vmin, s.unit),
+                          format_value(vmax, s.unit), format_value(s.at(time_), s.unit))
+                  .c_str());
   dl->PopClipRect();
 }
 
 void App::signals_window() {
-  const float y = height_ * 0.58f + 92, w = width_ * 0.62f;
+  const float y = height_ * (kPlantShare + kTimelineShare), w = width_ * 0.62f;
   ImGui::SetNextWindowPos(ImVec2(0, y), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(w, height_ - y), ImGuiCond_FirstUseEver);
   ImGui::Begin("Signals");
@@ -434,34 +965,88 @@ void App::kpi_window() {
       ImGui::EndCombo();
     }
   }
+  if (std::isfinite(data_->kpi_time))
+    ImGui::TextDisabled("%s at t = %s", data_->status() == "live" ? "so far" : "at the end",
+                        fmt_time(data_->kpi_time).c_str());
   if (data_->kpis.empty())
     ImGui::TextDisabled(data_->status() == "file" ? "no KPIs in this file"
-                                                  : "KPIs come at the end of the run");
-  if (ImGui::BeginTable(
-          "kpis", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable)) {
+                                                  : "no KPIs yet (they start after the warm-up)");
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                                ImGuiTableFlags_Resizable | ImGuiTableFlags_Sortable |
+                                ImGuiTableFlags_SortTristate;
+  if (selected_component_ >= 0) {
+    ImGui::Text("%s only",
+                data_->components[static_cast<std::size_t>(selected_component_)].name.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("show all")) selected_component_ = -1;
+    ImGui::SameLine();
+  }
+  if (ImGui::SmallButton("copy as CSV"))
+    ImGui::SetClipboardText(kpis_csv(data_->kpis, kpi_order_).c_str());
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the table in the order shown, full precision, to paste in a spreadsheet");
+  if (ImGui::BeginTable("kpis", 3, flags)) {
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("component");
-    ImGui::TableSetupColumn("KPI");
-    ImGui::TableSetupColumn("value");
-    ImGui::TableSetupColumn("unit");
+    // Unsorted at first (the report's order); the value column gets the room an interval needs.
+    ImGui::TableSetupColumn("component", ImGuiTableColumnFlags_WidthStretch, 0.9f);
+    ImGui::TableSetupColumn("KPI", ImGuiTableColumnFlags_WidthStretch, 0.9f);
+    ImGui::TableSetupColumn(
+        "value", ImGuiTableColumnFlags_WidthStretch | ImGuiTableColumnFlags_PreferSortDescending,
+        1.6f);
     ImGui::TableHeadersRow();
+    // Sorted again when the user asks or the table changed (a live source, another case).
+    ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
+    const std::string only =
+        selected_component_ >= 0
+            ? data_->components[static_cast<std::size_t>(selected_component_)].name
+            : std::string();
+    const std::string key = fmt::format("{} {} {} {} {} {}", data_->kpis.size(), data_->kpi_time,
+                                        data_->selected_case, data_->selected_replication,
+                                        static_cast<const void*>(data_->kpis.data()), only);
+    if ((specs && specs->SpecsDirty) || key != kpi_sorted_for_) {
+      kpi_order_.clear();
+      for (std::size_t i = 0; i < data_->kpis.size(); ++i)
+        if (only.empty() || data_->kpis[i].component == only)
+          kpi_order_.push_back(static_cast<int>(i));
+      if (specs && specs->SpecsCount > 0) {
+        const ImGuiTableColumnSortSpecs& s = specs->Specs[0];
+        const bool up = s.SortDirection == ImGuiSortDirection_Ascending;
+        const auto& k = data_->kpis;
+        std::stable_sort(kpi_order_.begin(), kpi_order_.end(), [&](int a, int b) {
+          const KpiItem &x = k[static_cast<std::size_t>(a)], &y = k[static_cast<std::size_t>(b)];
+          int c = 0;
+          if (s.ColumnIndex == 0) c = x.component.compare(y.component);
+          if (s.ColumnIndex == 1) c = x.name.compare(y.name);
+          if (s.ColumnIndex == 2) c = x.value < y.value ? -1 : y.value < x.value ? 1 : 0;
+          return up ? c < 0 : c > 0;
+        });
+      }
+      if (specs) specs->SpecsDirty = false;
+      kpi_sorted_for_ = key;
+    }
     ImGuiListClipper clip;
-    clip.Begin(static_cast<int>(data_->kpis.size()));
+    clip.Begin(static_cast<int>(kpi_order_.size()));
     while (clip.Step())
       for (int r = clip.DisplayStart; r < clip.DisplayEnd; ++r) {
-        const KpiItem& k = data_->kpis[static_cast<std::size_t>(r)];
+        const KpiItem& k =
+            data_->kpis[static_cast<std::size_t>(kpi_order_[static_cast<std::size_t>(r)])];
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(k.component.c_str());
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(k.name.c_str());
         ImGui::TableNextColumn();
-        if (std::isfinite(k.half_width) && k.half_width > 0)
-          ImGui::Text("%.4g ± %.3g", k.value, k.half_width);
-        else
-          ImGui::Text("%.4g", k.value);
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(k.unit.c_str());
+        ImGui::TextUnformatted(format_kpi(k.value, k.half_width, k.unit).c_str());
+        if (ImGui::IsItemHovered()) {
+          // The full value, as stored.
+          if (std::isfinite(k.half_width))
+            ImGui::SetTooltip("%s.%s = %.17g %s\n95%% half-width %.17g %s", k.component.c_str(),
+                              k.name.c_str(), k.value, k.unit.c_str(), k.half_width,
+                              k.unit.c_str());
+          else
+            ImGui::SetTooltip("%s.%s = %.17g %s", k.component.c_str(), k.name.c_str(), k.value,
+                              k.unit.c_str());
+        }
       }
     ImGui::EndTable();
   }
@@ -472,6 +1057,107 @@ void App::events_window() {
   ImGui::SetNextWindowPos(ImVec2(width_ * 0.62f, height_ * 0.5f), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(width_ * 0.38f, height_ * 0.5f), ImGuiCond_FirstUseEver);
   ImGui::Begin("Events");
+  const int active = alarms_active();
+  if (ImGui::BeginTabBar("log")) {
+    if (ImGui::BeginTabItem("Events")) {
+      event_table();
+      ImGui::EndTabItem();
+    }
+    const std::string alarms =
+        active > 0 ? fmt::format("Alarms ({} active)###alarms", active) : "Alarms###alarms";
+    if (active > 0) ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 110, 90, 255));
+    const bool open = ImGui::BeginTabItem(alarms.c_str());
+    if (active > 0) ImGui::PopStyleColor();
+    if (open) {
+      alarm_table();
+      ImGui::EndTabItem();
+    }
+    if (!feeds_.empty() && ImGui::BeginTabItem("Feeds")) {
+      feed_table();
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+void App::alarm_table() {
+  if (alarms_.empty()) {
+    ImGui::TextDisabled("no alarm raised");
+    return;
+  }
+  if (!ImGui::BeginTable(
+          "alarms", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("state");
+  ImGui::TableSetupColumn("alarm");
+  ImGui::TableSetupColumn("raised");
+  ImGui::TableSetupColumn("cleared");
+  ImGui::TableSetupColumn("why");
+  ImGui::TableHeadersRow();
+  // The newest first; those raised after the time shown are left out.
+  for (std::size_t k = alarms_.size(); k-- > 0;) {
+    const AlarmRow& a = alarms_[k];
+    if (a.raised > time_) continue;
+    const bool on = !(a.cleared <= time_);
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    if (on)
+      ImGui::TextColored(ImVec4(1.0f, 0.43f, 0.35f, 1), "ACTIVE");
+    else
+      ImGui::TextDisabled("cleared");
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(a.component.c_str());
+    ImGui::TableNextColumn();
+    ImGui::PushID(static_cast<int>(k));
+    if (ImGui::Selectable(fmt_time(a.raised).c_str(), false)) {
+      time_ = a.raised;
+      follow_live_ = false;
+    }
+    ImGui::PopID();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(on ? "-" : fmt_time(a.cleared).c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(a.detail.c_str());
+  }
+  ImGui::EndTable();
+}
+
+void App::feed_table() {
+  static const char* kCounters[] = {"received", "applied", "rejected",  "malformed", "out_of_range",
+                                    "unknown",  "late",    "connected", "lag"};
+  constexpr int kColumns = 1 + static_cast<int>(sizeof kCounters / sizeof kCounters[0]);
+  if (!ImGui::BeginTable("feeds", kColumns,
+                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY))
+    return;
+  ImGui::TableSetupScrollFreeze(1, 1);
+  ImGui::TableSetupColumn("feed");
+  for (const char* c : kCounters) ImGui::TableSetupColumn(c);
+  ImGui::TableHeadersRow();
+  for (const int i : feeds_) {
+    const std::string& name = data_->components[static_cast<std::size_t>(i)].name;
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(name.c_str());
+    for (const char* c : kCounters) {
+      ImGui::TableNextColumn();
+      const Series* s = data_->find(name + "." + c);
+      const double v = s ? s->at(time_) : std::nan("");
+      if (!std::isfinite(v))
+        ImGui::TextDisabled("-");
+      else if (std::string_view(c) == "lag")
+        ImGui::Text("%.1f s", v);
+      else if (std::string_view(c) == "connected")
+        ImGui::TextUnformatted(v > 0 ? "yes" : "no");
+      else
+        ImGui::Text("%.0f", v);
+    }
+  }
+  ImGui::EndTable();
+}
+
+void App::event_table() {
   ImGui::SetNextItemWidth(110);
   ImGui::InputTextWithHint("##comp", "component", event_component_, sizeof event_component_);
   ImGui::SameLine();
@@ -522,7 +1208,6 @@ void App::events_window() {
       }
     ImGui::EndTable();
   }
-  ImGui::End();
 }
 
 }  // namespace plantwin::viewer

@@ -3,6 +3,7 @@
 // file (HDF5) and a running simulation (plantwin run --serve PORT). The viewer holds no
 // simulation code: it only reads.
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,7 +57,13 @@ class DataSource {
   std::vector<Series> series;
   std::vector<EventRow> events;
   std::vector<KpiItem> kpis;
+  /// The simulated time of the KPI table: NaN for a file (the end of the run); a live source
+  /// receives the table so far while the run goes on.
+  double kpi_time = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::string> cases;
+  /// Experiment files: each case's summary and its replications' KPIs (in `cases` order).
+  std::vector<std::vector<KpiItem>> case_summaries;
+  std::vector<std::vector<std::vector<KpiItem>>> case_replications;
   int selected_case = 0;
   double t0 = 0, t1 = 0;
 

@@ -70,13 +70,13 @@ class FileSource final : public DataSource {
       cases.push_back(c.name);
       std::vector<KpiItem> summary;
       for (const auto& k : c.summary) summary.push_back(kpi_item(k));
-      case_kpis_.push_back(std::move(summary));
+      case_summaries.push_back(std::move(summary));
       std::vector<std::vector<KpiItem>> reps;
       for (const auto& rep : c.replications) {
         reps.emplace_back();
         for (const auto& k : rep) reps.back().push_back(kpi_item(k));
       }
-      case_reps_.push_back(std::move(reps));
+      case_replications.push_back(std::move(reps));
     }
     if (!cases.empty()) select_case(0);
   }
@@ -84,19 +84,15 @@ class FileSource final : public DataSource {
   void select_case(int i) override {
     if (i < 0 || i >= static_cast<int>(cases.size())) return;
     selected_case = i;
-    replications = static_cast<int>(case_reps_[static_cast<std::size_t>(i)].size());
+    replications = static_cast<int>(case_replications[static_cast<std::size_t>(i)].size());
     select_replication(-1);
   }
   void select_replication(int r) override {
-    const auto& reps = case_reps_[static_cast<std::size_t>(selected_case)];
+    const auto& reps = case_replications[static_cast<std::size_t>(selected_case)];
     selected_replication = r >= 0 && r < static_cast<int>(reps.size()) ? r : -1;
-    kpis = selected_replication < 0 ? case_kpis_[static_cast<std::size_t>(selected_case)]
+    kpis = selected_replication < 0 ? case_summaries[static_cast<std::size_t>(selected_case)]
                                     : reps[static_cast<std::size_t>(selected_replication)];
   }
-
- private:
-  std::vector<std::vector<KpiItem>> case_kpis_;
-  std::vector<std::vector<std::vector<KpiItem>>> case_reps_;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -67,9 +68,11 @@ class LiveSource final : public DataSource {
 
   bool refresh() override {
     if (fd_ < 0) return false;
-    const auto poll_msg = io::kLivePollRequest;
-    if (::send(fd_, poll_msg.data(), poll_msg.size(), MSG_NOSIGNAL) !=
-        static_cast<ssize_t>(poll_msg.size()))
+    // A server that keeps the history sends it first, a reply at a time, then frames.
+    const std::string request = history_pending_ ? io::format_history_request(history_after_)
+                                                 : std::string(io::kLivePollRequest);
+    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(request.size()))
       return lost("the connection closed");
     const auto deadline = Clock::now() + kReplyTimeout;
     std::string line;
@@ -121,13 +124,36 @@ class LiveSource final : public DataSource {
       components.push_back({c.name, c.type, c.x, c.y, c.capacity});
     for (const auto& l : plant.links) links.emplace_back(l.from, l.to);
     for (const auto& sig : plant.signals) series.push_back(Series{sig.name, sig.unit, {}, {}});
+    history_pending_ = std::find(plant.features.begin(), plant.features.end(),
+                                 io::kLiveHistoryFeature) != plant.features.end();
   }
 
   /// Takes the parser's frame (or what arrived of it): values newer than the last, new events.
   bool apply_frame() {
     io::LiveFrame& f = parser_.frame();
     bool changed = false;
-    if (parser_.frame_has_values() &&
+    for (const auto& sample : f.samples) {
+      if (!series.empty() && !series[0].t.empty() && sample.time <= series[0].t.back()) continue;
+      for (std::size_t i = 0; i < series.size(); ++i) {
+        series[i].t.push_back(sample.time);
+        series[i].v.push_back(sample.values[i]);
+      }
+      t0 = series.empty() || series[0].t.empty() ? t0 : series[0].t.front();
+      history_after_ = sample.time;
+      changed = true;
+    }
+    // Done when the server says so, or when a reply promising more brought nothing usable.
+    if (history_pending_ && (!f.more || f.samples.empty())) history_pending_ = false;
+    if (f.has_kpis) {
+      kpis.clear();
+      for (auto& k : f.kpis)
+        kpis.push_back(
+            {std::move(k.component), std::move(k.name), std::move(k.unit), k.value, k.half_width});
+      kpi_time = f.time;
+      changed = true;
+    }
+    // While history is still coming, the current values wait: they would come before it.
+    if (!history_pending_ && parser_.frame_has_values() &&
         (series.empty() || series[0].t.empty() || f.time > series[0].t.back())) {
       for (std::size_t i = 0; i < series.size(); ++i) {
         series[i].t.push_back(f.time);
@@ -188,6 +214,8 @@ class LiveSource final : public DataSource {
   std::size_t head_ = 0;     // where the next line starts in buffer_
   std::size_t scanned_ = 0;  // buffer_ before this holds no newline after head_
   bool complete_ = false;
+  bool history_pending_ = false;      // the server keeps history and not all of it arrived yet
+  double history_after_ = -HUGE_VAL;  // the time of the last history sample received
   io::LiveParser parser_;
 };
 

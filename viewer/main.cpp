@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -43,6 +44,22 @@ std::string ini_path() {
   return ec ? "" : (dir / "viewer.ini").string();
 }
 
+constexpr const char* kUiFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+constexpr const char* kDiagramFont = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+
+/// `s` as a JSON string, quotes included.
+std::string json_text(const std::string& s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20)
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
 void apply_style() {
   ImGui::StyleColorsDark();
   ImGuiStyle& s = ImGui::GetStyle();
@@ -73,6 +90,8 @@ int main(int argc, char** argv) {
   cli.add_option("--wait", wait_s,
                  "with --attach and --screenshot: receive data this many seconds first");
   cli.add_flag("--play", play, "start playing");
+  std::string select;
+  cli.add_option("--select", select, "select this component, as a click on it does");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -106,6 +125,14 @@ int main(int argc, char** argv) {
     app.set_time(*t);
   }
   app.set_playing(play || benchmark_frames > 0);
+  if (!select.empty()) {
+    const int i = app.data().component_index(select);
+    if (i < 0) {
+      fmt::print(stderr, "--select: no component \"{}\" in {}\n", select, app.data().title);
+      return 2;
+    }
+    app.select_component(i);
+  }
 
   const bool headless = !screenshot.empty() || benchmark_frames > 0;
   if (!glfwInit()) {
@@ -137,6 +164,14 @@ int main(int argc, char** argv) {
     io.IniFilename = ini.empty() ? nullptr : ini.c_str();
   }
   apply_style();
+  // DejaVu (fonts-dejavu-core) reads better than ImGui's bitmap font, above all scaled in the
+  // diagram, which draws names with the monospaced one (the layout counts characters).
+  if (std::filesystem::exists(kUiFont) && std::filesystem::exists(kDiagramFont)) {
+    io.Fonts->AddFontFromFileTTF(kUiFont, 15.0f);
+    ImFontConfig cfg;
+    cfg.OversampleH = 2;
+    app.set_diagram_font(io.Fonts->AddFontFromFileTTF(kDiagramFont, 26.0f, &cfg));
+  }
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 130");
 
@@ -187,12 +222,61 @@ int main(int argc, char** argv) {
         j << "{\"width\": " << fw << ", \"height\": " << fh << ", \"time\": " << app.time()
           << ", \"status\": \"" << app.data().status()
           << "\", \"samples\": " << (app.data().series.empty() ? 0 : app.data().series[0].t.size())
+          << ", \"first_sample\": "
+          << (app.data().series.empty() || app.data().series[0].t.empty()
+                  ? std::string("null")
+                  : fmt::format("{}", app.data().series[0].t.front()))
+          << ", \"alarms\": " << app.alarms_raised()
+          << ", \"active_alarms\": " << app.alarms_active()
+          << ", \"kpi_rows\": " << app.kpi_rows().size() << ", \"plotted\": ["
+          << fmt::format("\"{}\"", fmt::join(app.plotted(), "\", \"")) << "]"
+          << ", \"kpis\": " << app.data().kpis.size() << ", \"kpi_time\": "
+          << (std::isfinite(app.data().kpi_time) ? fmt::format("{}", app.data().kpi_time)
+                                                 : std::string("null"))
           << ", \"boxes\": [";
         for (std::size_t i = 0; i < app.boxes().size(); ++i) {
           const auto& b = app.boxes()[i];
-          j << (i ? ", " : "") << "{\"name\": \"" << b.name << "\", \"type\": \"" << b.type
-            << "\", \"x0\": " << b.x0 << ", \"y0\": " << b.y0 << ", \"x1\": " << b.x1
-            << ", \"y1\": " << b.y1 << "}";
+          j << (i ? ", " : "") << "{\"name\": " << json_text(b.name)
+            << ", \"type\": " << json_text(b.type) << ", \"x0\": " << b.x0 << ", \"y0\": " << b.y0
+            << ", \"x1\": " << b.x1 << ", \"y1\": " << b.y1 << ", \"label\": [" << b.label.x0
+            << ", " << b.label.y0 << ", " << b.label.x1 << ", " << b.label.y1 << "]}";
+        }
+        j << "], \"gantt\": [";
+        for (std::size_t i = 0; i < app.gantt_rows().size(); ++i) {
+          const auto& g = app.gantt_rows()[i];
+          j << (i ? ", " : "") << "{\"name\": " << json_text(g.name) << ", \"x0\": " << g.x0
+            << ", \"y0\": " << g.y0 << ", \"x1\": " << g.x1 << ", \"y1\": " << g.y1
+            << ", \"t0\": " << g.t0 << ", \"t1\": " << g.t1 << "}";
+        }
+        j << "], \"feeds\": [";
+        for (std::size_t i = 0; i < app.feeds().size(); ++i) {
+          const auto& name = app.data().components[static_cast<std::size_t>(app.feeds()[i])].name;
+          auto at = [&](const char* sig) {
+            const auto* s = app.data().find(name + "." + sig);
+            const double v = s ? s->at(app.time()) : std::nan("");
+            return std::isfinite(v) ? fmt::format("{}", v) : std::string("null");
+          };
+          j << (i ? ", " : "") << "{\"name\": " << json_text(name)
+            << ", \"received\": " << at("received") << ", \"applied\": " << at("applied")
+            << ", \"rejected\": " << at("rejected") << "}";
+        }
+        j << "], \"wear\": [";
+        for (std::size_t i = 0; i < app.wear_bars().size(); ++i) {
+          const auto& w = app.wear_bars()[i];
+          j << (i ? ", " : "") << "{\"name\": " << json_text(w.name) << ", \"x0\": " << w.x0
+            << ", \"y0\": " << w.y0 << ", \"x1\": " << w.x1 << ", \"y1\": " << w.y1
+            << ", \"wear\": " << fmt::format("{}", w.wear) << "}";
+        }
+        j << "], \"bars\": [";
+        for (std::size_t i = 0; i < app.bars().size(); ++i) {
+          const auto& b = app.bars()[i];
+          j << (i ? ", " : "") << "{\"kpi\": " << json_text(b.kpi)
+            << ", \"case\": " << json_text(b.case_name) << ", \"x0\": " << b.x0
+            << ", \"y0\": " << b.y0 << ", \"x1\": " << b.x1 << ", \"y1\": " << b.y1
+            << ", \"lo\": " << b.lo << ", \"hi\": " << b.hi << ", \"y\": " << b.y
+            << ", \"mean\": " << fmt::format("{}", b.mean) << ", \"half_width\": "
+            << (std::isfinite(b.half_width) ? fmt::format("{}", b.half_width) : "null")
+            << ", \"different\": " << (b.different ? "true" : "false") << "}";
         }
         j << "]}\n";
       }

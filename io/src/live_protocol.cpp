@@ -1,5 +1,6 @@
 #include "plantwin/io/live_protocol.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -31,6 +32,37 @@ std::optional<double> parse_number(std::string_view s, bool nan_allowed) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+/// The words of `s` between runs of spaces.
+std::vector<std::string_view> split_spaces(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    const auto next = std::min(s.find(' ', pos), s.size());
+    if (next > pos) out.push_back(s.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  return out;
+}
+
+/// One number per signal, separated by spaces; nullopt when a token is no number or the count
+/// differs from `count`.
+std::optional<std::vector<double>> parse_values(std::string_view rest, std::size_t count) {
+  std::vector<double> values;
+  values.reserve(count);
+  std::size_t pos = 0;
+  while (pos < rest.size()) {
+    const auto next = std::min(rest.find(' ', pos), rest.size());
+    if (next > pos) {  // runs of spaces are one separator
+      const auto v = parse_number(rest.substr(pos, next - pos), true);
+      if (!v || values.size() >= count) return std::nullopt;
+      values.push_back(*v);
+    }
+    pos = next + 1;
+  }
+  if (values.size() != count) return std::nullopt;
+  return values;
 }
 
 /// Splits "key rest" at the first space.
@@ -114,8 +146,14 @@ std::string format_hello(const LivePlant& plant) {
   for (const auto& l : plant.links) h += fmt::format("link {}\t{}\n", name(l.from), name(l.to));
   for (const auto& s : plant.signals)
     h += fmt::format("signal {}\t{}\n", escape_live_text(s.name), escape_live_text(s.unit));
+  if (!plant.features.empty()) {
+    h += "features";
+    for (const auto& f : plant.features) h += ' ' + escape_live_text(f);
+    h += '\n';
+  }
   h += "end\n";
-  const std::size_t lines = 4 + plant.components.size() + plant.links.size() + plant.signals.size();
+  const std::size_t lines = 4 + plant.components.size() + plant.links.size() +
+                            plant.signals.size() + (plant.features.empty() ? 0 : 1);
   std::size_t longest = 0;
   for (std::size_t start = 0; start < h.size();) {
     const auto nl = h.find('\n', start);
@@ -143,7 +181,7 @@ std::string format_event_line(const LiveEvent& e) {
 }
 
 void append_reply(std::string& out, double time, bool complete, std::span<const double> values,
-                  std::span<const std::string> event_lines) {
+                  std::span<const std::string> event_lines, const LiveReplyExtras& extras) {
   out += "time ";
   out += format_live_number(time);
   out += complete ? "\nstatus complete\nvalues" : "\nstatus running\nvalues";
@@ -153,7 +191,43 @@ void append_reply(std::string& out, double time, bool complete, std::span<const 
   }
   out += '\n';
   for (const auto& e : event_lines) out += e;
+  for (const auto& l : extras.sample_lines) out += l;
+  if (extras.more) out += "more\n";
+  if (extras.kpi_block) out += *extras.kpi_block;
   out += "end\n";
+}
+
+std::string format_sample_line(double time, std::span<const double> values) {
+  std::string out = "sample ";
+  out.reserve(8 + 25 * (values.size() + 1));
+  out += format_live_number(time);
+  for (const double v : values) {
+    out += ' ';
+    out += format_live_number(v);
+  }
+  out += '\n';
+  return out;
+}
+
+std::string format_kpi_block(std::span<const LiveKpi> kpis) {
+  std::string out = fmt::format("kpis {}\n", kpis.size());
+  for (const auto& k : kpis)
+    out += fmt::format("kpi {}\t{}\t{}\t{}\t{}\n", escape_live_text(k.component),
+                       escape_live_text(k.name), format_live_number(k.value),
+                       format_live_number(k.half_width), escape_live_text(k.unit));
+  return out;
+}
+
+std::string format_history_request(double after) {
+  return std::isfinite(after) ? fmt::format("history {}\n", format_live_number(after))
+                              : std::string("history\n");
+}
+
+std::optional<double> parse_history_request(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line == "history") return -HUGE_VAL;
+  if (line.rfind("history ", 0) != 0) return std::nullopt;
+  return parse_number(line.substr(8), false);
 }
 
 std::string format_reply(const LiveFrame& frame) {
@@ -223,6 +297,11 @@ bool LiveParser::parse_hello_item(std::string_view key, std::string_view rest) {
     plant_.signals.push_back({unescape_live_text(f[0]), unescape_live_text(f[1])});
     return true;
   }
+  if (key == "features") {
+    plant_.features.clear();
+    for (const auto word : split_spaces(rest)) plant_.features.push_back(unescape_live_text(word));
+    return true;
+  }
   return false;
 }
 
@@ -234,6 +313,10 @@ bool LiveParser::reply_line(std::string_view line) {
     has_values_ = false;
     frame_.values.clear();
     frame_.events.clear();
+    frame_.samples.clear();
+    frame_.more = false;
+    frame_.has_kpis = false;
+    frame_.kpis.clear();
   }
   reply_bytes_ += line.size() + 1;
   if (reply_bytes_ > LiveLimits::kMaxReplyBytes)
@@ -260,21 +343,45 @@ bool LiveParser::parse_reply_item(std::string_view key, std::string_view rest) {
     return true;
   }
   if (key == "values") {
-    std::vector<double> values;
-    values.reserve(plant_.signals.size());
-    std::size_t pos = 0;
-    while (pos < rest.size()) {
-      const auto next = std::min(rest.find(' ', pos), rest.size());
-      if (next > pos) {  // runs of spaces are one separator
-        const auto v = parse_number(rest.substr(pos, next - pos), true);
-        if (!v || values.size() >= plant_.signals.size()) return false;
-        values.push_back(*v);
-      }
-      pos = next + 1;
-    }
-    if (values.size() != plant_.signals.size()) return false;
-    frame_.values = std::move(values);
+    auto values = parse_values(rest, plant_.signals.size());
+    if (!values) return false;
+    frame_.values = std::move(*values);
     has_values_ = true;
+    return true;
+  }
+  if (key == "sample") {
+    const auto sp = rest.find(' ');
+    const auto t = parse_number(rest.substr(0, sp), false);
+    if (!t) return false;
+    auto values =
+        parse_values(sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1),
+                     plant_.signals.size());
+    if (!values) return false;
+    // History comes oldest first: a sample out of order is malformed.
+    if (!frame_.samples.empty() && *t <= frame_.samples.back().time) return false;
+    frame_.samples.push_back({*t, std::move(*values)});
+    return true;
+  }
+  if (key == "more") {
+    if (!rest.empty()) return false;
+    frame_.more = true;
+    return true;
+  }
+  if (key == "kpis") {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+    if (ec != std::errc() || end != rest.data() + rest.size()) return false;
+    frame_.kpis.clear();
+    frame_.has_kpis = true;
+    return true;
+  }
+  if (key == "kpi") {
+    const auto f = split_tabs(rest);
+    if (!frame_.has_kpis || f.size() != 5 || f[1].empty()) return false;
+    const auto v = parse_number(f[2], true), hw = parse_number(f[3], true);
+    if (!v || !hw) return false;
+    frame_.kpis.push_back(
+        {unescape_live_text(f[0]), unescape_live_text(f[1]), unescape_live_text(f[4]), *v, *hw});
     return true;
   }
   if (key == "event") {

@@ -32,6 +32,18 @@ void LivePublisher::publish(const Sim& sim, bool final) {
     snapshot_.events.push_back(
         format_event_line({e.time, sim.model().component(e.component).name(), e.kind, e.detail}));
   }
+  snapshot_.kpis.clear();
+  const auto now = std::chrono::steady_clock::now();
+  if (final || !kpis_published_ ||
+      std::chrono::duration<double>(now - last_kpis_).count() >= kKpiPeriodS) {
+    std::vector<LiveKpi> rows;
+    for (auto& k : sim.kpis())
+      rows.push_back(
+          {std::move(k.component), std::move(k.name), std::move(k.unit), k.value, k.half_width});
+    snapshot_.kpis = format_kpi_block(rows);
+    last_kpis_ = now;
+    kpis_published_ = true;
+  }
   server_.publish(snapshot_);
 }
 

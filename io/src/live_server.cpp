@@ -18,8 +18,17 @@
 
 namespace plantwin::io {
 
-LiveServer::LiveServer(int port, std::string hello, LiveServerLimits limits)
-    : hello_(std::move(hello)), limits_(limits) {
+namespace {
+
+LivePlant with_features(LivePlant plant) {
+  plant.features = {std::string(kLiveHistoryFeature), "kpi"};
+  return plant;
+}
+
+}  // namespace
+
+LiveServer::LiveServer(int port, LivePlant plant, LiveServerLimits limits)
+    : hello_(format_hello(with_features(std::move(plant)))), limits_(limits) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0)
     throw std::runtime_error(
@@ -37,6 +46,9 @@ LiveServer::LiveServer(int port, std::string hello, LiveServerLimits limits)
     throw std::runtime_error(
         fmt::format("--serve {}: cannot listen on 127.0.0.1:{}: {}", port, port, why));
   }
+  socklen_t len = sizeof addr;
+  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
   thread_ = std::thread([this] { serve(); });
 }
 
@@ -50,6 +62,47 @@ void LiveServer::publish(const LiveSnapshot& s) {
   snapshot_.complete = s.complete;
   snapshot_.values = s.values;
   snapshot_.events.insert(snapshot_.events.end(), s.events.begin(), s.events.end());
+  if (!s.kpis.empty()) {
+    snapshot_.kpis = s.kpis;
+    ++kpi_generation_;
+  }
+  keep_history(s);
+}
+
+void LiveServer::keep_history(const LiveSnapshot& s) {
+  const std::size_t n = s.values.size();
+  if (!history_t_.empty()) {
+    if (n * history_t_.size() != history_v_.size() || s.time < history_t_.back()) return;
+    if (s.time == history_t_.back()) {  // the same time again (the final publish): newer values
+      std::copy(s.values.begin(), s.values.end(),
+                history_v_.end() - static_cast<std::ptrdiff_t>(n));
+      return;
+    }
+  }
+  if (++since_kept_ < history_stride_ && !history_t_.empty()) return;
+  since_kept_ = 0;
+  const std::size_t cap =
+      std::max<std::size_t>(2, std::min(limits_.max_history_samples,
+                                        limits_.max_history_values / std::max<std::size_t>(n, 1)));
+  if (history_t_.size() >= cap) {
+    // Full: every second sample goes (the first stays), and from now on every second publish.
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < history_t_.size(); k += 2, ++kept) {
+      history_t_[kept] = history_t_[k];
+      std::copy_n(history_v_.begin() + static_cast<std::ptrdiff_t>(k * n), n,
+                  history_v_.begin() + static_cast<std::ptrdiff_t>(kept * n));
+    }
+    history_t_.resize(kept);
+    history_v_.resize(kept * n);
+    history_stride_ *= 2;
+  }
+  history_t_.push_back(s.time);
+  history_v_.insert(history_v_.end(), s.values.begin(), s.values.end());
+}
+
+std::vector<double> LiveServer::history_times() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return history_t_;
 }
 
 void LiveServer::stop() {
@@ -90,6 +143,8 @@ struct Client {
   std::string out;  // queued for sending, from out_pos on
   std::size_t out_pos = 0;
   std::size_t events_sent = 0;
+  bool asked_history = false;   // it knows the history and KPI items
+  std::uint64_t kpis_sent = 0;  // the KPI table generation it has
   Clock::time_point last_request, last_progress;
   std::size_t pending() const { return out.size() - out_pos; }
 };
@@ -157,9 +212,10 @@ void LiveServer::serve() {
             c.in.append(buf + start, k - start);
             start = k + 1;
             const bool poll_request = is_poll_request(c.in);
+            const std::optional<double> history_after = parse_history_request(c.in);
             c.in.clear();
             c.last_request = now;
-            if (!poll_request) continue;
+            if (!poll_request && !history_after) continue;
             if (c.pending() > limits_.max_pending_bytes) {
               ++dropped_slow_;
               alive = false;
@@ -168,9 +224,33 @@ void LiveServer::serve() {
             std::lock_guard<std::mutex> lock(mutex_);
             const std::size_t first = c.events_sent;
             c.events_sent = std::min(snapshot_.events.size(), first + limits_.max_events_per_reply);
+            LiveReplyExtras extras;
+            std::vector<std::string> samples;
+            if (history_after) {
+              c.asked_history = true;
+              const std::size_t sigs = snapshot_.values.size();
+              std::size_t h = static_cast<std::size_t>(
+                  std::upper_bound(history_t_.begin(), history_t_.end(), *history_after) -
+                  history_t_.begin());
+              std::size_t bytes = 0;
+              for (; h < history_t_.size() && bytes < limits_.history_reply_bytes &&
+                     history_v_.size() == history_t_.size() * sigs;
+                   ++h) {
+                samples.push_back(format_sample_line(
+                    history_t_[h], std::span<const double>(history_v_).subspan(h * sigs, sigs)));
+                bytes += samples.back().size();
+              }
+              extras.sample_lines = samples;
+              extras.more = h < history_t_.size();
+            }
+            if (c.asked_history && c.kpis_sent != kpi_generation_) {
+              c.kpis_sent = kpi_generation_;
+              extras.kpi_block = &snapshot_.kpis;
+            }
             append_reply(c.out, snapshot_.time, snapshot_.complete, snapshot_.values,
                          std::span<const std::string>(snapshot_.events)
-                             .subspan(first, c.events_sent - first));
+                             .subspan(first, c.events_sent - first),
+                         extras);
           }
           if (!alive) break;
           // Only the new bytes are scanned: a line without a newline costs nothing twice.

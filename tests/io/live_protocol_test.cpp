@@ -316,3 +316,68 @@ TEST_CASE("the publisher describes a compiled model so that the viewer reads it 
   CHECK(p.rejected_lines() == 0);
   check_same(p.plant(), plant);
 }
+
+TEST_CASE("history requests: bare, after a time, and lines that are not one") {
+  CHECK(parse_history_request("history") == -HUGE_VAL);
+  CHECK(parse_history_request("history\r") == -HUGE_VAL);
+  CHECK(parse_history_request("history 12.5") == 12.5);
+  CHECK(parse_history_request(format_history_request(0.1).substr(0, 25)) == 0.1);
+  CHECK(format_history_request(-HUGE_VAL) == "history\n");
+  CHECK_FALSE(parse_history_request("history soon"));
+  CHECK_FALSE(parse_history_request("history nan"));
+  CHECK_FALSE(parse_history_request("historyx"));
+  CHECK_FALSE(parse_history_request("poll"));
+}
+
+TEST_CASE("history samples and the KPI table read back bit for bit; malformed ones are counted") {
+  LivePlant plant = awkward_plant();
+  plant.features = {"history", "kpi"};
+  LiveParser p;
+  feed(p, format_hello(plant), true);
+  CHECK(p.rejected_lines() == 0);
+  CHECK(p.plant().features == plant.features);
+  const std::vector<double> v0 = {1, -0.0, kNan}, v1 = {2, 5e-324, 1e300};
+  const std::vector<std::string> samples = {format_sample_line(0, v0), format_sample_line(0.5, v1)};
+  const std::vector<LiveKpi> kpis = {{"m\tx", "utilisation", "%", 0.8211, 0.004},
+                                     {"line", "throughput", "parts/h", 41.5, kNan}};
+  const std::string block = format_kpi_block(kpis);
+  std::string reply;
+  append_reply(reply, 0.5, false, v1, {}, {samples, true, &block});
+  CHECK(feed(p, reply, false) == 1);
+  CHECK(p.rejected_lines() == 0);
+  const LiveFrame& f = p.frame();
+  REQUIRE(f.samples.size() == 2);
+  CHECK(f.samples[1].time == 0.5);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(same_bits(f.samples[0].values[i], v0[i]));
+    CHECK(same_bits(f.samples[1].values[i], v1[i]));
+  }
+  CHECK(f.more);
+  REQUIRE(f.has_kpis);
+  REQUIRE(f.kpis.size() == 2);
+  CHECK(f.kpis[0].component == "m\tx");
+  CHECK(f.kpis[0].value == 0.8211);
+  CHECK(f.kpis[0].half_width == 0.004);
+  CHECK(f.kpis[1].unit == "parts/h");
+  CHECK(std::isnan(f.kpis[1].half_width));
+  // The next reply starts clean.
+  feed(p, "time 1\nstatus running\nend\n", false);
+  CHECK(p.frame().samples.empty());
+  CHECK_FALSE(p.frame().more);
+  CHECK_FALSE(p.frame().has_kpis);
+  feed(p,
+       "sample 1 1 2\n"                    // a value missing
+       "sample nan 1 2 3\n"                // no time
+       "sample 2 1 2 3\nsample 2 1 2 3\n"  // out of order: the second
+       "more please\n"                     // extra text
+       "kpi m\tu\t1\tnan\t%\n"             // before its table
+       "kpis many\n"                       // not a count
+       "kpis 1\nkpi m\t\t1\tnan\t%\n"      // no name
+       "kpi m\tu\tx\tnan\t%\n"             // no number
+       "end\n",
+       false);
+  CHECK(p.rejected_lines() == 8);
+  CHECK(p.frame().samples.size() == 1);
+  CHECK(p.frame().has_kpis);
+  CHECK(p.frame().kpis.empty());
+}

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "data_source.h"
+#include "plantwin/io/live_server.h"
 
 namespace {
 
@@ -216,4 +217,125 @@ TEST_CASE("an endless greeting or a full server is refused with a reason") {
                              .c_str(),
                          std::runtime_error);
   }
+}
+
+namespace {
+
+using plantwin::io::LivePlant;
+using plantwin::io::LiveServer;
+using plantwin::io::LiveServerLimits;
+using plantwin::io::LiveSnapshot;
+
+/// A plant of one machine with two signals (its state and a count), as a server describes it.
+LivePlant one_machine() {
+  LivePlant p;
+  p.title = "late";
+  p.components = {{"m", "machine"}};
+  p.signals = {{"m.state", ""}, {"m.count", "parts"}};
+  return p;
+}
+
+/// The run's state at second k: the machine is down from 40 s to 50 s, a part a second.
+LiveSnapshot snapshot_at(int k, bool kpis) {
+  LiveSnapshot s;
+  s.time = k;
+  s.values = {k >= 40 && k < 50 ? 3.0 : 0.0, static_cast<double>(k)};
+  if (k == 40) s.events.push_back(plantwin::io::format_event_line({40, "m", "failure", ""}));
+  if (kpis) {
+    const std::vector<plantwin::io::LiveKpi> rows = {
+        {"m", "throughput", "parts/h", 3600.0 * k / std::max(k, 1), std::nan("")}};
+    s.kpis = plantwin::io::format_kpi_block(rows);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a viewer attaching late to a running server gets the history from the start") {
+  LiveServer server(0, one_machine());
+  for (int k = 0; k < 100; ++k) server.publish(snapshot_at(k, k == 0 || k == 99));
+  auto src = attach("127.0.0.1:" + std::to_string(server.port()));
+  CHECK(src->kpis.empty());  // nothing asked yet
+  CHECK(src->refresh());
+  const auto* state = src->find("m.state");
+  const auto* count = src->find("m.count");
+  REQUIRE(state);
+  REQUIRE(count);
+  REQUIRE(count->t.size() == 100);
+  CHECK(count->t.front() == 0);
+  CHECK(count->t.back() == 99);
+  CHECK(state->at(45) == 3);  // down at 45 s, seen by a viewer that came at 99 s
+  CHECK(state->at(55) == 0);
+  CHECK(src->t0 == 0);
+  REQUIRE(src->events.size() == 1);
+  CHECK(src->events[0].kind == "failure");
+  // The current KPIs, while the run goes on.
+  REQUIRE(src->kpis.size() == 1);
+  CHECK(src->kpis[0].name == "throughput");
+  CHECK(src->kpis[0].value == 3600);
+  CHECK(std::isnan(src->kpis[0].half_width));
+  CHECK(src->kpi_time == 99);
+  // Then it follows the run as before, and KPI tables come when they change.
+  server.publish(snapshot_at(100, true));
+  CHECK(src->refresh());
+  CHECK(count->t.size() == 101);
+  CHECK(src->kpi_time == 100);
+  server.publish(snapshot_at(101, false));
+  CHECK(src->refresh());
+  CHECK(src->kpi_time == 100);
+  CHECK(src->status() == "live");
+}
+
+TEST_CASE("a history longer than one reply comes in several, in order, without a gap") {
+  LiveServerLimits limits;
+  limits.history_reply_bytes = 200;  // a few samples a reply
+  LiveServer server(0, one_machine(), limits);
+  for (int k = 0; k < 60; ++k) server.publish(snapshot_at(k, false));
+  auto src = attach("127.0.0.1:" + std::to_string(server.port()));
+  int replies = 0;
+  while (replies < 100 && src->refresh() && src->find("m.count")->t.size() < 60) ++replies;
+  const auto* count = src->find("m.count");
+  CHECK(replies >= 3);
+  REQUIRE(count->t.size() == 60);
+  for (std::size_t i = 0; i < 60; ++i) CHECK(count->t[i] == static_cast<double>(i));
+}
+
+TEST_CASE("a server keeps a bounded history that always reaches back to the start") {
+  LiveServerLimits limits;
+  limits.max_history_samples = 16;
+  SUBCASE("by samples") {}
+  SUBCASE("by values: 2 signals, 20 values") {
+    limits.max_history_samples = 1000;
+    limits.max_history_values = 32;
+  }
+  LiveServer server(0, one_machine(), limits);
+  for (int k = 0; k <= 1000; ++k) server.publish(snapshot_at(k, false));
+  const std::vector<double> t = server.history_times();
+  REQUIRE(t.size() <= 16);
+  REQUIRE(t.size() >= 8);  // thinning halves it, never more
+  CHECK(t.front() == 0);
+  // Evenly thinned: one spacing everywhere (the stride), and the end is near.
+  const double step = t[1] - t[0];
+  for (std::size_t i = 1; i < t.size(); ++i) CHECK(t[i] - t[i - 1] == step);
+  CHECK(t.back() > 1000 - 2 * step);
+  // A viewer attaching now sees the same samples and the present, in one reply.
+  auto src = attach("127.0.0.1:" + std::to_string(server.port()));
+  CHECK(src->refresh());
+  const auto* count = src->find("m.count");
+  REQUIRE(count->t.size() >= t.size());
+  CHECK(count->t.front() == 0);
+  CHECK(count->t.back() == 1000);
+}
+
+TEST_CASE("a viewer of a server without history (an older one) polls as before") {
+  FakeServer server([](int fd, const std::atomic<bool>&) {
+    send_all(fd, kHello);
+    if (!read_request(fd)) return;
+    send_all(fd, "time 5\nstatus running\nvalues 1\nend\n");
+    read_request(fd);
+  });
+  auto src = attach(server.address());
+  CHECK(src->refresh());
+  CHECK(src->series[0].t.size() == 1);
+  CHECK(src->kpis.empty());
 }

@@ -69,6 +69,12 @@ class Sim {
   /// Runs to the horizon.
   bool run(const std::atomic<bool>* stop = nullptr) { return run_until(model_->horizon(), stop); }
   bool finished() const { return state_.time >= model_->horizon(); }
+  /// Starts the run at time 0 (initial states, every component's start()) unless it has
+  /// started; run_until() and the setters do it themselves. For a front end that shows the
+  /// plant at time 0 before the first step (a live server's history): it runs no event.
+  void ensure_started() {
+    if (!state_.started) start();
+  }
 
   /// Sets a run-time quantity by dotted name ("conveyor2.speed"). Throws std::invalid_argument
   /// naming the settable quantities when `name` is not one, or the reason when `value` is bad.

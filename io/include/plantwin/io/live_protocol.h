@@ -10,6 +10,13 @@
 ///                                  / event T\tCOMPONENT\tKIND\tDETAIL ... / end
 ///     server, instead of the greeting when it is full:  error TEXT
 ///
+/// A server that keeps the run's history says so in its greeting (`features history kpi`); a
+/// client may then ask `history AFTER` instead of `poll`: the reply is a frame that also holds
+/// the kept samples later than AFTER (`sample T V1 V2 ...`, oldest first, `more` when the reply
+/// is full and there are others) and the current KPI table (`kpis N` and N `kpi C\tNAME\tV\tHW\tU`
+/// lines). From its first `history` request on, the client's frames carry the KPI table
+/// whenever it changed. A server without the feature ignores `history` (as any unknown line).
+///
 /// Numbers are written with 17 significant digits, so a finite double arrives bit for bit;
 /// every non-finite value is written `nan`. Text fields (title, names, types, units, kinds,
 /// details) escape `\` as `\\`, a tab as `\t`, a newline as `\n` and a carriage return as `\r`,
@@ -19,6 +26,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -32,6 +40,8 @@ namespace plantwin::io {
 inline constexpr std::string_view kLiveVersionLine = "PLANTWIN 1";
 /// What a client sends to get the next frame (a trailing "\r" is tolerated).
 inline constexpr std::string_view kLivePollRequest = "poll\n";
+/// The greeting's `features` word of a server that keeps the run's history and KPIs.
+inline constexpr std::string_view kLiveHistoryFeature = "history";
 
 /// The limits of the protocol. The server keeps within the first group; a client enforces the
 /// second against a server and drops the connection when one is broken.
@@ -43,6 +53,14 @@ struct LiveLimits {
   static constexpr double kStallTimeoutS = 5;  ///< queued output, no progress: dropped
   static constexpr double kIdleEvictS = 2;     ///< when full, a client silent this long goes
   static constexpr std::size_t kEventsPerReply = 4096;  ///< the rest follow in the next replies
+  /// The history a server keeps: at most this many samples, and at most kMaxHistoryValues
+  /// values in all (so a plant of 1 000 signals keeps 4 000 samples). When it is full, every
+  /// second sample goes (the first, at the start of the run, stays) and from then on only every
+  /// second publish is kept: the history always reaches back to the start, thinned evenly.
+  static constexpr std::size_t kMaxHistorySamples = 10'000;
+  static constexpr std::size_t kMaxHistoryValues = std::size_t{4} << 20;
+  /// The samples of one `history` reply stop once they pass this many bytes (`more` follows).
+  static constexpr std::size_t kHistoryReplyBytes = std::size_t{4} << 20;
 
   // What a client accepts from a server.
   static constexpr std::size_t kMaxLineBytes = std::size_t{4} << 20;  ///< ~150k signals' values
@@ -77,6 +95,9 @@ struct LiveSignal {
 /// The greeting's content: what stays fixed during a run.
 struct LivePlant {
   std::string title;
+  /// What the server offers beyond polling (kLiveHistoryFeature, "kpi"); sent as a `features`
+  /// line before "end" when not empty.
+  std::vector<std::string> features;
   std::vector<LiveComponent> components;
   std::vector<LiveLink> links;
   std::vector<LiveSignal> signals;
@@ -87,12 +108,36 @@ struct LiveEvent {
   std::string component, kind, detail;
 };
 
+/// One row of the KPI table (half_width NaN: no interval).
+struct LiveKpi {
+  std::string component, name, unit;
+  double value = 0;
+  double half_width = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// A kept state of the past: the values of every signal at `time`.
+struct LiveSample {
+  double time = 0;
+  std::vector<double> values;
+};
+
 /// One reply: the state at `time` and the events that are new to this client.
 struct LiveFrame {
   double time = 0;
   bool complete = false;       ///< the run is over
   std::vector<double> values;  ///< one per signal, in the greeting's order
   std::vector<LiveEvent> events;
+  std::vector<LiveSample> samples;  ///< history, oldest first (replies to `history` only)
+  bool more = false;                ///< more history follows: ask again after the last sample
+  bool has_kpis = false;            ///< the reply holds the whole KPI table (perhaps empty)
+  std::vector<LiveKpi> kpis;
+};
+
+/// What a reply holds beyond the frame, for clients that asked for it.
+struct LiveReplyExtras {
+  std::span<const std::string> sample_lines;  ///< from format_sample_line()
+  bool more = false;
+  const std::string* kpi_block = nullptr;  ///< from format_kpi_block(); nullptr: none
 };
 
 // ---- Formatting (the server's side) ----
@@ -108,7 +153,16 @@ std::string format_event_line(const LiveEvent& event);
 /// Appends a reply: time, status and values, the given preformatted event lines (from
 /// format_event_line), and "end".
 void append_reply(std::string& out, double time, bool complete, std::span<const double> values,
-                  std::span<const std::string> event_lines);
+                  std::span<const std::string> event_lines, const LiveReplyExtras& extras = {});
+/// One "sample ..." line of history, newline included.
+std::string format_sample_line(double time, std::span<const double> values);
+/// The KPI table as a reply carries it: "kpis N" and N "kpi ..." lines.
+std::string format_kpi_block(std::span<const LiveKpi> kpis);
+/// The request for the history after `after` (-infinity: from the start), newline included.
+std::string format_history_request(double after);
+/// The time a `history [AFTER]` request asks after (-infinity when bare); nullopt when the line
+/// is not one (or AFTER is not a number).
+std::optional<double> parse_history_request(std::string_view line);
 /// A whole reply for `frame`.
 std::string format_reply(const LiveFrame& frame);
 /// Whether a request line (without its newline) asks for a frame.

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,6 +25,8 @@ struct LiveSnapshot {
   bool complete = false;
   std::vector<double> values;
   std::vector<std::string> events;  ///< lines from format_event_line()
+  /// The KPI table now, from format_kpi_block(); empty: unchanged since the last publish.
+  std::string kpis;
 };
 
 /// Limits that keep one client from costing the others (or the run) anything.
@@ -40,19 +43,32 @@ struct LiveServerLimits {
   double idle_evict_s = LiveLimits::kIdleEvictS;
   /// The rest follow in the next replies; at most LiveLimits::kMaxReplyEvents.
   std::size_t max_events_per_reply = LiveLimits::kEventsPerReply;
+  /// The history kept for clients that attach late (see LiveLimits::kMaxHistorySamples).
+  std::size_t max_history_samples = LiveLimits::kMaxHistorySamples;
+  std::size_t max_history_values = LiveLimits::kMaxHistoryValues;
+  /// The samples of one `history` reply stop once they pass this many bytes.
+  std::size_t history_reply_bytes = LiveLimits::kHistoryReplyBytes;
 };
 
 class LiveServer {
  public:
-  /// Listens on 127.0.0.1:port and greets every client with `hello` (from format_hello()).
-  /// Throws std::runtime_error when the port cannot be bound.
-  LiveServer(int port, std::string hello, LiveServerLimits limits = {});
+  /// Listens on 127.0.0.1:port (0: a free one, see port()) and greets every client with the
+  /// plant's description (format_hello(), with the features this server offers added).
+  /// Throws std::runtime_error when the port cannot be bound, and std::length_error (from
+  /// format_hello) when the plant is too large for any viewer.
+  LiveServer(int port, LivePlant plant, LiveServerLimits limits = {});
+  /// The port it listens on.
+  int port() const { return port_; }
   ~LiveServer();
   LiveServer(const LiveServer&) = delete;
   LiveServer& operator=(const LiveServer&) = delete;
   /// Makes `s` what clients see next; `s.events` are the events new since the last publish
-  /// (the server keeps the whole log, so that a client attaching late sees it all).
+  /// (the server keeps the whole log, so that a client attaching late sees it all). The values
+  /// join the history (bounded: LiveServerLimits::max_history_samples), so that a client
+  /// attaching late sees the run from its start.
   void publish(const LiveSnapshot& s);
+  /// The times of the samples kept now (for tests).
+  std::vector<double> history_times() const;
   /// Closes every connection and returns within a poll interval whatever the clients do.
   void stop();
   /// What the server refused or dropped so far, for the user: "" when nothing was.
@@ -60,12 +76,17 @@ class LiveServer {
 
  private:
   void serve();
-  int listen_fd_ = -1;
+  void keep_history(const LiveSnapshot& s);
+  int listen_fd_ = -1, port_ = 0;
   int wake_[2] = {-1, -1};  // a byte written to wake_[1] interrupts poll() at stop()
   std::string hello_;
   LiveServerLimits limits_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   LiveSnapshot snapshot_;
+  std::uint64_t kpi_generation_ = 0;  // counts the KPI tables published
+  // The history: sample k is at history_t_[k] with values history_v_[k * signals ...].
+  std::vector<double> history_t_, history_v_;
+  std::size_t history_stride_ = 1, since_kept_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> refused_{0}, dropped_slow_{0}, dropped_long_line_{0}, evicted_idle_{0};
   std::thread thread_;
