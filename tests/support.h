@@ -46,6 +46,14 @@ inline std::map<std::string, double> kpi_map(const Sim& sim) {
   return m;
 }
 
+/// Compiles and runs a scenario text (with `--set` overrides); its KPIs as "component.name".
+inline std::map<std::string, double> run_kpis(const std::string& yaml,
+                                              const std::vector<std::string>& sets = {}) {
+  Sim sim(compile_text(yaml, sets));
+  sim.run();
+  return kpi_map(sim);
+}
+
 /// Runs `n` replications and returns one value of `f` per replication.
 inline std::vector<double> replicate(const std::shared_ptr<const Model>& model, int n,
                                      const std::function<double(const Sim&)>& f) {

@@ -8,20 +8,15 @@
 
 #include <fmt/format.h>
 
+#include "bench_support.h"
 #include "plantwin/models/register.h"
 #include "plantwin/sim.h"
 
 using namespace plantwin;
 
 namespace {
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-double peak_mib() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
+using bench::peak_mib;
+using bench::seconds_since;
 }  // namespace
 
 int main(int argc, char** argv) {

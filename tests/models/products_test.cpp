@@ -13,13 +13,6 @@ using namespace plantwin::test;
 
 namespace {
 
-std::map<std::string, double> run_kpis(const std::string& yaml,
-                                       const std::vector<std::string>& sets = {}) {
-  Sim sim(compile_text(yaml, sets));
-  sim.run();
-  return kpi_map(sim);
-}
-
 // One machine, deterministic times, fed by a schedule: every time below is exact.
 //   fifo:     A x10 at 2 s: 0..20; setup A->B 10 s, B x5 at 6 s: 30..60; setup B->A 5 s,
 //             A x3: 65..71.   Completions 20, 60, 71 against due 30, 100, 60: one late by 11 s.

@@ -372,8 +372,7 @@ TEST_CASE("an operator for changeovers only sets the machine up and leaves") {
   // A x10, B x10, A x5 at 2 s and 3 s, 30 s per changeover, one setter always free: the run of
   // the changeover test without an operator (20 s, setup, 30 s, setup, 10 s), the setter busy
   // for the two changeovers only.
-  auto k = kpi_map([] {
-    Sim sim(compile_text(R"Y(horizon: 1 h
+  auto k = run_kpis(R"Y(horizon: 1 h
 components:
   formats: {type: products, types: {A: {}, B: {}}}
   setters: {type: pool, size: 1}
@@ -387,10 +386,7 @@ components:
       operator: {pool: setters, for: setup}}
   out: {type: sink}
 flow: ["orders -> m -> out"]
-)Y"));
-    sim.run();
-    return sim;
-  }());
+)Y");
   CHECK(k["m.setups"] == 2);
   CHECK(k["m.setup_time"] == 60);
   CHECK(k["orders.makespan"] == 120);
@@ -404,8 +400,7 @@ TEST_CASE("two machines that change over at once wait for their one setter, as s
   // Each machine: A (2 s, no changeover: the first part), then B after a 30 s changeover and
   // 3 s of work. Both ask for the setter at 2 s: one is set up 2..32 and done at 35, the other
   // waits 30 s, is set up 32..62 and done at 65. The wait counts in the machine's setup share.
-  auto k = kpi_map([] {
-    Sim sim(compile_text(R"Y(horizon: 1 h
+  auto k = run_kpis(R"Y(horizon: 1 h
 components:
   formats: {type: products, types: {A: {}, B: {}}}
   setters: {type: pool, size: 1}
@@ -424,10 +419,7 @@ components:
   out1: {type: sink}
   out2: {type: sink}
 flow: ["o1 -> m1 -> out1", "o2 -> m2 -> out2"]
-)Y"));
-    sim.run();
-    return sim;
-  }());
+)Y");
   CHECK(std::min(k["o1.makespan"], k["o2.makespan"]) == 35);
   CHECK(std::max(k["o1.makespan"], k["o2.makespan"]) == 65);
   CHECK(k["setters.requests"] == 2);
@@ -439,8 +431,7 @@ flow: ["o1 -> m1 -> out1", "o2 -> m2 -> out2"]
 
 TEST_CASE("an operator for the whole job also does the changeover before it") {
   // A x2 (2 s each), then B after a 30 s changeover (3 s): the operator is there 37 s.
-  auto k = kpi_map([] {
-    Sim sim(compile_text(R"Y(horizon: 1 h
+  auto k = run_kpis(R"Y(horizon: 1 h
 components:
   formats: {type: products, types: {A: {}, B: {}}}
   ops: {type: pool, size: 1}
@@ -452,10 +443,7 @@ components:
       operator: {pool: ops, for: process}}
   out: {type: sink}
 flow: ["orders -> m -> out"]
-)Y"));
-    sim.run();
-    return sim;
-  }());
+)Y");
   CHECK(k["m.setups"] == 1);
   CHECK(k["orders.makespan"] == 37);
   CHECK(k["ops.utilisation"] == doctest::Approx(37.0 / 3600).epsilon(1e-12));
