@@ -502,6 +502,7 @@ class Station final : public Component, private maintenance::FailureHost {
   /// Energy in kWh since the statistics restart: time in each phase times its power.
   double energy_kwh(const Sim& sim, const StationState& s) const {
     const double span = (sim.now() - s.clock.start) * p_.servers;
+    if (!(span > 0)) return 0.0;  // at the restart itself (the shares are 0 / 0): none yet
     double shares[energy::PowerDraw::kStates];
     for (int k = 0; k < energy::PowerDraw::kStates; ++k) shares[k] = share(sim, s, k);
     if (setup_) shares[kWorking] += share(sim, s, kSetup);  // a changeover draws working power

@@ -136,3 +136,33 @@ flow: ["arrivals -> m -> out"]
   CHECK(k["meter.metered_energy"] == doctest::Approx((100 * 2 + 9 * (30 * 10 + 70 * 2)) / 3600.0));
   CHECK(sim.value("m.power") == doctest::Approx(10.0));  // a part arrived at 1000 s
 }
+
+TEST_CASE("a machine's energy signal is 0, not NaN, at the warm-up's end itself") {
+  // Recorded every 10 s from 0, so one sample falls on the restart at 100 s: the energy since
+  // the restart is none yet there, and grows by 10 s x 2 kW (working all the time) per sample.
+  auto m = compile_text(R"Y(horizon: 200 s
+warmup: 100 s
+record: {period: 10 s, signals: [press.energy]}
+components:
+  supply: {type: source}
+  press: {type: machine, process_time: 1 s, power: {working: 2 kW, idle: 1 kW}}
+  out: {type: sink}
+flow: ["supply -> press -> out"]
+)Y");
+  Sim sim(m);
+  sim.run();
+  const auto& times = sim.state().trace.times;
+  const auto& energy = sim.state().trace.values[0];
+  REQUIRE(times.size() == energy.size());
+  bool saw_restart = false;
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    INFO("t = " << times[i]);
+    CHECK_FALSE(std::isnan(energy[i]));
+    if (times[i] == 100) {
+      saw_restart = true;
+      CHECK(energy[i] == 0);
+    }
+    if (times[i] > 100) CHECK(energy[i] == doctest::Approx((times[i] - 100) * 2 / 3600));
+  }
+  CHECK(saw_restart);
+}
