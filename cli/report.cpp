@@ -96,6 +96,12 @@ void print_case_table(const ExperimentResult& res, std::size_t w) {
 }
 
 // Each case minus the base on common random numbers, for the line KPIs a variant is about.
+// A paired difference (or its half-width) within rounding of the base's magnitude is 0: the same
+// downtime summed in another order differs by 1e-16 h, which "-2.021e-16 h" made look like news.
+double without_rounding(double v, double base) {
+  return std::fabs(v) <= 1e-12 * std::fabs(base) ? 0.0 : v;
+}
+
 void print_paired_differences(const ExperimentResult& res, std::size_t w) {
   bool header = false;
   for (const auto& c : res.cases) {
@@ -124,7 +130,8 @@ void print_paired_differences(const ExperimentResult& res, std::size_t w) {
       const double scale = d.unit == "s" ? 1.0 / 3600 : 1.0;
       const std::string unit = d.unit == "s" ? "h" : d.unit == "kWh/part" ? "kWh" : d.unit;
       fmt::print("  {:<{}}  {:<20} {:+9.4g} {:<7} ± {:<8.3g} ({:+.1f}% ± {:.1f}%)\n", c.spec.name,
-                 w, label, d.mean * scale, unit, d.half_width * scale, rel, rel_hw);
+                 w, label, without_rounding(d.mean, d.base_mean) * scale, unit,
+                 without_rounding(d.half_width, d.base_mean) * scale, rel, rel_hw);
     }
   }
 }
@@ -149,7 +156,8 @@ void print_other_differences(const ExperimentResult& res, std::size_t w, bool li
         header = true;
       }
       fmt::print("  {:<{}}  {:<34} {:>11.4g} {:>+11.4g}   ± {:<10.3g} {}\n", c.spec.name, w,
-                 d.component + "." + d.name, d.base_mean, d.mean, d.half_width, d.unit);
+                 d.component + "." + d.name, d.base_mean, without_rounding(d.mean, d.base_mean),
+                 without_rounding(d.half_width, d.base_mean), d.unit);
     }
   }
 }
