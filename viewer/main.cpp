@@ -23,6 +23,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app.h"
+#include "layout.h"
 #include "plantwin/units.h"
 #include "png.h"
 
@@ -69,6 +70,45 @@ void apply_style() {
 
 }  // namespace
 
+namespace {
+// The layout of the material flow as scenario positions, one `--set` override a line: the cell
+// of each flow component (x to the right, y down, in cells of the diagram), so that a layout the
+// viewer made can be kept and edited in the scenario. Written to a temporary file and renamed,
+// so an interrupted write leaves the old file.
+void write_positions(const DataSource& data, const std::string& path) {
+  const Placement p = layout(data);
+  std::string text = fmt::format(
+      "# The layout plantwin-viewer made of {}, as scenario positions (x to the right, y down,\n"
+      "# in cells of the diagram). Paste each under its component as `position: [x, y]`, or\n"
+      "# pass the lines as overrides:\n"
+      "#   plantwin run FILE $(grep -v '^#' {} | sed 's/^/--set /')\n",
+      data.title, std::filesystem::path(path).filename().string());
+  // Cells counted from the flow's top-left box, to two decimals (a wrapped row sits a little
+  // lower than a whole cell).
+  double left = INFINITY, top = INFINITY;
+  for (const NodePlace& n : p.nodes)
+    if (n.in_flow) left = std::min(left, double{n.box.x0}), top = std::min(top, double{n.box.y0});
+  for (std::size_t i = 0; i < p.nodes.size() && i < data.components.size(); ++i) {
+    const NodePlace& n = p.nodes[i];
+    if (!n.in_flow) continue;  // the others are placed below the flow, by type
+    const double x = std::round((n.box.x0 - left) / p.metrics.cell_w * 100) / 100;
+    const double y = std::round((n.box.y0 - top) / p.metrics.cell_h * 100) / 100;
+    text += fmt::format("components.{}.position=[{},{}]\n", data.components[i].name, x, y);
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      std::filesystem::remove(tmp);
+      throw std::runtime_error("cannot write " + tmp);
+    }
+  }
+  std::filesystem::rename(tmp, path);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App cli{"plantwin-viewer: watch a plant, replayed from a result file or live"};
   std::string file, attach_to, time_text, screenshot, size = "1280x800", layout_json;
@@ -92,6 +132,10 @@ int main(int argc, char** argv) {
   cli.add_flag("--play", play, "start playing");
   std::string select;
   cli.add_option("--select", select, "select this component, as a click on it does");
+  std::string save_positions;
+  cli.add_option("--save-positions", save_positions,
+                 "write the diagram's layout of the flow as `position:` overrides to this file "
+                 "and exit (no window)");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -113,6 +157,15 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     fmt::print(stderr, "{}\n", e.what());
     return 2;
+  }
+  if (!save_positions.empty()) {
+    try {
+      write_positions(*data, save_positions);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "--save-positions: {}\n", e.what());
+      return 2;
+    }
+    return 0;
   }
   App app(std::move(data));
   if (!time_text.empty()) {

@@ -245,6 +245,34 @@ lx0, ly0, lx1, ly1 = b["label"]
 light = sum(1 for x in range(int(lx0), int(lx1)) for y in range(int(ly0), int(ly1)) if sum(pixel(img, x, y)) > 400)
 check(light > 20, f"capper_inspection's name is drawn in its label box: {light} light pixels")
 
+# The layout saved as positions (--save-positions) and given back to the scenario as overrides
+# draws the same arrangement, now from the positions: every pair of boxes keeps its left/right
+# and above/below order.
+positions = work / "long_line_positions.txt"
+r = subprocess.run([viewer, str(long_h5), "--save-positions", str(positions)], capture_output=True, text=True)
+check(r.returncode == 0 and not (work / "long_line_positions.txt.tmp").exists(),
+      f"--save-positions writes the file and no temporary one: rc={r.returncode} {r.stderr.strip()}")
+sets = [l for l in positions.read_text().splitlines() if l and not l.startswith("#")]
+names = [l.split(".")[1] for l in sets]
+flow_boxes = {b["name"] for b in layout["boxes"] if b["type"] in ("source", "machine", "buffer", "sink")}
+check(set(names) == flow_boxes and all(".position=[" in l for l in sets),
+      f"one position for each of the {len(flow_boxes)} components of the flow: {len(sets)} lines, e.g. {sets[:1]}")
+placed_h5 = work / "long_line_placed.h5"
+subprocess.run([plantwin, "run", str(src / "tests/viewer/long_line.yaml"), "--quiet", "--output", str(placed_h5)] +
+               [a for l in sets for a in ("--set", l)], check=True)
+with h5py.File(placed_h5, "r") as f:
+    placed_count = int(np.isfinite(f["meta"]["layout"]["x"][...]).sum())
+check(placed_count == len(sets), f"the run records the {len(sets)} positions it was given: {placed_count}")
+_, placed = shot(placed_h5, "1 h", "long_line_placed")
+before = {b["name"]: b for b in layout["boxes"]}
+after = {b["name"]: b for b in placed["boxes"]}
+def sign(v):
+    return (v > 1) - (v < -1)
+flipped = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+           if sign(before[a]["x0"] - before[b]["x0"]) != sign(after[a]["x0"] - after[b]["x0"]) or
+           sign(before[a]["y0"] - before[b]["y0"]) != sign(after[a]["y0"] - after[b]["y0"])]
+check(not flipped, f"the saved positions give the same arrangement of {len(names)} components: {flipped[:3]}")
+
 # Counts stay monotone across the warm-up (statistics restart; the plotted count must not drop).
 warm = work / "warmup.h5"
 subprocess.run([plantwin, "run", str(src / "tests/viewer/viewer_test.yaml"), "--quiet", "--output", str(warm),
