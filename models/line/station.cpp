@@ -424,6 +424,9 @@ class Station final : public Component, private maintenance::FailureHost {
                ? static_cast<double>(s.completed_by_type[k] - s.scrapped_by_type[k]) / span * 3600.0
                : nan,
            nan, "parts/h"});
+      if (scrap_ > 0)
+        rows.push_back(
+            {name(), "scrapped." + ty, static_cast<double>(s.scrapped_by_type[k]), nan, "parts"});
     }
     if (maintained_) failure_.report(sim, name(), s.failure, rows);
     if (metered_)

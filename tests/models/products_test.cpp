@@ -346,3 +346,19 @@ TEST_CASE("a changeover draws working power") {
   auto k = run_kpis(kSchedule, {"components.m.power={working: 10 kW, idle: 0 kW}"});
   CHECK(k["m.energy"] == doctest::Approx(71 * 10.0 / 3600).epsilon(1e-12));
 }
+
+TEST_CASE("a machine that scraps counts its scrap by part type, summing to its scrap") {
+  auto k = run_kpis(R"Y(horizon: 10 h
+seed: 3
+components:
+  formats: {type: products, types: {A: {}, B: {}}}
+  src: {type: source, interarrival: 30 s, part_types: {A: 0.3, B: 0.7}}
+  m: {type: machine, process_time: 20 s, scrap: 0.2}
+  out: {type: sink}
+flow: ["src -> m -> out"]
+)Y");
+  CHECK(k["m.scrapped"] > 0);
+  CHECK(k["m.scrapped.A"] + k["m.scrapped.B"] == k["m.scrapped"]);
+  CHECK(k["m.completed.A"] - k["m.scrapped.A"] == k["out.exits.A"]);
+  CHECK(k["m.completed.B"] - k["m.scrapped.B"] == k["out.exits.B"]);
+}
