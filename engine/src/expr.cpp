@@ -52,7 +52,7 @@ struct Token {
 const std::map<std::string, double>& words() {
   static const std::map<std::string, double> w = {{"working", 0}, {"starved", 1}, {"idle", 1},
                                                   {"blocked", 2}, {"down", 3},    {"off", 4},
-                                                  {"true", 1},    {"false", 0}};
+                                                  {"setup", 5},   {"true", 1},    {"false", 0}};
   return w;
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "plantwin/expectations.h"
 #include "support.h"
 
 using namespace plantwin;
@@ -361,4 +362,36 @@ flow: ["src -> m -> out"]
   CHECK(k["m.scrapped.A"] + k["m.scrapped.B"] == k["m.scrapped"]);
   CHECK(k["m.completed.A"] - k["m.scrapped.A"] == k["out.exits.A"]);
   CHECK(k["m.completed.B"] - k["m.scrapped.B"] == k["out.exits.B"]);
+}
+
+TEST_CASE("expectations name the changeover state: m.state == setup") {
+  // The campaign of the changeover test: setups 20..50 s and 80..110 s.
+  Scenario s = load_scenario_text(R"Y(horizon: 1 h
+components:
+  formats: {type: products, types: {A: {}, B: {}}}
+  orders:
+    type: order_source
+    orders:
+      - {product: A, quantity: 10, release: 0 s, due: 1 h}
+      - {product: B, quantity: 10, release: 0 s, due: 1 h}
+      - {product: A, quantity: 5, release: 0 s, due: 1 h}
+  m: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s}
+  out: {type: sink}
+flow: ["orders -> m -> out"]
+expectations:
+  - eventually: m.state == setup
+  - always: m.state != setup
+)Y",
+                                  "t.yaml", ".");
+  auto model = compile(s, registry());
+  const auto es = parse_expectations(s, *model);
+  Sim sim(model);
+  ExpectationMonitor monitor(es, *model, 0);
+  monitor.attach(sim);
+  sim.run();
+  const auto outcomes = monitor.finish(sim);
+  REQUIRE(outcomes.size() == 2);
+  CHECK(outcomes[0].passed);
+  CHECK_FALSE(outcomes[1].passed);
+  CHECK(outcomes[1].time == 20);
 }
