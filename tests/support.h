@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "plantwin/expectations.h"
 #include "plantwin/models/register.h"
 #include "plantwin/sim.h"
 #include "plantwin/stats.h"
@@ -52,6 +53,42 @@ inline std::map<std::string, double> run_kpis(const std::string& yaml,
   Sim sim(compile_text(yaml, sets));
   sim.run();
   return kpi_map(sim);
+}
+
+/// A scenario's expectations judged on one run (watched as it goes, or only at the end), and
+/// its KPIs.
+struct Judged {
+  std::vector<ExpectationOutcome> outcomes;
+  std::vector<KpiRow> kpis;
+};
+inline Judged judge(const std::string& yaml, std::uint64_t replication = 0, bool watch = true) {
+  Scenario s = load_scenario_text(yaml, "test.yaml", PLANTWIN_SOURCE_DIR);
+  auto model = compile(s, registry());
+  const auto es = parse_expectations(s, *model);
+  Sim sim(model, replication);
+  ExpectationMonitor m(es, *model, static_cast<int>(replication));
+  if (watch) m.attach(sim);
+  sim.run();
+  return {m.finish(sim), sim.kpis()};
+}
+
+/// One machine `m` fed a two-product campaign (A x10, B x10, A x5 at 2 s and 3 s, 30 s per
+/// changeover: 20 s, setup, 30 s, setup, 10 s), with extra keys for the machine (after a
+/// comma), extra components and extra top-level keys.
+inline std::string campaign(const std::string& machine_keys = "",
+                            const std::string& components = "", const std::string& top = "") {
+  return R"Y(horizon: 1 h
+components:
+  formats: {type: products, types: {A: {}, B: {}}}
+  orders:
+    type: order_source
+    orders:
+      - {product: A, quantity: 10, release: 0 s, due: 1 h}
+      - {product: B, quantity: 10, release: 0 s, due: 1 h}
+      - {product: A, quantity: 5, release: 0 s, due: 1 h}
+  m: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s)Y" +
+         machine_keys + "}\n  out: {type: sink}\n" + components +
+         "flow: [\"orders -> m -> out\"]\n" + top;
 }
 
 /// Runs `n` replications and returns one value of `f` per replication.

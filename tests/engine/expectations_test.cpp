@@ -47,22 +47,6 @@ std::string parse_error(const std::string& yaml) {
   return "";
 }
 
-struct Judged {
-  std::vector<ExpectationOutcome> outcomes;
-  std::vector<KpiRow> kpis;
-};
-
-Judged judge(const std::string& yaml, std::uint64_t replication = 0, bool watch = true) {
-  Scenario s = load_scenario_text(yaml, "test.yaml", PLANTWIN_SOURCE_DIR);
-  auto model = compile(s, registry());
-  const auto es = parse_expectations(s, *model);
-  Sim sim(model, replication);
-  ExpectationMonitor m(es, *model, static_cast<int>(replication));
-  if (watch) m.attach(sim);
-  sim.run();
-  return {m.finish(sim), sim.kpis()};
-}
-
 // The first 10 s sample at or after the node reaches `temp` while cooling.
 double first_sample_at_or_below(double temp) {
   const double tc = 1000 * std::log((60.0 - 20) / (temp - 20));

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <string>
 
-#include "plantwin/expectations.h"
 #include "support.h"
 
 using namespace plantwin;
@@ -107,19 +106,7 @@ flow: ["orders -> out"]
 
 TEST_CASE("a two-product campaign with known setups gives the exact setup time and count") {
   // A x10, B x10, A x5 at 2 s and 3 s, 30 s per changeover: 20 s, setup, 30 s, setup, 10 s.
-  auto k = run_kpis(R"Y(horizon: 1 h
-components:
-  formats: {type: products, types: {A: {}, B: {}}}
-  orders:
-    type: order_source
-    orders:
-      - {product: A, quantity: 10, release: 0 s, due: 1 h}
-      - {product: B, quantity: 10, release: 0 s, due: 1 h}
-      - {product: A, quantity: 5, release: 0 s, due: 1 h}
-  m: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s}
-  out: {type: sink}
-flow: ["orders -> m -> out"]
-)Y");
+  auto k = run_kpis(campaign());
   CHECK(k["m.setups"] == 2);
   CHECK(k["m.setup_time"] == 60);
   CHECK(k["m.setup"] == doctest::Approx(60.0 / 3600).epsilon(1e-12));
@@ -366,30 +353,10 @@ flow: ["src -> m -> out"]
 
 TEST_CASE("expectations name the changeover state: m.state == setup") {
   // The campaign of the changeover test: setups 20..50 s and 80..110 s.
-  Scenario s = load_scenario_text(R"Y(horizon: 1 h
-components:
-  formats: {type: products, types: {A: {}, B: {}}}
-  orders:
-    type: order_source
-    orders:
-      - {product: A, quantity: 10, release: 0 s, due: 1 h}
-      - {product: B, quantity: 10, release: 0 s, due: 1 h}
-      - {product: A, quantity: 5, release: 0 s, due: 1 h}
-  m: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s}
-  out: {type: sink}
-flow: ["orders -> m -> out"]
-expectations:
-  - eventually: m.state == setup
-  - always: m.state != setup
-)Y",
-                                  "t.yaml", ".");
-  auto model = compile(s, registry());
-  const auto es = parse_expectations(s, *model);
-  Sim sim(model);
-  ExpectationMonitor monitor(es, *model, 0);
-  monitor.attach(sim);
-  sim.run();
-  const auto outcomes = monitor.finish(sim);
+  const auto outcomes = judge(campaign("", "",
+                                       "expectations:\n  - eventually: m.state == setup\n"
+                                       "  - always: m.state != setup\n"))
+                            .outcomes;
   REQUIRE(outcomes.size() == 2);
   CHECK(outcomes[0].passed);
   CHECK_FALSE(outcomes[1].passed);

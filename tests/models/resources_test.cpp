@@ -372,21 +372,8 @@ TEST_CASE("an operator for changeovers only sets the machine up and leaves") {
   // A x10, B x10, A x5 at 2 s and 3 s, 30 s per changeover, one setter always free: the run of
   // the changeover test without an operator (20 s, setup, 30 s, setup, 10 s), the setter busy
   // for the two changeovers only.
-  auto k = run_kpis(R"Y(horizon: 1 h
-components:
-  formats: {type: products, types: {A: {}, B: {}}}
-  setters: {type: pool, size: 1}
-  orders:
-    type: order_source
-    orders:
-      - {product: A, quantity: 10, release: 0 s, due: 1 h}
-      - {product: B, quantity: 10, release: 0 s, due: 1 h}
-      - {product: A, quantity: 5, release: 0 s, due: 1 h}
-  m: {type: machine, process_time: {A: 2 s, B: 3 s}, setup_time: 30 s,
-      operator: {pool: setters, for: setup}}
-  out: {type: sink}
-flow: ["orders -> m -> out"]
-)Y");
+  auto k = run_kpis(
+      campaign(", operator: {pool: setters, for: setup}", "  setters: {type: pool, size: 1}\n"));
   CHECK(k["m.setups"] == 2);
   CHECK(k["m.setup_time"] == 60);
   CHECK(k["orders.makespan"] == 120);
