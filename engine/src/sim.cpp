@@ -145,17 +145,60 @@ void Sim::kernel_step() {
   }
 }
 
+template <bool kPrefetch>
+bool Sim::run_events(double limit, const std::atomic<bool>* stop) {
+  Calendar& cal = state_.calendar;
+  while (cal.next_time() <= limit) {
+    const Event ev = cal.pop();
+    state_.time = ev.time;
+    ++state_.events_executed;
+    const Component& target = model_->component(ev.target);
+    // In a large plant, its neighbours on the material flow are what an event touches next (a
+    // finished part goes downstream, the room it frees goes upstream): their states start
+    // loading now, from memory that a small plant would find in its caches anyway.
+    if constexpr (kPrefetch)
+      for (const int id : {target.output_hint(), target.input_hint()}) {
+        if (id < 0) continue;
+        const char* s =
+            reinterpret_cast<const char*>(&state_.components[static_cast<std::size_t>(id)]);
+        __builtin_prefetch(s);
+        __builtin_prefetch(s + 64);
+        __builtin_prefetch(s + 128);
+      }
+    target.on_event(*this, ev.kind, ev.arg);
+    settle();
+    // A large plant's next event is likely to find its component out of the caches: start
+    // loading its first lines (object and state) now, while this loop finds and pops it.
+    if constexpr (kPrefetch)
+      if (const std::int32_t next = cal.next_target_hint(); next >= 0) {
+        const char* c = reinterpret_cast<const char*>(&model_->component(next));
+        const char* s =
+            reinterpret_cast<const char*>(&state_.components[static_cast<std::size_t>(next)]);
+        for (int line = 0; line < 4; ++line) {
+          __builtin_prefetch(c + 64 * line);
+          __builtin_prefetch(s + 64 * line);
+        }
+      }
+    if (monitor_) monitor_(*this);
+    if (stop && (state_.events_executed & 0x3FFF) == 0 && stop->load(std::memory_order_relaxed))
+      return false;
+    // With continuous states, the next event waits until they have been brought up to it.
+    if (has_physics_) break;
+  }
+  return true;
+}
+
 bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
   if (!state_.started) start();
   t_end = std::min(t_end, model_->horizon());
   double kernel_t = next_kernel_time();
   Calendar& cal = state_.calendar;
-  const bool physics = !model_->continuous_components().empty();
+  has_physics_ = !model_->continuous_components().empty();
   // Prefetching pays where the components' states outgrow the caches (a few MB).
   const bool prefetch = model_->size() >= 2048;
   for (;;) {
     const double te = cal.next_time();
-    if (physics) {
+    if (has_physics_) {
       // Bring the continuous states up to the next time point; a state event on the way
       // becomes the current time point instead.
       const double tn = std::min({te, kernel_t, t_end});
@@ -165,38 +208,11 @@ bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
         continue;
       }
     }
+    // Without continuous states the events up to the next kernel time run back to back; with
+    // them, one at a time.
     if (te <= kernel_t && te <= t_end) {
-      const Event ev = cal.pop();
-      state_.time = ev.time;
-      ++state_.events_executed;
-      const Component& target = model_->component(ev.target);
-      // In a large plant, its neighbours on the material flow are what an event touches next (a
-      // finished part goes downstream, the room it frees goes upstream): their states start
-      // loading now, from memory that a small plant would find in its caches anyway.
-      if (prefetch)
-        for (const int id : {target.output_hint(), target.input_hint()}) {
-          if (id < 0) continue;
-          const char* s =
-              reinterpret_cast<const char*>(&state_.components[static_cast<std::size_t>(id)]);
-          __builtin_prefetch(s);
-          __builtin_prefetch(s + 64);
-          __builtin_prefetch(s + 128);
-        }
-      target.on_event(*this, ev.kind, ev.arg);
-      settle();
-      // A large plant's next event is likely to find its component out of the caches: start
-      // loading its first lines (object and state) now, while this loop finds and pops it.
-      if (const std::int32_t next = prefetch ? cal.next_target_hint() : -1; next >= 0) {
-        const char* c = reinterpret_cast<const char*>(&model_->component(next));
-        const char* s =
-            reinterpret_cast<const char*>(&state_.components[static_cast<std::size_t>(next)]);
-        for (int line = 0; line < 4; ++line) {
-          __builtin_prefetch(c + 64 * line);
-          __builtin_prefetch(s + 64 * line);
-        }
-      }
-      if (monitor_) monitor_(*this);
-      if (stop && (state_.events_executed & 0x3FFF) == 0 && stop->load(std::memory_order_relaxed))
+      const double limit = std::min(kernel_t, t_end);
+      if (!(prefetch ? run_events<true>(limit, stop) : run_events<false>(limit, stop)))
         return false;
       continue;
     }
