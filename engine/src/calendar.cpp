@@ -9,6 +9,9 @@ namespace {
 constexpr std::uint64_t kSequenceBits = 47;
 // A 4-ary heap: half the depth of a binary one, and a node's children share a cache line or two.
 constexpr std::uint32_t kArity = 4;
+// Stale entries are swept out all at once when there are more than this many and more than
+// live ones: a few cancellations are cheaper dropped at the root one by one.
+constexpr std::size_t kCompactAbove = 64;
 }  // namespace
 
 EventHandle Calendar::schedule(double time, std::int32_t target, std::int32_t kind,
@@ -20,58 +23,89 @@ EventHandle Calendar::schedule(double time, std::int32_t target, std::int32_t ki
     free_.pop_back();
   } else {
     slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.push_back(Slot{kNotInHeap, 0, 0, 0, 0});
+    slots_.push_back(Slot{kFree, 0, 0, 0, 0, 0});
   }
-  Slot& s = slots_[slot];
-  s.target = target;
-  s.kind = kind;
-  s.arg = arg;
+  const std::uint64_t key = key_of(time);
   const std::uint64_t order =
       (static_cast<std::uint64_t>(priority + 32768) << kSequenceBits) | sequence_++;
+  Slot& s = slots_[slot];
+  s.order = order;
+  s.key = key;
+  s.arg = arg;
+  s.target = target;
+  s.kind = kind;
   const std::uint32_t generation = s.generation;
   if (hole_) {
     hole_ = false;
-    sift_down_from(0, Entry{key_of(time), order, slot});
+    sift_down_from(0, Entry{key, order, slot});
+    // A stale child may have risen to the root in the new entry's place.
+    if (stale_ > 0) purge_root();
   } else {
-    heap_.push_back(Entry{key_of(time), order, slot});
-    s.heap_pos = static_cast<std::uint32_t>(heap_.size() - 1);
-    sift_up(s.heap_pos);
+    heap_.push_back(Entry{key, order, slot});
+    sift_up(static_cast<std::uint32_t>(heap_.size() - 1));
   }
   return EventHandle{slot, generation};
 }
 
-bool Calendar::pending(EventHandle h) const {
-  return !h.empty() && h.slot < slots_.size() && slots_[h.slot].generation == h.generation &&
-         slots_[h.slot].heap_pos != kNotInHeap;
-}
-
-double Calendar::time_of(EventHandle h) const {
-  return pending(h) ? time_of_key(heap_[slots_[h.slot].heap_pos].key) : kNever;
-}
-
 bool Calendar::cancel(EventHandle h) {
   if (!pending(h)) return false;
-  if (hole_) fill_hole();
-  remove_at(slots_[h.slot].heap_pos);
   Slot& s = slots_[h.slot];
-  s.heap_pos = kNotInHeap;
+  s.order = kFree;
   ++s.generation;
   free_.push_back(h.slot);
+  forget_entry();
   return true;
 }
 
 bool Calendar::reschedule(EventHandle h, double new_time) {
   if (!pending(h)) return false;
-  if (hole_) fill_hole();
-  const std::uint32_t pos = slots_[h.slot].heap_pos;
-  Entry e = heap_[pos];
-  const std::uint64_t priority_bits = e.order >> kSequenceBits;
-  e.order = (priority_bits << kSequenceBits) | sequence_++;
-  e.key = key_of(new_time);
-  place(pos, e);
-  sift_up(pos);
-  sift_down(slots_[h.slot].heap_pos);
+  Slot& s = slots_[h.slot];
+  const std::uint64_t priority_bits = s.order >> kSequenceBits;
+  s.order = (priority_bits << kSequenceBits) | sequence_++;
+  s.key = key_of(new_time);
+  const Entry e{s.key, s.order, h.slot};
+  forget_entry();  // the old entry (this may sweep, and so fill the root)
+  if (hole_) {
+    hole_ = false;
+    sift_down_from(0, e);
+    purge_root();
+  } else {
+    heap_.push_back(e);
+    sift_up(static_cast<std::uint32_t>(heap_.size() - 1));
+  }
   return true;
+}
+
+void Calendar::forget_entry() {
+  ++stale_;
+  if (stale_ > kCompactAbove && stale_ > heap_.size() / 2)
+    compact();
+  else if (!hole_)
+    purge_root();
+}
+
+void Calendar::compact() {
+  std::size_t n = 0;
+  for (std::size_t i = hole_ ? 1 : 0; i < heap_.size(); ++i)
+    if (!stale(heap_[i])) heap_[n++] = heap_[i];
+  heap_.resize(n);
+  hole_ = false;
+  stale_ = 0;
+  // Floyd's heap construction: each inner node sifted down, from the last one up.
+  if (n > 1)
+    for (std::size_t pos = (n - 2) / kArity + 1; pos-- > 0;) {
+      const Entry e = heap_[pos];
+      sift_down_from(static_cast<std::uint32_t>(pos), e);
+    }
+}
+
+void Calendar::purge_root() {
+  while (!heap_.empty() && stale(heap_[0])) {
+    --stale_;
+    const Entry last = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) sift_down_from(0, last);
+  }
 }
 
 void Calendar::fill_hole() {
@@ -79,17 +113,7 @@ void Calendar::fill_hole() {
   const Entry last = heap_.back();
   heap_.pop_back();
   if (!heap_.empty()) sift_down_from(0, last);
-}
-
-double Calendar::next_time_below_hole() const {
-  // The earliest event is one of the root's children.
-  const std::uint32_t n = static_cast<std::uint32_t>(heap_.size());
-  const std::uint32_t end = std::min<std::uint32_t>(1 + kArity, n);
-  if (end <= 1) return kNever;
-  std::uint32_t child = 1;
-  for (std::uint32_t c = 2; c < end; ++c)
-    if (before(heap_[c], heap_[child])) child = c;
-  return time_of_key(heap_[child].key);
+  if (stale_ > 0) purge_root();
 }
 
 void Calendar::sift_down_from(std::uint32_t pos, const Entry& e) {
@@ -109,19 +133,10 @@ void Calendar::sift_down_from(std::uint32_t pos, const Entry& e) {
         if (before(heap_[c], heap_[child])) child = c;
     }
     if (!before(heap_[child], e)) break;
-    place(pos, heap_[child]);
+    heap_[pos] = heap_[child];
     pos = child;
   }
-  place(pos, e);
-}
-
-void Calendar::remove_at(std::uint32_t pos) {
-  const Entry last = heap_.back();
-  heap_.pop_back();
-  if (pos == heap_.size()) return;
-  place(pos, last);
-  sift_up(pos);
-  sift_down(slots_[last.slot].heap_pos);
+  heap_[pos] = e;
 }
 
 void Calendar::sift_up(std::uint32_t pos) {
@@ -129,15 +144,10 @@ void Calendar::sift_up(std::uint32_t pos) {
   while (pos > 0) {
     const std::uint32_t parent = (pos - 1) / kArity;
     if (!before(e, heap_[parent])) break;
-    place(pos, heap_[parent]);
+    heap_[pos] = heap_[parent];
     pos = parent;
   }
-  place(pos, e);
-}
-
-void Calendar::sift_down(std::uint32_t pos) {
-  const Entry e = heap_[pos];  // a copy: sift_down_from() overwrites heap_[pos]
-  sift_down_from(pos, e);
+  heap_[pos] = e;
 }
 
 }  // namespace plantwin

@@ -3,8 +3,12 @@
 ///
 /// Ties in time run lower priority first, then in insertion order, so a run is reproducible
 /// to the bit. Event records live in a slot pool that is reused, so scheduling does not
-/// allocate once the pool has grown to the run's peak number of pending events. Any pending
-/// event can be cancelled or moved through its handle in O(log n).
+/// allocate once the pool has grown to the run's peak number of pending events.
+///
+/// A cancelled or moved event's heap entry is not searched for: its slot forgets it, and the
+/// entry is dropped when it reaches the root (or when such stale entries outnumber the live
+/// ones, all at once). The heap's moves therefore touch only the heap, not the slots, which in
+/// a large plant are far apart in memory. Invariant: the root, when there is one, is live.
 ///
 /// pop() leaves the root of the heap empty and the next schedule() fills it: an event handler
 /// nearly always schedules the next event of its component, and filling the root costs one
@@ -47,14 +51,23 @@ class Calendar {
   /// Moves a pending event to a new time (it then sorts as newly inserted).
   /// Returns false, changing nothing, if the event is no longer pending.
   bool reschedule(EventHandle handle, double new_time);
-  bool pending(EventHandle handle) const;
+  bool pending(EventHandle handle) const {
+    return !handle.empty() && handle.slot < slots_.size() &&
+           slots_[handle.slot].generation == handle.generation &&
+           slots_[handle.slot].order != kFree;
+  }
   /// Time of a pending event; kNever if not pending.
-  double time_of(EventHandle handle) const;
+  double time_of(EventHandle handle) const {
+    return pending(handle) ? time_of_key(slots_[handle.slot].key) : kNever;
+  }
 
   bool empty() const { return size() == 0; }
-  std::size_t size() const { return heap_.size() - (hole_ ? 1 : 0); }
-  double next_time() const {
-    if (hole_) return next_time_below_hole();
+  /// Heap entries held, live and stale: bounded by about twice the live ones (for tests).
+  std::size_t memory_entries() const { return heap_.size(); }
+  std::size_t size() const { return heap_.size() - (hole_ ? 1 : 0) - stale_; }
+  /// Time of the earliest pending event (kNever when none). Fills the root if it is empty.
+  double next_time() {
+    if (hole_) fill_hole();
     return heap_.empty() ? kNever : time_of_key(heap_[0].key);
   }
   /// The component the earliest event goes to, or -1 when that is not known without work (the
@@ -68,29 +81,30 @@ class Calendar {
     const Entry top = heap_[0];
     Slot& s = slots_[top.slot];
     const Event ev{time_of_key(top.key), s.target, s.kind, s.arg};
-    s.heap_pos = kNotInHeap;
+    s.order = kFree;
     ++s.generation;
     free_.push_back(top.slot);
     if (heap_.size() == 1)
       heap_.pop_back();
     else
-      hole_ = true;  // the next schedule() fills it, or the next pop() or cancel()
+      hole_ = true;  // the next schedule() fills it, or the next pop() or next_time()
     return ev;
   }
 
  private:
-  static constexpr std::uint32_t kNotInHeap = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint64_t kFree = std::numeric_limits<std::uint64_t>::max();
   struct Entry {
     std::uint64_t key;    // the time, as an unsigned integer in the same order (key_of())
-    std::uint64_t order;  // (priority + 32768) << 47 | sequence
+    std::uint64_t order;  // (priority + 32768) << 47 | sequence: unique to this entry
     std::uint32_t slot;
   };
   struct Slot {
-    std::uint32_t heap_pos;
-    std::uint32_t generation;
+    std::uint64_t order;  // the order of the slot's live heap entry; kFree when it has none
+    std::uint64_t key;    // that entry's time key, for time_of()
+    std::int64_t arg;
     std::int32_t target;
     std::int32_t kind;
-    std::int64_t arg;
+    std::uint32_t generation;
   };
   // Which of two events comes first is what a heap's branches cannot predict: one 128-bit
   // integer comparison of (time key, order) lets the compiler select with conditional moves.
@@ -108,24 +122,26 @@ class Calendar {
   static double time_of_key(std::uint64_t key) {
     return std::bit_cast<double>(key ^ ((key >> 63) ? std::uint64_t{1} << 63 : ~std::uint64_t{0}));
   }
+  // The entry no longer stands for its slot's event (cancelled, moved, or the slot reused).
+  bool stale(const Entry& e) const { return slots_[e.slot].order != e.order; }
   void sift_up(std::uint32_t pos);
-  void sift_down(std::uint32_t pos);
   // Places `e` at `pos` (a hole) or below it, moving smaller children up.
   void sift_down_from(std::uint32_t pos, const Entry& e);
   // Moves the last entry into the hole at the root (after a pop nobody filled).
   void fill_hole();
-  double next_time_below_hole() const;
-  void place(std::uint32_t pos, const Entry& e) {
-    heap_[pos] = e;
-    slots_[e.slot].heap_pos = pos;
-  }
-  void remove_at(std::uint32_t pos);
+  // Drops stale entries from the root until it is live (or the heap empty).
+  void purge_root();
+  // An entry went stale: drop it now if it is the root, and all of them once they outnumber
+  // the live ones (so a run that cancels much keeps a heap of its live size).
+  void forget_entry();
+  void compact();
 
   std::vector<Entry> heap_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t sequence_ = 0;
-  bool hole_ = false;  // heap_[0] holds no event: the last pop left it for schedule() to fill
+  std::size_t stale_ = 0;  // entries in heap_ whose events were cancelled or moved
+  bool hole_ = false;      // heap_[0] holds no event: the last pop left it for schedule() to fill
 };
 
 }  // namespace plantwin
