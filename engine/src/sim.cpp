@@ -161,9 +161,7 @@ bool Sim::run_events(double limit, const std::atomic<bool>* stop) {
         if (id < 0) continue;
         const char* s =
             reinterpret_cast<const char*>(&state_.components[static_cast<std::size_t>(id)]);
-        __builtin_prefetch(s);
-        __builtin_prefetch(s + 64);
-        __builtin_prefetch(s + 128);
+        for (int line = 0; line < 5; ++line) __builtin_prefetch(s + 64 * line);
       }
     target.on_event(*this, ev.kind, ev.arg);
     settle();

@@ -14,17 +14,16 @@ class TimeWeighted {
   /// Starts (or restarts) accumulating at time `t` with current value `v`.
   void reset(double t, double v) {
     start_ = last_t_ = t;
-    value_ = min_ = max_ = v;
-    area_ = area2_ = 0;
+    value_ = max_ = v;
+    area_ = 0;
   }
-  /// The value changes to `v` at time `t` (t must not go backwards).
+  /// The value changes to `v` at time `t` (t must not go backwards). Called for every part
+  /// that enters or leaves a buffer: it keeps only what a report reads (no second moment, no
+  /// minimum: a level's minimum is 0 nearly always).
   void update(double t, double v) {
-    const double dt = t - last_t_;
-    area_ += value_ * dt;
-    area2_ += value_ * value_ * dt;
+    area_ += value_ * (t - last_t_);
     last_t_ = t;
     value_ = v;
-    if (v < min_) min_ = v;
     if (v > max_) max_ = v;
   }
   double value() const { return value_; }
@@ -34,19 +33,11 @@ class TimeWeighted {
     const double span = t - start_;
     return span > 0 ? integral(t) / span : value_;
   }
-  double variance(double t) const {
-    const double span = t - start_;
-    if (span <= 0) return 0;
-    const double m = mean(t);
-    return std::max(0.0, (area2_ + value_ * value_ * (t - last_t_)) / span - m * m);
-  }
-  double min() const { return min_; }
   double max() const { return max_; }
   double start() const { return start_; }
 
  private:
-  double start_ = 0, last_t_ = 0, value_ = 0, area_ = 0, area2_ = 0;
-  double min_ = 0, max_ = 0;
+  double start_ = 0, last_t_ = 0, value_ = 0, area_ = 0, max_ = 0;
 };
 
 /// Mean, variance, min and max of observations (Welford's update, numerically stable).
