@@ -37,11 +37,11 @@ EventHandle Calendar::schedule(double time, std::int32_t target, std::int32_t ki
   const std::uint32_t generation = s.generation;
   if (hole_) {
     hole_ = false;
-    sift_down_from(0, Entry{key, order, slot});
+    sift_down_from(0, Entry{key, order, slot, target});
     // A stale child may have risen to the root in the new entry's place.
     if (stale_ > 0) purge_root();
   } else {
-    heap_.push_back(Entry{key, order, slot});
+    heap_.push_back(Entry{key, order, slot, target});
     sift_up(static_cast<std::uint32_t>(heap_.size() - 1));
   }
   return EventHandle{slot, generation};
@@ -63,7 +63,7 @@ bool Calendar::reschedule(EventHandle h, double new_time) {
   const std::uint64_t priority_bits = s.order >> kSequenceBits;
   s.order = (priority_bits << kSequenceBits) | sequence_++;
   s.key = key_of(new_time);
-  const Entry e{s.key, s.order, h.slot};
+  const Entry e{s.key, s.order, h.slot, s.target};
   forget_entry();  // the old entry (this may sweep, and so fill the root)
   if (hole_) {
     hole_ = false;

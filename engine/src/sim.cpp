@@ -167,8 +167,11 @@ bool Sim::run_events(double limit, const std::atomic<bool>* stop) {
     settle();
     // A large plant's next event is likely to find its component out of the caches: start
     // loading its first lines (object and state) now, while this loop finds and pops it.
+    // The one after it gets a head start too: the next event's object is often still on its
+    // way when the event begins.
     if constexpr (kPrefetch)
-      if (const std::int32_t next = cal.next_target_hint(); next >= 0) {
+      for (const std::int32_t next : {cal.next_target_hint(), cal.second_target_hint()}) {
+        if (next < 0) continue;
         const char* c = reinterpret_cast<const char*>(&model_->component(next));
         const char* s =
             reinterpret_cast<const char*>(&state_.components[static_cast<std::size_t>(next)]);

@@ -72,8 +72,18 @@ class Calendar {
   }
   /// The component the earliest event goes to, or -1 when that is not known without work (the
   /// calendar is empty, or its root is waiting to be filled): a hint for prefetching.
-  std::int32_t next_target_hint() const {
-    return hole_ || heap_.empty() ? -1 : slots_[heap_[0].slot].target;
+  std::int32_t next_target_hint() const { return hole_ || heap_.empty() ? -1 : heap_[0].target; }
+  /// The component the event after that is likely to go to (the earliest of the root's
+  /// children; an event scheduled in between may come first), or -1: a hint for prefetching
+  /// further ahead.
+  std::int32_t second_target_hint() const {
+    const std::size_t n = heap_.size();
+    if (hole_ || n < 2) return -1;
+    const std::size_t end = n < 5 ? n : 5;
+    std::size_t child = 1;
+    for (std::size_t c = 2; c < end; ++c)
+      if (before(heap_[c], heap_[child])) child = c;
+    return heap_[child].target;
   }
   /// Removes and returns the earliest event. Must not be called when empty().
   Event pop() {
@@ -97,7 +107,9 @@ class Calendar {
     std::uint64_t key;    // the time, as an unsigned integer in the same order (key_of())
     std::uint64_t order;  // (priority + 32768) << 47 | sequence: unique to this entry
     std::uint32_t slot;
+    std::int32_t target;  // a copy of the slot's, for prefetching (it fills the padding)
   };
+  static_assert(sizeof(Entry) == 24, "the target fills padding: an entry stays 24 bytes");
   struct Slot {
     std::uint64_t order;  // the order of the slot's live heap entry; kFree when it has none
     std::uint64_t key;    // that entry's time key, for time_of()
