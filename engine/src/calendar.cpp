@@ -39,7 +39,8 @@ EventHandle Calendar::schedule(double time, std::int32_t target, std::int32_t ki
     hole_ = false;
     sift_down_from(0, Entry{key, order, slot, target});
     // A stale child may have risen to the root in the new entry's place.
-    if (stale_ > 0) purge_root();
+    if (stale_ > 0) [[unlikely]]
+      purge_root();
   } else {
     heap_.push_back(Entry{key, order, slot, target});
     sift_up(static_cast<std::uint32_t>(heap_.size() - 1));
@@ -113,7 +114,8 @@ void Calendar::fill_hole() {
   const Entry last = heap_.back();
   heap_.pop_back();
   if (!heap_.empty()) sift_down_from(0, last);
-  if (stale_ > 0) purge_root();
+  if (stale_ > 0) [[unlikely]]
+    purge_root();
 }
 
 void Calendar::sift_down_from(std::uint32_t pos, const Entry& e) {

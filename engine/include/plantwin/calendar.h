@@ -141,8 +141,9 @@ class Calendar {
   void sift_down_from(std::uint32_t pos, const Entry& e);
   // Moves the last entry into the hole at the root (after a pop nobody filled).
   void fill_hole();
-  // Drops stale entries from the root until it is live (or the heap empty).
-  void purge_root();
+  // Drops stale entries from the root until it is live (or the heap empty). Out of line: a
+  // plant that cancels nothing never calls it, and schedule() stays a leaf's size.
+  [[gnu::noinline]] void purge_root();
   // An entry went stale: drop it now if it is the root, and all of them once they outnumber
   // the live ones (so a run that cancels much keeps a heap of its live size).
   void forget_entry();
