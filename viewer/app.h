@@ -4,12 +4,14 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "compare.h"
 #include "data_source.h"
+#include "sweep.h"
 
 struct ImFont;
 #include "layout.h"
@@ -64,6 +66,27 @@ struct DrawnBar {
   bool different;  ///< its paired difference against the base excludes zero
 };
 
+/// The colours of a sweep's line chart: the line and its points, and the 95 % band.
+inline constexpr Rgb kSweepLine{250, 205, 70}, kSweepBand{70, 130, 200};
+
+/// A sweep's chart drawn in the last frame: "line" (one swept key) or "heatmap" (two), the KPI
+/// shown, the plot area and its axes' ranges (framebuffer pixels; the value at each edge), and
+/// per case its point (line chart: x the swept value) or its cell (heatmap).
+struct DrawnSweep {
+  std::string kind, kpi;
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  double x_lo = 0, x_hi = 0, y_lo = 0, y_hi = 0;  ///< values at x0, x1 and at y1, y0
+  double v_lo = 0, v_hi = 0;                      ///< the heatmap's colour scale
+  struct Point {
+    std::string case_name;
+    double x = 0, y = 0;  ///< swept values (y: the heatmap's second key)
+    double mean = 0, half_width = 0;
+    float px = 0, py = 0;                      ///< line chart: the point drawn
+    float cx0 = 0, cy0 = 0, cx1 = 0, cy1 = 0;  ///< heatmap: the cell
+  };
+  std::vector<Point> points;
+};
+
 /// A machine's wear bar drawn in the last frame (framebuffer pixels) and the wear it shows.
 struct WearBar {
   std::string name;
@@ -86,6 +109,11 @@ class App {
   const std::vector<GanttRow>& gantt_rows() const { return gantt_rows_; }
   const std::vector<DrawnBar>& bars() const { return bars_; }
   const std::vector<WearBar>& wear_bars() const { return wear_bars_; }
+  /// The sweep found in an experiment's cases (none: bars only) and its chart as last drawn.
+  const std::optional<Sweep>& sweep() const { return sweep_; }
+  const DrawnSweep& sweep_chart() const { return drawn_sweep_; }
+  /// Charts the sweep for this KPI ("component.name"); false when the file has no such KPI.
+  bool set_chart_kpi(const std::string& kpi);
   DataSource& data() { return *data_; }
   /// Alarms raised up to the time shown, and those of them still active then.
   int alarms_raised() const;
@@ -102,6 +130,8 @@ class App {
  private:
   void plant_window();
   void compare_window();
+  void sweep_line_chart(const ComparedKpi& row);
+  void sweep_heatmap(const ComparedKpi& row);
   void draw_component(std::size_t i, const Rect& box, float zoom);
   void health_overlay(std::size_t i, const Rect& box, float zoom);
   void inside_text(const Rect& box, float zoom, const std::vector<std::string>& lines);
@@ -155,6 +185,10 @@ class App {
   Comparison comparison_;
   std::vector<DrawnBar> bars_;
   std::vector<WearBar> wear_bars_;
+  std::optional<Sweep> sweep_;
+  int chart_kpi_ = 0;           // index into comparison_.kpis
+  bool sweep_as_bars_ = false;  // the user asked for the bars of a sweep
+  DrawnSweep drawn_sweep_;
   char compare_filter_[128] = "";
   bool only_different_ = false;
   std::vector<int> compare_rows_;

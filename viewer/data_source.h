@@ -61,6 +61,9 @@ class DataSource {
   /// receives the table so far while the run goes on.
   double kpi_time = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::string> cases;
+  /// Experiment files: each case's overrides as its group's attribute has them (one
+  /// `key.path=value` a line), in `cases` order.
+  std::vector<std::string> case_overrides;
   /// Experiment files: each case's summary and its replications' KPIs (in `cases` order).
   std::vector<std::vector<KpiItem>> case_summaries;
   std::vector<std::vector<std::vector<KpiItem>>> case_replications;

@@ -68,6 +68,7 @@ class FileSource final : public DataSource {
     for (const auto& k : r.kpis) kpis.push_back(kpi_item(k));
     for (auto& c : r.cases) {
       cases.push_back(c.name);
+      case_overrides.push_back(c.overrides);
       std::vector<KpiItem> summary;
       for (const auto& k : c.summary) summary.push_back(kpi_item(k));
       case_summaries.push_back(std::move(summary));

@@ -132,6 +132,9 @@ int main(int argc, char** argv) {
   cli.add_flag("--play", play, "start playing");
   std::string select;
   cli.add_option("--select", select, "select this component, as a click on it does");
+  std::string chart_kpi;
+  cli.add_option("--kpi", chart_kpi,
+                 "an experiment's sweep: chart this KPI (component.name, e.g. line.throughput)");
   std::string save_positions;
   cli.add_option("--save-positions", save_positions,
                  "write the diagram's layout of the flow as `position:` overrides to this file "
@@ -185,6 +188,11 @@ int main(int argc, char** argv) {
       return 2;
     }
     app.select_component(i);
+  }
+
+  if (!chart_kpi.empty() && !app.set_chart_kpi(chart_kpi)) {
+    fmt::print(stderr, "--kpi: no KPI \"{}\" in the cases of {}\n", chart_kpi, app.data().title);
+    return 2;
   }
 
   const bool headless = !screenshot.empty() || benchmark_frames > 0;
@@ -331,7 +339,26 @@ int main(int argc, char** argv) {
             << (std::isfinite(b.half_width) ? fmt::format("{}", b.half_width) : "null")
             << ", \"different\": " << (b.different ? "true" : "false") << "}";
         }
-        j << "]}\n";
+        const DrawnSweep& sw = app.sweep_chart();
+        j << "], \"sweep\": {\"kind\": " << json_text(sw.kind) << ", \"kpi\": " << json_text(sw.kpi)
+          << ", \"keys\": [";
+        if (app.sweep())
+          for (std::size_t i = 0; i < app.sweep()->axes.size(); ++i)
+            j << (i ? ", " : "") << json_text(app.sweep()->axes[i].key);
+        j << "], \"x0\": " << sw.x0 << ", \"y0\": " << sw.y0 << ", \"x1\": " << sw.x1
+          << ", \"y1\": " << sw.y1 << fmt::format(", \"x_lo\": {}, \"x_hi\": {}", sw.x_lo, sw.x_hi)
+          << fmt::format(", \"y_lo\": {}, \"y_hi\": {}", sw.y_lo, sw.y_hi)
+          << fmt::format(", \"v_lo\": {}, \"v_hi\": {}", sw.v_lo, sw.v_hi) << ", \"points\": [";
+        for (std::size_t i = 0; i < sw.points.size(); ++i) {
+          const auto& p = sw.points[i];
+          j << (i ? ", " : "") << "{\"case\": " << json_text(p.case_name)
+            << fmt::format(", \"x\": {}, \"y\": {}, \"mean\": {}", p.x, p.y, p.mean)
+            << ", \"half_width\": "
+            << (std::isfinite(p.half_width) ? fmt::format("{}", p.half_width) : "null")
+            << ", \"px\": " << p.px << ", \"py\": " << p.py << ", \"cell\": [" << p.cx0 << ", "
+            << p.cy0 << ", " << p.cx1 << ", " << p.cy1 << "]}";
+        }
+        j << "]}}\n";
       }
       fmt::print("{}: {}x{} at t = {} s ({})\n", screenshot, fw, fh, app.time(),
                  app.data().status());

@@ -575,7 +575,13 @@ void write_experiment_file(const std::string& path, const Scenario& base,
     attr_number(meta, "confidence", spec.confidence, H5::PredType::NATIVE_DOUBLE);
     H5::Group cases = f.createGroup("/cases");
     for (const auto& c : result.cases) {
-      H5::Group g = cases.createGroup(c.spec.name);
+      // An HDF5 name cannot hold '/' (a swept rate: "rate=20 /h"): it becomes "%2F" ('%' "%25")
+      // there, and the attribute `name` keeps the case's name as it is.
+      std::string group;
+      for (const char ch : c.spec.name)
+        group += ch == '/' ? "%2F" : ch == '%' ? "%25" : std::string(1, ch);
+      H5::Group g = cases.createGroup(group);
+      attr_string(g, "name", c.spec.name);
       std::string overrides;
       for (const auto& o : c.spec.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
       attr_string(g, "overrides", overrides);

@@ -503,6 +503,11 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
       c.name = name;
       if (!rd.has(cases.get(), name, where)) throw NotResult(where + ": missing");
       Id g = rd.open(cases.get(), name, H5I_GROUP, where);
+      // A case's own name where the group's could not hold it (a '/' in "rate=20 /h").
+      for (auto& [attr, value] : rd.attributes(g.get(), where)) {
+        if (attr == "name") c.name = std::move(value);
+        if (attr == "overrides") c.overrides = std::move(value);
+      }
       c.summary = kpi_rows(g.get(), "summary", where + "/summary", true);
       rd.table<ReplicationRow>(
           g.get(), "replications", replication_type(), where + "/replications",
@@ -605,6 +610,7 @@ class Wire {
     u64(r.cases.size());
     for (const auto& c : r.cases) {
       str(c.name);
+      str(c.overrides);
       kpis(c.summary);
       u64(c.replications.size());
       for (const auto& rep : c.replications) kpis(rep);
@@ -705,9 +711,10 @@ class Wire {
       w.count = get_u64();
     }
     r.kpis = get_kpis();
-    r.cases.resize(count(24));
+    r.cases.resize(count(32));
     for (auto& c : r.cases) {
       c.name = get_str();
+      c.overrides = get_str();
       c.summary = get_kpis();
       c.replications.resize(count(8));
       for (auto& rep : c.replications) rep = get_kpis();

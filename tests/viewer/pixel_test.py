@@ -20,51 +20,9 @@ import numpy as np
 plantwin, viewer, src, work = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 work.mkdir(parents=True, exist_ok=True)
 
-# The colours the viewer promises (viewer/app.h).
-WORKING, STARVED, BLOCKED, DOWN = (46, 160, 67), (230, 190, 40), (60, 110, 220), (210, 50, 50)
-OFF, SETUP, UNKNOWN = (120, 120, 120), (235, 120, 30), (72, 60, 96)
-BUFFER_FILL, BUFFER_EMPTY = (100, 180, 230), (40, 44, 52)
-
-checks = failures = 0
-
-
-def check(ok, what):
-    global checks, failures
-    checks += 1
-    if ok:
-        print(f"ok   {what}")
-    else:
-        failures += 1
-        print(f"FAIL {what}")
-
-
-def read_png(path):
-    """Decodes an 8-bit RGBA PNG (any row filter) into rows that each start with a 0 byte."""
-    from PIL import Image  # python3-pil, which matplotlib depends on
-
-    data = Path(path).read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    with Image.open(path) as im:
-        assert im.mode == "RGBA", f"expected RGBA, got {im.mode}"
-        width, height = im.size
-        pixels = im.tobytes()
-    stride = width * 4 + 1
-    raw = bytearray()
-    for y in range(height):
-        raw.append(0)
-        raw += pixels[y * width * 4:(y + 1) * width * 4]
-    return width, height, bytes(raw), stride
-
-
-def pixel(img, x, y):
-    width, height, raw, stride = img
-    i = int(y) * stride + 1 + int(x) * 4
-    return tuple(raw[i:i + 3])
-
-
-def near(c, want, tol=6):
-    return all(abs(a - b) <= tol for a, b in zip(c, want))
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pixels import (BLOCKED, BUFFER_EMPTY, BUFFER_FILL, DOWN, OFF, SETUP, STARVED, UNKNOWN,  # noqa: E402
+                    WORKING, check, finish, near, pixel, read_png)
 
 def shot(h5, t, name):
     png, js = work / f"{name}.png", work / f"{name}.json"
@@ -472,5 +430,4 @@ finally:
         run.kill()
     run.wait(timeout=30)
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -44,6 +44,7 @@ struct ResultContents {
   std::vector<KpiRow> kpis;
   struct Case {
     std::string name;
+    std::string overrides;  ///< The group's attribute `overrides`: one `key.path=value` a line.
     std::vector<KpiRow> summary;  ///< Mean (value) and half-width over replications.
     std::vector<std::vector<KpiRow>> replications;
   };
