@@ -56,12 +56,42 @@ const char* state_name(double state) {
 }
 
 App::App(std::unique_ptr<DataSource> data) : data_(std::move(data)) {
-  placement_ = layout(*data_);
   if (!data_->cases.empty()) {
     comparison_ = compare_cases(data_->cases, data_->case_summaries, data_->case_replications);
     sweep_ = find_sweep(data_->case_overrides);
     if (!set_chart_kpi("line.throughput")) chart_kpi_ = 0;
   }
+  reindex();
+}
+
+void App::open_run(int case_index, int replication) {
+  data_->open_run(case_index, replication);
+  reindex();
+}
+
+void App::reindex() {
+  generation_ = data_->generation;
+  // Everything derived from the components, signals and events, from scratch.
+  state_series_.clear();
+  level_series_.clear();
+  count_series_.clear();
+  temperature_series_.clear();
+  busy_series_.clear();
+  wear_series_.clear();
+  vibration_series_.clear();
+  power_series_.clear();
+  alarm_series_.clear();
+  feeds_.clear();
+  gantt_components_.clear();
+  gantt_row_of_.clear();
+  marks_seen_ = 0;
+  alarms_.clear();
+  alarm_events_seen_ = 0;
+  plotted_.clear();
+  selected_component_ = -1;
+  kpi_sorted_for_.clear();
+  fit_pending_ = true;
+  placement_ = layout(*data_);
   index_series();
   time_ = data_->t0;
   view_t0_ = data_->t0;
@@ -165,6 +195,7 @@ int App::alarms_active() const {
 void App::frame(float dt, float width, float height) {
   width_ = width;
   height_ = height;
+  if (generation_ != data_->generation) reindex();  // a recorded run opened or closed
   if (data_->refresh()) {  // a live source received data (perhaps its last: status ended)
     if (follow_live_) time_ = data_->t1;
     view_t1_ = std::max(view_t1_, data_->t1);
@@ -190,7 +221,7 @@ void App::frame(float dt, float width, float height) {
       playing_ = false;
     }
   }
-  if (data_->cases.empty())
+  if (data_->cases.empty() || data_->run_case >= 0)
     plant_window();
   else
     compare_window();
@@ -207,6 +238,16 @@ void App::plant_window() {
   ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_FirstUseEver);
   ImGui::Begin("Plant");
+  if (data_->run_case >= 0) {
+    // An experiment's recorded run: the way back to the comparison of its cases.
+    if (ImGui::SmallButton("back to the comparison")) {
+      data_->close_run();
+      reindex();
+      ImGui::End();
+      return;
+    }
+    ImGui::SameLine();
+  }
   const std::string status = data_->status();
   ImGui::Text("%s   t = %s   [%s]", data_->title.c_str(), fmt_time(time_).c_str(),
               status == "lost"    ? "simulation disappeared: showing the data received"
@@ -354,6 +395,7 @@ void App::compare_window() {
   const std::string& base = cmp.cases[static_cast<std::size_t>(cmp.base)];
   ImGui::Text("%s: %zu cases, %d replications of each", data_->title.c_str(), nc,
               data_->replications);
+  run_picker();
   drawn_sweep_ = {};
   if (sweep_) {
     // A sweep over one or two keys: its chart for one KPI at a time, or the bars on request.
@@ -474,6 +516,31 @@ void App::compare_window() {
   if (compare_rows_.empty()) ImGui::TextDisabled("no KPI matches");
   ImGui::EndChild();
   ImGui::End();
+}
+
+void App::run_picker() {
+  std::vector<std::pair<int, int>> runs;
+  for (std::size_t c = 0; c < data_->case_runs.size(); ++c)
+    for (const int r : data_->case_runs[c]) runs.emplace_back(static_cast<int>(c), r);
+  if (runs.empty()) {
+    ImGui::TextDisabled("no runs recorded (plantwin sweep --record-signals keeps their plant)");
+    return;
+  }
+  ImGui::SetNextItemWidth(320);
+  if (ImGui::BeginCombo("##run", "open a recorded run: its plant and timeline")) {
+    for (const auto& [c, r] : runs)
+      if (ImGui::Selectable(
+              fmt::format("{}, replication {}", data_->cases[static_cast<std::size_t>(c)], r)
+                  .c_str())) {
+        try {
+          open_run(c, r);
+        } catch (const std::exception& e) {
+          run_error_ = e.what();
+        }
+      }
+    ImGui::EndCombo();
+  }
+  if (!run_error_.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", run_error_.c_str());
 }
 
 bool App::set_chart_kpi(const std::string& kpi) {

@@ -114,6 +114,9 @@ class App {
   const DrawnSweep& sweep_chart() const { return drawn_sweep_; }
   /// Charts the sweep for this KPI ("component.name"); false when the file has no such KPI.
   bool set_chart_kpi(const std::string& kpi);
+  /// An experiment's recorded run: opens its plant, timeline and signals in place of the
+  /// comparison (DataSource::open_run; throws as it does).
+  void open_run(int case_index, int replication);
   DataSource& data() { return *data_; }
   /// Alarms raised up to the time shown, and those of them still active then.
   int alarms_raised() const;
@@ -130,6 +133,9 @@ class App {
  private:
   void plant_window();
   void compare_window();
+  void run_picker();
+  /// Derives everything drawn from the source's components, signals and events again.
+  void reindex();
   void sweep_line_chart(const ComparedKpi& row);
   void sweep_heatmap(const ComparedKpi& row);
   void draw_component(std::size_t i, const Rect& box, float zoom);
@@ -189,6 +195,8 @@ class App {
   int chart_kpi_ = 0;           // index into comparison_.kpis
   bool sweep_as_bars_ = false;  // the user asked for the bars of a sweep
   DrawnSweep drawn_sweep_;
+  int generation_ = -1;    // the source's generation indexed
+  std::string run_error_;  // why the recorded run picked last did not open
   char compare_filter_[128] = "";
   bool only_different_ = false;
   std::vector<int> compare_rows_;

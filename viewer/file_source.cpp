@@ -39,8 +39,70 @@ KpiItem kpi_item(const KpiRow& k) {
 /// A result or experiment file, read once through the engine's reader (plantwin/results.h).
 class FileSource final : public DataSource {
  public:
-  explicit FileSource(const std::string& path) {
+  explicit FileSource(const std::string& path) : path_(path) {
     ResultContents r = read_result_file(path);
+    take_run(r);
+    for (const auto& k : r.kpis) kpis.push_back(kpi_item(k));
+    for (auto& c : r.cases) {
+      cases.push_back(c.name);
+      case_overrides.push_back(c.overrides);
+      case_runs.push_back(c.runs);
+      std::vector<KpiItem> summary;
+      for (const auto& k : c.summary) summary.push_back(kpi_item(k));
+      case_summaries.push_back(std::move(summary));
+      std::vector<std::vector<KpiItem>> reps;
+      for (const auto& rep : c.replications) {
+        reps.emplace_back();
+        for (const auto& k : rep) reps.back().push_back(kpi_item(k));
+      }
+      case_replications.push_back(std::move(reps));
+    }
+    if (!cases.empty()) select_case(0);
+    experiment_title_ = title;
+  }
+  std::string status() const override { return "file"; }
+  void select_case(int i) override {
+    if (i < 0 || i >= static_cast<int>(cases.size())) return;
+    selected_case = i;
+    replications = static_cast<int>(case_replications[static_cast<std::size_t>(i)].size());
+    select_replication(-1);
+  }
+  void select_replication(int r) override {
+    const auto& reps = case_replications[static_cast<std::size_t>(selected_case)];
+    selected_replication = r >= 0 && r < static_cast<int>(reps.size()) ? r : -1;
+    kpis = selected_replication < 0 ? case_summaries[static_cast<std::size_t>(selected_case)]
+                                    : reps[static_cast<std::size_t>(selected_replication)];
+  }
+  void open_run(int c, int r) override {
+    if (c < 0 || c >= static_cast<int>(cases.size())) return;
+    ResultContents run = read_result_run(path_, cases[static_cast<std::size_t>(c)], r);
+    close_run();
+    take_run(run);
+    title = fmt::format("{}: case {}, replication {}", experiment_title_,
+                        cases[static_cast<std::size_t>(c)], r);
+    run_case = c;
+    run_replication = r;
+    select_case(c);
+    select_replication(r);
+    if (!run.kpis.empty()) {  // the run's own table, with its units
+      kpis.clear();
+      for (const auto& k : run.kpis) kpis.push_back(kpi_item(k));
+    }
+  }
+  void close_run() override {
+    components.clear();
+    links.clear();
+    series.clear();
+    events.clear();
+    t0 = t1 = 0;
+    title = experiment_title_;
+    run_case = run_replication = -1;
+    ++generation;
+  }
+
+ private:
+  /// A run's plant, signals and events (a result file's, or an experiment's recorded run).
+  void take_run(ResultContents& r) {
     for (const auto& [k, v] : r.meta) {
       if (k == "scenario_name") title = v;
       if (k == "end_time_s" && std::isfinite(std::strtod(v.c_str(), nullptr)))
@@ -65,35 +127,10 @@ class FileSource final : public DataSource {
               [](const Series& a, const Series& b) { return a.name < b.name; });
     for (auto& e : r.events)
       events.push_back({e.time, std::move(e.component), std::move(e.kind), std::move(e.detail)});
-    for (const auto& k : r.kpis) kpis.push_back(kpi_item(k));
-    for (auto& c : r.cases) {
-      cases.push_back(c.name);
-      case_overrides.push_back(c.overrides);
-      std::vector<KpiItem> summary;
-      for (const auto& k : c.summary) summary.push_back(kpi_item(k));
-      case_summaries.push_back(std::move(summary));
-      std::vector<std::vector<KpiItem>> reps;
-      for (const auto& rep : c.replications) {
-        reps.emplace_back();
-        for (const auto& k : rep) reps.back().push_back(kpi_item(k));
-      }
-      case_replications.push_back(std::move(reps));
-    }
-    if (!cases.empty()) select_case(0);
+    ++generation;
   }
-  std::string status() const override { return "file"; }
-  void select_case(int i) override {
-    if (i < 0 || i >= static_cast<int>(cases.size())) return;
-    selected_case = i;
-    replications = static_cast<int>(case_replications[static_cast<std::size_t>(i)].size());
-    select_replication(-1);
-  }
-  void select_replication(int r) override {
-    const auto& reps = case_replications[static_cast<std::size_t>(selected_case)];
-    selected_replication = r >= 0 && r < static_cast<int>(reps.size()) ? r : -1;
-    kpis = selected_replication < 0 ? case_summaries[static_cast<std::size_t>(selected_case)]
-                                    : reps[static_cast<std::size_t>(selected_replication)];
-  }
+
+  std::string path_, experiment_title_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -132,6 +133,13 @@ int main(int argc, char** argv) {
   cli.add_flag("--play", play, "start playing");
   std::string select;
   cli.add_option("--select", select, "select this component, as a click on it does");
+  std::string run_case;
+  int run_replication = 0;
+  cli.add_option("--case", run_case,
+                 "an experiment file: open this case's recorded run (plantwin sweep "
+                 "--record-signals) instead of the comparison");
+  cli.add_option("--replication", run_replication, "with --case: which recorded replication")
+      ->check(CLI::NonNegativeNumber);
   std::string chart_kpi;
   cli.add_option("--kpi", chart_kpi,
                  "an experiment's sweep: chart this KPI (component.name, e.g. line.throughput)");
@@ -171,6 +179,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   App app(std::move(data));
+  if (!run_case.empty()) {
+    const auto& cases = app.data().cases;
+    const auto it = std::find(cases.begin(), cases.end(), run_case);
+    if (it == cases.end()) {
+      fmt::print(stderr, "--case: no case \"{}\" in {}{}\n", run_case, file,
+                 cases.empty() ? " (not an experiment file)" : "");
+      return 2;
+    }
+    try {
+      app.open_run(static_cast<int>(it - cases.begin()), run_replication);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "--case: {}\n", e.what());
+      return 2;
+    }
+  }
   if (!time_text.empty()) {
     std::string why;
     auto t = plantwin::parse_quantity(time_text, plantwin::Dimension::kTime, &why);

@@ -1,15 +1,19 @@
-"""Pixel tests of an experiment's sweep: over one parameter a line chart whose points sit at the
-KPI's means (pixels checked at positions computed here from the file), over two a heatmap whose
-cells take the colour scale's colour of their means, so their colours differ in the order of
-their values. Run by CTest under Xvfb: sweep_pixel_test.py PLANTWIN VIEWER SOURCE_DIR WORK_DIR."""
+"""Pixel tests of experiment files. A sweep over one parameter is a line chart whose points sit
+at the KPI's means (pixels checked at positions computed here from the file), over two a heatmap
+whose cells take the colour scale's colour of their means, so their colours differ in the order
+of their values. Picking a case's recorded run (plantwin sweep --record-signals) shows its plant
+and Gantt chart in that run's states; corrupt runs are refused with their path.
+Run by CTest under Xvfb: experiment_pixel_test.py PLANTWIN VIEWER SOURCE_DIR WORK_DIR."""
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import h5py
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pixels import check, finish, near, pixel, render  # noqa: E402
+from pixels import STARVED, WORKING, BLOCKED, DOWN, OFF, SETUP, UNKNOWN, check, finish, near, pixel, render  # noqa: E402
 
 plantwin, viewer, src, work = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 work.mkdir(parents=True, exist_ok=True)
@@ -17,10 +21,10 @@ SWEEP_LINE, WHISKER = (250, 205, 70), (240, 240, 240)
 PER_S = {"/h": 1 / 3600, "/min": 1 / 60, "/s": 1}
 
 
-def sweep(name, grid):
+def sweep(name, grid, *extra):
     h5 = work / f"{name}.h5"
     subprocess.run([plantwin, "sweep", str(src / "scenarios/two_station.yaml"), "-r", "5", "--quiet",
-                    "--output", str(h5), "--set", f"experiments={{sweep: {{{grid}}}}}"], check=True)
+                    "--output", str(h5), "--set", f"experiments={{sweep: {{{grid}}}}}", *extra], check=True)
     return h5
 
 
@@ -129,5 +133,82 @@ subprocess.run([plantwin, "sweep", str(src / "scenarios/two_station.yaml"), "-r"
 img, layout = render(viewer, work, variants, "variants")
 check(img is not None and layout["sweep"]["kind"] == "" and layout["bars"],
       "variants against a base are drawn as bars, not as a sweep")
+
+# Picking a case's recorded run shows its plant and timeline, in that run's states.
+STATES = [WORKING, STARVED, BLOCKED, DOWN, OFF, SETUP]
+rec = sweep("recorded", "components.wip.capacity: [0, 6]", "--record-signals")
+info = subprocess.run([plantwin, "info", str(rec)], capture_output=True, text=True)
+check(info.returncode == 0 and info.stdout.count("(recorded runs: 0;") == 2,
+      f"plantwin info lists each case's recorded run: {info.stdout.strip()[-160:]}")
+img, layout = render(viewer, work, rec, "recorded_compare")
+check(img is not None and layout["boxes"] == [] and layout["sweep"]["kind"] == "line",
+      "the file opens to its comparison, no plant drawn")
+with h5py.File(rec, "r") as f:
+    check(sorted(f["cases/wip.capacity=6/runs"]) == ["0"] and
+          sorted(f["cases/wip.capacity=6/runs/0"]) == ["events", "inputs", "kpi", "measurements", "meta", "signals"],
+          "a recorded run has a single run's layout under /cases/<name>/runs/0")
+for case in ("wip.capacity=0", "wip.capacity=6"):
+    with h5py.File(rec, "r") as f:
+        run = f[f"cases/{case}/runs/0/signals"]
+        states = {m: (run[f"{m}.state/time"][...], run[f"{m}.state/value"][...]) for m in ("lathe", "mill")}
+    def at(m, t):
+        times, values = states[m]
+        return values[np.searchsorted(times, t, side="right") - 1]
+
+    def steady(m, t, w):
+        """Whether machine m keeps one state from t - w to t + w (a Gantt bar several pixels wide)."""
+        times, values = states[m]
+        a, b = np.searchsorted(times, [t - w, t + w], side="right")
+        return np.all(values[max(a - 1, 0):b] == at(m, t))
+    # A time at which both machines keep their states for a while (1/300 of the run either side:
+    # two pixels of the Gantt row), in different states when the run has such a time.
+    t_all = states["lathe"][0]
+    w = (t_all[-1] - t_all[0]) / 300
+    grid = np.linspace(t_all[0] + w, t_all[-1] - w, 3000)
+    calm = [t for t in grid if steady("lathe", t, w) and steady("mill", t, w)]
+    check(len(calm) > 0, f"{case}: the run has times when both machines keep their states ({len(calm)})")
+    t = float(next((t for t in calm if at("lathe", t) != at("mill", t)), calm[len(calm) // 2] if calm else grid[300]))
+    img, layout = render(viewer, work, rec, f"run_{case}", "--case", case, "--replication", "0", "--time", f"{t} s")
+    check(img is not None, f"{case}: its recorded run opens: {layout if img is None else 'ok'}")
+    if img is None:
+        continue
+    names = {b["name"] for b in layout["boxes"]}
+    check({"arrivals", "queue", "lathe", "wip", "mill", "done"} <= names, f"{case}: its plant is drawn: {sorted(names)}")
+    gantt = {g["name"]: g for g in layout["gantt"]}
+    check(set(gantt) == {"lathe", "mill"}, f"{case}: a Gantt row per machine: {sorted(gantt)}")
+    for m in ("lathe", "mill"):
+        want = STATES[int(at(m, t))]
+        b = next(b for b in layout["boxes"] if b["name"] == m)
+        got = pixel(img, b["x0"] + 5, (b["y0"] + b["y1"]) / 2)
+        check(near(got, want), f"{case}: {m} is drawn in its recorded state at {t:.0f} s {want}: got {got}")
+        g = gantt.get(m)
+        if g:
+            x = g["x0"] + (t - g["t0"]) / (g["t1"] - g["t0"]) * (g["x1"] - g["x0"])
+            # The Gantt row a pixel either side of the time cursor (a white line at t).
+            got = [pixel(img, x + dx, (g["y0"] + g["y1"]) / 2) for dx in (-1.5, 1.5)]
+            check(any(near(c, want, 10) for c in got), f"{case}: {m}'s Gantt row shows that state at {t:.0f} s: {got}")
+
+# A case or run the file lacks, and corrupt runs, are refused with their reason.
+r = subprocess.run([viewer, str(rec), "--case", "nothing", "--screenshot", str(work / "x.png")], capture_output=True, text=True)
+check(r.returncode == 2 and '--case: no case "nothing"' in r.stderr, f"an unknown --case: {r.stderr.strip()}")
+r = subprocess.run([viewer, str(rec), "--case", "wip.capacity=6", "--replication", "3", "--screenshot", str(work / "x.png")],
+                   capture_output=True, text=True)
+check(r.returncode == 2 and "/cases/wip.capacity=6/runs/3: missing (that replication's run was not recorded)" in r.stderr,
+      f"a replication not recorded: {r.stderr.strip()}")
+bad = work / "bad_run.h5"
+shutil.copy(rec, bad)
+with h5py.File(bad, "r+") as f:
+    g = f["cases/wip.capacity=6/runs/0/signals/queue.level"]
+    del g["time"]
+    g.create_dataset("time", data=np.zeros((3, 3)))
+r = subprocess.run([viewer, str(bad), "--case", "wip.capacity=6", "--screenshot", str(work / "x.png")], capture_output=True, text=True)
+check(r.returncode == 2 and "/cases/wip.capacity=6/runs/0/signals/queue.level/time: expected a 1-d dataset, got 2 dimensions"
+      in r.stderr, f"a corrupt run's signal is refused with its path: {r.stderr.strip()}")
+shutil.copy(rec, bad)
+with h5py.File(bad, "r+") as f:
+    f["cases/wip.capacity=6/runs"].move("0", "zero")
+r = subprocess.run([plantwin, "info", str(bad)], capture_output=True, text=True)
+check(r.returncode == 2 and "/cases/wip.capacity=6/runs/zero: expected a replication number" in r.stderr,
+      f"a run not named by its replication is refused: {r.stderr.strip()}")
 
 finish()
