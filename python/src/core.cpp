@@ -541,16 +541,9 @@ py::tuple summarise_groups(
   return py::make_tuple(mean, hw, n);
 }
 
-/// A result or experiment file read back (read_result_file: in a child process, trusting
-/// nothing), without signal samples; read_signals gets those on demand.
-py::dict read_result(const std::string& path) {
-  ResultContents r;
-  try {
-    py::gil_scoped_release release;
-    r = read_result_file(path, false);
-  } catch (const std::exception& e) {
-    throw ResultFileError(e.what());
-  }
+/// What read_result and read_run return: meta, layout, signals (without samples), events,
+/// inputs, warnings, KPIs and an experiment's cases.
+py::dict contents_dict(const ResultContents& r) {
   py::dict d;
   py::list meta;
   for (const auto& [k, v] : r.meta) meta.append(py::make_tuple(k, v));
@@ -598,6 +591,42 @@ py::dict read_result(const std::string& path) {
   }
   d["case_list"] = cases;
   d["case_columns"] = case_columns(reps);
+  py::list runs;
+  for (const auto& c : r.cases)
+    for (const int run : c.runs) runs.append(py::make_tuple(c.name, run));
+  d["recorded_runs"] = runs;
+  return d;
+}
+
+/// A result or experiment file read back (read_result_file: in a child process, trusting
+/// nothing), without signal samples; read_signals gets those on demand.
+py::dict read_result(const std::string& path) {
+  ResultContents r;
+  try {
+    py::gil_scoped_release release;
+    r = read_result_file(path, false);
+  } catch (const std::exception& e) {
+    throw ResultFileError(e.what());
+  }
+  return contents_dict(r);
+}
+
+/// A recorded run of an experiment file (read_result_run), with every signal's samples under
+/// "samples": [(name, time, value)].
+py::dict read_run(const std::string& path, const std::string& case_name, int replication) {
+  ResultContents r;
+  try {
+    py::gil_scoped_release release;
+    r = read_result_run(path, case_name, replication);
+  } catch (const std::exception& e) {
+    throw ResultFileError(e.what());
+  }
+  py::dict d = contents_dict(r);
+  py::list samples;
+  for (const auto& x : r.signals)
+    samples.append(py::make_tuple(x.name, py::array_t<double>(x.time.size(), x.time.data()),
+                                  py::array_t<double>(x.value.size(), x.value.data())));
+  d["samples"] = samples;
   return d;
 }
 
@@ -721,6 +750,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("summarise", &summarise_groups, py::arg("group"), py::arg("values"), py::arg("confidence"));
   m.def("read_result", &read_result, py::arg("path"));
   m.def("read_signals", &read_signals, py::arg("path"), py::arg("names"));
+  m.def("read_run", &read_run, py::arg("path"), py::arg("case"), py::arg("replication"));
   m.def("run_one", &run_one, py::arg("text"), py::arg("label"), py::arg("base_dir"),
         py::arg("overrides"), py::arg("seed"), py::arg("replication"), py::arg("path") = "");
   m.def(
