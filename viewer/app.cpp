@@ -339,6 +339,27 @@ void App::plant_window() {
     dl->AddTriangleFilled(e, ImVec2(e.x - ah, e.y - ah * 0.55f), ImVec2(e.x - ah, e.y + ah * 0.55f),
                           link_col);
   }
+  // A sensor or crew next to what it observes or serves: a thin tether between the boxes.
+  for (std::size_t i = 0; i < placement_.nodes.size(); ++i) {
+    const int t = placement_.nodes[i].next_to;
+    if (t < 0) continue;
+    const Rect a = rect_to_screen(placement_.nodes[i].box),
+               b = rect_to_screen(placement_.nodes[static_cast<std::size_t>(t)].box);
+    // Above or below: a vertical line near the boxes' left sides, clear of the names and
+    // values centred over and under them; beside or diagonal: between the facing sides.
+    const float inset = 6 * std::min(zoom_, 1.5f);
+    ImVec2 pa, pb;
+    if (std::abs(a.x0 - b.x0) < 1) {
+      const bool above = a.y1 <= b.y0;
+      pa = ImVec2(a.x0 + inset, above ? a.y1 : a.y0);
+      pb = ImVec2(b.x0 + inset, above ? b.y0 : b.y1);
+    } else {
+      const bool left = a.x1 <= b.x0;
+      pa = ImVec2(left ? a.x1 : a.x0, (a.y0 + a.y1) / 2);
+      pb = ImVec2(left ? b.x0 : b.x1, (b.y0 + b.y1) / 2);
+    }
+    dl->AddLine(pa, pb, rgb(kTether), std::max(2.0f, thickness));
+  }
   // Components, then their labels (full names, wrapped; elided ones whole on hover).
   boxes_.clear();
   wear_bars_.clear();
@@ -349,8 +370,10 @@ void App::plant_window() {
   for (std::size_t i = 0; i < data_->components.size(); ++i) {
     const NodePlace& node = placement_.nodes[i];
     const Rect box = rect_to_screen(node.box), label = rect_to_screen(node.label_box);
-    boxes_.push_back({data_->components[i].name, data_->components[i].type, box.x0, box.y0, box.x1,
-                      box.y1, label});
+    boxes_.push_back(
+        {data_->components[i].name, data_->components[i].type, box.x0, box.y0, box.x1, box.y1,
+         label,
+         node.next_to < 0 ? "" : data_->components[static_cast<std::size_t>(node.next_to)].name});
     if (!box.overlaps(clip) && !label.overlaps(clip)) continue;
     draw_component(i, box, zoom_);
     if (labels) {

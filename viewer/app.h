@@ -46,6 +46,7 @@ struct DrawnBox {
   std::string name, type;
   float x0, y0, x1, y1;
   Rect label;
+  std::string next_to;  ///< the flow component it was placed next to (a sensor's, a crew's)
 };
 
 /// A machine's row in the Gantt chart, drawn in the last frame: its bar in framebuffer pixels
@@ -66,6 +67,8 @@ struct DrawnBar {
   bool different;  ///< its paired difference against the base excludes zero
 };
 
+/// The tether between a sensor or crew and the component it observes or serves.
+inline constexpr Rgb kTether{205, 140, 235};
 /// The colours of a sweep's line chart: the line and its points, and the 95 % band.
 inline constexpr Rgb kSweepLine{250, 205, 70}, kSweepBand{70, 130, 200};
 

@@ -65,6 +65,14 @@ class DataSource {
   std::string title;
   std::vector<ComponentInfo> components;
   std::vector<std::pair<int, int>> links;  // component indices
+  /// What components outside the flow observe or serve (/meta/relations): component index,
+  /// "observes" or "serves", the other component's index.
+  struct Relation {
+    int component = -1;
+    std::string kind;
+    int target = -1;
+  };
+  std::vector<Relation> relations;
   std::vector<Series> series;
   std::vector<EventRow> events;
   std::vector<KpiItem> kpis;

@@ -92,6 +92,7 @@ class FileSource final : public DataSource {
   void close_run() override {
     components.clear();
     links.clear();
+    relations.clear();
     series.clear();
     events.clear();
     t0 = t1 = 0;
@@ -115,6 +116,10 @@ class FileSource final : public DataSource {
     for (const auto& [from, to] : r.links) {
       const int a = component_index(from), b = component_index(to);
       if (a >= 0 && b >= 0) links.emplace_back(a, b);
+    }
+    for (const auto& rel : r.relations) {
+      const int a = component_index(rel.component), b = component_index(rel.target);
+      if (a >= 0 && b >= 0) relations.push_back({a, rel.relation, b});
     }
     for (auto& sig : r.signals) {
       if (sig.samples) {

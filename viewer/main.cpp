@@ -323,7 +323,8 @@ int main(int argc, char** argv) {
           j << (i ? ", " : "") << "{\"name\": " << json_text(b.name)
             << ", \"type\": " << json_text(b.type) << ", \"x0\": " << b.x0 << ", \"y0\": " << b.y0
             << ", \"x1\": " << b.x1 << ", \"y1\": " << b.y1 << ", \"label\": [" << b.label.x0
-            << ", " << b.label.y0 << ", " << b.label.x1 << ", " << b.label.y1 << "]}";
+            << ", " << b.label.y0 << ", " << b.label.x1 << ", " << b.label.y1
+            << "], \"next_to\": " << json_text(b.next_to) << "}";
         }
         j << "], \"gantt\": [";
         for (std::size_t i = 0; i < app.gantt_rows().size(); ++i) {

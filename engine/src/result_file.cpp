@@ -432,6 +432,12 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
                              out.components.push_back({text(r.name), text(r.type), nan, nan, nan});
                            });
   }
+  if (rd.has(meta.get(), "relations", at + "/meta/relations"))
+    rd.table<RelationRow>(
+        meta.get(), "relations", relation_type(), at + "/meta/relations",
+        [&](const RelationRow& r) {
+          out.relations.push_back({text(r.component), text(r.relation), text(r.target)});
+        });
   if (rd.has(meta.get(), "links", at + "/meta/links"))
     rd.table<LinkRow>(meta.get(), "links", link_type(), at + "/meta/links",
                       [&](const LinkRow& r) { out.links.emplace_back(text(r.from), text(r.to)); });
@@ -589,6 +595,12 @@ class Wire {
       str(a);
       str(b);
     }
+    u64(r.relations.size());
+    for (const auto& rel : r.relations) {
+      str(rel.component);
+      str(rel.relation);
+      str(rel.target);
+    }
     u64(r.signals.size());
     for (const auto& sg : r.signals) {
       str(sg.name);
@@ -694,6 +706,12 @@ class Wire {
     for (auto& [a, b] : r.links) {
       a = get_str();
       b = get_str();
+    }
+    r.relations.resize(count(24));
+    for (auto& rel : r.relations) {
+      rel.component = get_str();
+      rel.relation = get_str();
+      rel.target = get_str();
     }
     r.signals.resize(count(56));
     for (auto& sg : r.signals) {

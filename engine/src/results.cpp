@@ -93,6 +93,24 @@ void write_run(H5::Group& root, const Sim& sim, const RunInfo& info) {
   write_table(meta, "components", component_type(), components);
   write_table(meta, "layout", layout_type(), layout);
   write_table(meta, "links", link_type(), links);
+  // What components outside the flow observe or serve: a sensor observes the component whose
+  // signal it reads; a crew or pool serves the machines that name it.
+  std::vector<RelationRow> relations;
+  std::vector<std::vector<Component::Relation>> related(m.size());
+  for (std::size_t i = 0; i < m.size(); ++i)
+    related[i] = m.component(static_cast<int>(i)).relations();
+  for (std::size_t i = 0; i < m.size(); ++i)
+    for (const auto& r : related[i]) {
+      const int other = m.find_component(r.component);
+      if (other < 0) continue;
+      const char* self = m.component(static_cast<int>(i)).name().c_str();
+      const char* them = m.component(other).name().c_str();
+      if (r.kind == "served_by")
+        relations.push_back({them, "serves", self});
+      else
+        relations.push_back({self, r.kind.c_str(), them});
+    }
+  write_table(meta, "relations", relation_type(), relations);
 
   H5::Group signals = root.createGroup("signals");
   const RecordPlan& rec = m.record();

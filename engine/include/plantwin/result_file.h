@@ -26,6 +26,11 @@ struct ResultContents {
   };
   std::vector<Component> components;
   std::vector<std::pair<std::string, std::string>> links;  ///< From, to.
+  /// /meta/relations: what components outside the flow observe or serve.
+  struct Relation {
+    std::string component, relation, target;  ///< "s1", "observes", "press1"; "crew", "serves", "m"
+  };
+  std::vector<Relation> relations;
   struct Signal {
     std::string name, unit;
     std::size_t samples = 0;
