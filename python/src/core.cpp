@@ -598,29 +598,28 @@ py::dict contents_dict(const ResultContents& r) {
   return d;
 }
 
-/// A result or experiment file read back (read_result_file: in a child process, trusting
-/// nothing), without signal samples; read_signals gets those on demand.
-py::dict read_result(const std::string& path) {
-  ResultContents r;
+/// What `read` returns, read without the GIL; its errors as plantwin.ResultError.
+template <class Read>
+ResultContents read_unlocked(Read read) {
   try {
     py::gil_scoped_release release;
-    r = read_result_file(path, false);
+    return read();
   } catch (const std::exception& e) {
     throw ResultFileError(e.what());
   }
-  return contents_dict(r);
+}
+
+/// A result or experiment file read back (read_result_file: in a child process, trusting
+/// nothing), without signal samples; read_signals gets those on demand.
+py::dict read_result(const std::string& path) {
+  return contents_dict(read_unlocked([&] { return read_result_file(path, false); }));
 }
 
 /// A recorded run of an experiment file (read_result_run), with every signal's samples under
 /// "samples": [(name, time, value)].
 py::dict read_run(const std::string& path, const std::string& case_name, int replication) {
-  ResultContents r;
-  try {
-    py::gil_scoped_release release;
-    r = read_result_run(path, case_name, replication);
-  } catch (const std::exception& e) {
-    throw ResultFileError(e.what());
-  }
+  const ResultContents r =
+      read_unlocked([&] { return read_result_run(path, case_name, replication); });
   py::dict d = contents_dict(r);
   py::list samples;
   for (const auto& x : r.signals)
@@ -632,13 +631,7 @@ py::dict read_run(const std::string& path, const std::string& case_name, int rep
 
 /// The samples of some signals of a result file: [(name, time, value)], read in a child process.
 py::list read_signals(const std::string& path, const std::vector<std::string>& names) {
-  ResultContents r;
-  try {
-    py::gil_scoped_release release;
-    r = read_result_signals(path, names);
-  } catch (const std::exception& e) {
-    throw ResultFileError(e.what());
-  }
+  ResultContents r = read_unlocked([&] { return read_result_signals(path, names); });
   py::list out;
   for (auto& x : r.signals) {
     // The vectors move into capsules that numpy's arrays own: no copy of a large signal.

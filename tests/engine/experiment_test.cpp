@@ -277,6 +277,17 @@ TEST_CASE("a variant that changes nothing, and the runs' own warnings, are repor
 
 namespace {
 
+/// kMM1 with each `from` replaced by its `to`.
+std::string mm1_with(const std::vector<std::pair<std::string, std::string>>& edits) {
+  std::string yaml = kMM1;
+  for (const auto& [from, to] : edits) {
+    const auto at = yaml.find(from);
+    REQUIRE(at != std::string::npos);
+    yaml.replace(at, from.size(), to);
+  }
+  return yaml;
+}
+
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() &&
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
@@ -287,21 +298,12 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 TEST_CASE(
     "a recorded replication's run equals a single run of its case with that seed, bit for bit") {
   // A swept rate: its cases' names hold a '/', which an HDF5 group name cannot.
-  Scenario s = scenario(R"Y(horizon: 2000 s
-warmup: 200 s
-components:
-  arrivals: {type: source, rate: 30 /min}
-  q: {type: buffer}
-  m: {type: machine, process_time: exponential(1 s)}
-  out: {type: sink}
-flow: ["arrivals -> q -> m -> out"]
-record: {period: 10 s, signals: [q.level, m.state]}
-experiments:
-  replications: 3
+  Scenario s = scenario(mm1_with(
+      {{"interarrival: exponential(2 s)", "rate: 30 /min"}, {"replications: 10", R"Y(replications: 3
   record_signals: 2
   sweep:
     components.arrivals.rate: [20 /min, 30 /min]
-)Y");
+record: {period: 10 s, signals: [q.level, m.state]})Y"}}));
   const auto spec = parse_experiment(s);
   REQUIRE(spec.cases.size() == 2);
   CHECK(spec.record_signals == 2);
@@ -360,9 +362,7 @@ experiments:
 }
 
 TEST_CASE("an experiment records no runs unless asked, and old files without runs still open") {
-  std::string yaml = kMM1;
-  yaml.replace(yaml.find("replications: 10"), 16, "replications: 2");
-  Scenario s = scenario(yaml);
+  Scenario s = scenario(mm1_with({{"replications: 10", "replications: 2"}}));
   const auto spec = parse_experiment(s);
   CHECK(spec.record_signals == 0);
   const auto res = run_experiment(s, spec, registry());
