@@ -541,6 +541,19 @@ void App::compare_window() {
   ImGui::End();
 }
 
+std::string App::open_on_click(std::size_t c) {
+  if (c >= data_->case_runs.size() || data_->case_runs[c].empty()) return "";
+  const int r = data_->case_runs[c].front();
+  if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+    try {
+      open_run(static_cast<int>(c), r);
+    } catch (const std::exception& e) {
+      run_error_ = e.what();
+    }
+  }
+  return fmt::format("\nclick: its recorded run (replication {})", r);
+}
+
 void App::run_picker() {
   std::vector<std::pair<int, int>> runs;
   for (std::size_t c = 0; c < data_->case_runs.size(); ++c)
@@ -712,9 +725,10 @@ void App::sweep_line_chart(const ComparedKpi& row) {
   if (hovered >= 0) {
     const auto c = static_cast<std::size_t>(hovered);
     ImGui::SetTooltip(
-        "%s\n%s = %s\n%s: %s", data_->cases[c].c_str(), axis.key.c_str(),
+        "%s\n%s = %s\n%s: %s%s", data_->cases[c].c_str(), axis.key.c_str(),
         axis.texts[static_cast<std::size_t>(sweep_->cell[c][0])].c_str(), d.kpi.c_str(),
-        format_kpi(row.per_case[c].mean, row.per_case[c].half_width, row.unit).c_str());
+        format_kpi(row.per_case[c].mean, row.per_case[c].half_width, row.unit).c_str(),
+        open_on_click(c).c_str());
   }
 }
 
@@ -797,10 +811,11 @@ void App::sweep_heatmap(const ComparedKpi& row) {
   if (hovered >= 0) {
     const auto c = static_cast<std::size_t>(hovered);
     ImGui::SetTooltip(
-        "%s\n%s = %s\n%s = %s\n%s: %s", data_->cases[c].c_str(), ax.key.c_str(),
+        "%s\n%s = %s\n%s = %s\n%s: %s%s", data_->cases[c].c_str(), ax.key.c_str(),
         ax.texts[static_cast<std::size_t>(sweep_->cell[c][0])].c_str(), ay.key.c_str(),
         ay.texts[static_cast<std::size_t>(sweep_->cell[c][1])].c_str(), d.kpi.c_str(),
-        format_kpi(row.per_case[c].mean, row.per_case[c].half_width, row.unit).c_str());
+        format_kpi(row.per_case[c].mean, row.per_case[c].half_width, row.unit).c_str(),
+        open_on_click(c).c_str());
   }
 }
 

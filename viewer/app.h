@@ -137,6 +137,9 @@ class App {
   void plant_window();
   void compare_window();
   void run_picker();
+  /// A chart's point or cell of case `c` under the mouse: a click opens the case's first
+  /// recorded run; returns the tooltip's line saying so ("" when it has none).
+  std::string open_on_click(std::size_t c);
   /// Derives everything drawn from the source's components, signals and events again.
   void reindex();
   void sweep_line_chart(const ComparedKpi& row);
