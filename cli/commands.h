@@ -48,6 +48,9 @@ struct SweepOptions {
   bool base_only = false;
   std::string output, csv;
   bool quiet = false, strict = false;
+  /// Keep replication 0's signals of every case in the file (the scenario's
+  /// `experiments.record_signals`, when it asks for more, wins).
+  bool record_signals = false;
 };
 
 /// `plantwin replay RESULT_FILE`.

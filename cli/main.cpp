@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
   sweep->add_option("--csv", s.csv, "write one row per case to this CSV file");
   sweep->add_flag("--quiet,-q", s.quiet, "print nothing but errors and warnings");
   sweep->add_flag("--strict", s.strict, "treat warnings as errors (exit 1)");
+  sweep->add_flag("--record-signals", s.record_signals,
+                  "with --output: keep each case's first replication whole (signals, events, "
+                  "KPIs) for the viewer, within 256 MiB");
 
   // Declared after sweep's options, as it always was: --help lists it last.
   run->add_option("--inputs", r.inputs_file,
@@ -180,7 +183,8 @@ int main(int argc, char** argv) {
       return kExitBadInput;
     }
     return sweep_command(SweepOptions{r.file, r.sets, r.seed, r.replications, /*base_only=*/true,
-                                      r.output, /*csv=*/"", r.quiet, r.strict});
+                                      r.output, /*csv=*/"", r.quiet, r.strict,
+                                      /*record_signals=*/false});
   }
   if (*run) return run_command(r);
   if (*replay) return replay_command(p);

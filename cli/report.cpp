@@ -430,7 +430,11 @@ void print_result_file(const std::string& file, const ResultContents& s) {
   if (!s.cases.empty()) {
     fmt::print("\n/cases: {} (an experiment file; plantwin-viewer shows each case's KPIs)\n",
                s.cases.size());
-    for (const auto& c : s.cases) fmt::print("  {}\n", c.name);
+    for (const auto& c : s.cases)
+      fmt::print("  {}{}\n", c.name,
+                 c.runs.empty() ? ""
+                                : fmt::format("  (recorded runs: {}; the viewer shows their plant)",
+                                              fmt::join(c.runs, ", ")));
     return;
   }
   fmt::print("\n/signals: {} recorded\n", s.signals.size());

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -24,6 +25,8 @@ int sweep_command(const SweepOptions& opts) {
   try {
     sc = load_scenario(opts.file, opts.sets, opts.seed);
     spec = parse_experiment(sc, opts.replications);
+    if (opts.record_signals) spec.record_signals = std::max(spec.record_signals, 1);
+    if (output.empty()) spec.record_signals = 0;  // nowhere to keep them: run as lean as ever
     if (opts.base_only) {
       spec.cases.resize(1);
       spec.cases[0] = ExperimentCase{"base", {}, {}};

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders the viewer screenshots of the README and docs/ headless (Xvfb, Mesa's llvmpipe):
 # the body shop, the predictive-maintenance line (wear, vibration, remaining life), the cold
-# room (its temperature against the alarm limit) and an experiment's comparison of cases.
+# room (its temperature against the alarm limit), an experiment's comparison of cases and a
+# sweep over two buffers' sizes as a heatmap.
 # Usage: scripts/viewer_screenshots.sh [build dir]   (default build/release)
 set -euo pipefail
 build="${1:-build/release}"
@@ -21,3 +22,6 @@ shot "$work/cold_room.h5" "21.25 h" viewer_cold_room.png
 "$build/plantwin" sweep "$src/scenarios/two_station.yaml" -r 8 --quiet --output "$work/experiment.h5" \
   --set "experiments={variants: {bigger_wip: {components.wip.capacity: 9}, one_place: {components.wip.capacity: 1}}}"
 shot "$work/experiment.h5" "" viewer_experiment.png
+"$build/plantwin" sweep "$src/scenarios/body_shop_buffers.yaml" --quiet --record-signals \
+  --output "$work/buffers.h5"
+shot "$work/buffers.h5" "" viewer_sweep.png

@@ -56,9 +56,42 @@ const char* state_name(double state) {
 }
 
 App::App(std::unique_ptr<DataSource> data) : data_(std::move(data)) {
-  placement_ = layout(*data_);
-  if (!data_->cases.empty())
+  if (!data_->cases.empty()) {
     comparison_ = compare_cases(data_->cases, data_->case_summaries, data_->case_replications);
+    sweep_ = find_sweep(data_->case_overrides);
+    if (!set_chart_kpi("line.throughput")) chart_kpi_ = 0;
+  }
+  reindex();
+}
+
+void App::open_run(int case_index, int replication) {
+  data_->open_run(case_index, replication);
+  reindex();
+}
+
+void App::reindex() {
+  generation_ = data_->generation;
+  // Everything derived from the components, signals and events, from scratch.
+  state_series_.clear();
+  level_series_.clear();
+  count_series_.clear();
+  temperature_series_.clear();
+  busy_series_.clear();
+  wear_series_.clear();
+  vibration_series_.clear();
+  power_series_.clear();
+  alarm_series_.clear();
+  feeds_.clear();
+  gantt_components_.clear();
+  gantt_row_of_.clear();
+  marks_seen_ = 0;
+  alarms_.clear();
+  alarm_events_seen_ = 0;
+  plotted_.clear();
+  selected_component_ = -1;
+  kpi_sorted_for_.clear();
+  fit_pending_ = true;
+  placement_ = layout(*data_);
   index_series();
   time_ = data_->t0;
   view_t0_ = data_->t0;
@@ -162,6 +195,7 @@ int App::alarms_active() const {
 void App::frame(float dt, float width, float height) {
   width_ = width;
   height_ = height;
+  if (generation_ != data_->generation) reindex();  // a recorded run opened or closed
   if (data_->refresh()) {  // a live source received data (perhaps its last: status ended)
     if (follow_live_) time_ = data_->t1;
     view_t1_ = std::max(view_t1_, data_->t1);
@@ -187,7 +221,7 @@ void App::frame(float dt, float width, float height) {
       playing_ = false;
     }
   }
-  if (data_->cases.empty())
+  if (data_->cases.empty() || data_->run_case >= 0)
     plant_window();
   else
     compare_window();
@@ -204,6 +238,16 @@ void App::plant_window() {
   ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowSize(ImVec2(w, h), ImGuiCond_FirstUseEver);
   ImGui::Begin("Plant");
+  if (data_->run_case >= 0) {
+    // An experiment's recorded run: the way back to the comparison of its cases.
+    if (ImGui::SmallButton("back to the comparison")) {
+      data_->close_run();
+      reindex();
+      ImGui::End();
+      return;
+    }
+    ImGui::SameLine();
+  }
   const std::string status = data_->status();
   ImGui::Text("%s   t = %s   [%s]", data_->title.c_str(), fmt_time(time_).c_str(),
               status == "lost"    ? "simulation disappeared: showing the data received"
@@ -295,6 +339,27 @@ void App::plant_window() {
     dl->AddTriangleFilled(e, ImVec2(e.x - ah, e.y - ah * 0.55f), ImVec2(e.x - ah, e.y + ah * 0.55f),
                           link_col);
   }
+  // A sensor or crew next to what it observes or serves: a thin tether between the boxes.
+  for (std::size_t i = 0; i < placement_.nodes.size(); ++i) {
+    const int t = placement_.nodes[i].next_to;
+    if (t < 0) continue;
+    const Rect a = rect_to_screen(placement_.nodes[i].box),
+               b = rect_to_screen(placement_.nodes[static_cast<std::size_t>(t)].box);
+    // Above or below: a vertical line near the boxes' left sides, clear of the names and
+    // values centred over and under them; beside or diagonal: between the facing sides.
+    const float inset = 6 * std::min(zoom_, 1.5f);
+    ImVec2 pa, pb;
+    if (std::abs(a.x0 - b.x0) < 1) {
+      const bool above = a.y1 <= b.y0;
+      pa = ImVec2(a.x0 + inset, above ? a.y1 : a.y0);
+      pb = ImVec2(b.x0 + inset, above ? b.y0 : b.y1);
+    } else {
+      const bool left = a.x1 <= b.x0;
+      pa = ImVec2(left ? a.x1 : a.x0, (a.y0 + a.y1) / 2);
+      pb = ImVec2(left ? b.x0 : b.x1, (b.y0 + b.y1) / 2);
+    }
+    dl->AddLine(pa, pb, rgb(kTether), std::max(2.0f, thickness));
+  }
   // Components, then their labels (full names, wrapped; elided ones whole on hover).
   boxes_.clear();
   wear_bars_.clear();
@@ -305,8 +370,10 @@ void App::plant_window() {
   for (std::size_t i = 0; i < data_->components.size(); ++i) {
     const NodePlace& node = placement_.nodes[i];
     const Rect box = rect_to_screen(node.box), label = rect_to_screen(node.label_box);
-    boxes_.push_back({data_->components[i].name, data_->components[i].type, box.x0, box.y0, box.x1,
-                      box.y1, label});
+    boxes_.push_back(
+        {data_->components[i].name, data_->components[i].type, box.x0, box.y0, box.x1, box.y1,
+         label,
+         node.next_to < 0 ? "" : data_->components[static_cast<std::size_t>(node.next_to)].name});
     if (!box.overlaps(clip) && !label.overlaps(clip)) continue;
     draw_component(i, box, zoom_);
     if (labels) {
@@ -351,6 +418,35 @@ void App::compare_window() {
   const std::string& base = cmp.cases[static_cast<std::size_t>(cmp.base)];
   ImGui::Text("%s: %zu cases, %d replications of each", data_->title.c_str(), nc,
               data_->replications);
+  run_picker();
+  drawn_sweep_ = {};
+  if (sweep_) {
+    // A sweep over one or two keys: its chart for one KPI at a time, or the bars on request.
+    ImGui::SameLine(0, 16);
+    ImGui::Checkbox("as bars", &sweep_as_bars_);
+  }
+  if (sweep_ && !sweep_as_bars_ && !cmp.kpis.empty()) {
+    chart_kpi_ = std::clamp(chart_kpi_, 0, static_cast<int>(cmp.kpis.size()) - 1);
+    const ComparedKpi& row = cmp.kpis[static_cast<std::size_t>(chart_kpi_)];
+    ImGui::SetNextItemWidth(260);
+    if (ImGui::BeginCombo("KPI", (row.component + "." + row.name).c_str())) {
+      for (std::size_t k = 0; k < cmp.kpis.size(); ++k)
+        if (ImGui::Selectable((cmp.kpis[k].component + "." + cmp.kpis[k].name).c_str(),
+                              static_cast<int>(k) == chart_kpi_))
+          chart_kpi_ = static_cast<int>(k);
+      ImGui::EndCombo();
+    }
+    ImGui::SameLine(0, 12);
+    ImGui::TextDisabled(sweep_->axes.size() == 1
+                            ? "mean over the replications, band and bars: 95%% interval"
+                            : "cell colour: mean over the replications (hover for its interval)");
+    if (sweep_->axes.size() == 1)
+      sweep_line_chart(row);
+    else
+      sweep_heatmap(row);
+    ImGui::End();
+    return;
+  }
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
   ImGui::TextWrapped(
       "bars: mean and 95%% interval; difference: paired against \"%s\" over the same "
@@ -443,6 +539,284 @@ void App::compare_window() {
   if (compare_rows_.empty()) ImGui::TextDisabled("no KPI matches");
   ImGui::EndChild();
   ImGui::End();
+}
+
+std::string App::open_on_click(std::size_t c) {
+  if (c >= data_->case_runs.size() || data_->case_runs[c].empty()) return "";
+  const int r = data_->case_runs[c].front();
+  if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+    try {
+      open_run(static_cast<int>(c), r);
+    } catch (const std::exception& e) {
+      run_error_ = e.what();
+    }
+  }
+  return fmt::format("\nclick: its recorded run (replication {})", r);
+}
+
+void App::run_picker() {
+  std::vector<std::pair<int, int>> runs;
+  for (std::size_t c = 0; c < data_->case_runs.size(); ++c)
+    for (const int r : data_->case_runs[c]) runs.emplace_back(static_cast<int>(c), r);
+  if (runs.empty()) {
+    ImGui::TextDisabled("no runs recorded (plantwin sweep --record-signals keeps their plant)");
+    return;
+  }
+  ImGui::SetNextItemWidth(320);
+  if (ImGui::BeginCombo("##run", "open a recorded run: its plant and timeline")) {
+    for (const auto& [c, r] : runs)
+      if (ImGui::Selectable(
+              fmt::format("{}, replication {}", data_->cases[static_cast<std::size_t>(c)], r)
+                  .c_str())) {
+        try {
+          open_run(c, r);
+        } catch (const std::exception& e) {
+          run_error_ = e.what();
+        }
+      }
+    ImGui::EndCombo();
+  }
+  if (!run_error_.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", run_error_.c_str());
+}
+
+bool App::set_chart_kpi(const std::string& kpi) {
+  for (std::size_t k = 0; k < comparison_.kpis.size(); ++k)
+    if (comparison_.kpis[k].component + "." + comparison_.kpis[k].name == kpi) {
+      chart_kpi_ = static_cast<int>(k);
+      return true;
+    }
+  return false;
+}
+
+namespace {
+
+/// About `want` round steps (1, 2 or 5 times a power of ten) covering [lo, hi].
+std::vector<double> nice_ticks(double lo, double hi, int want) {
+  std::vector<double> out;
+  if (!(hi > lo) || !std::isfinite(hi - lo)) return out;
+  const double raw = (hi - lo) / want, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double step = raw / mag < 1.5   ? mag
+                      : raw / mag < 3.5 ? 2 * mag
+                      : raw / mag < 7.5 ? 5 * mag
+                                        : 10 * mag;
+  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9 && out.size() < 50; v += step)
+    out.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+  return out;
+}
+
+/// The plot area of a chart in the rest of the window: room on the left for the value axis'
+/// labels, above for a title, below for the swept key's labels, on the right for a legend.
+Rect chart_area(float left, float top_room, float right) {
+  const ImVec2 top = ImGui::GetCursorScreenPos();
+  const ImVec2 avail(std::max(ImGui::GetContentRegionAvail().x, left + right + 60),
+                     std::max(ImGui::GetContentRegionAvail().y, top_room + 100));
+  ImGui::Dummy(avail);
+  return {top.x + left, top.y + top_room, top.x + avail.x - right, top.y + avail.y - 44};
+}
+
+float widest(const std::vector<std::string>& texts) {
+  float w = 0;
+  for (const auto& t : texts) w = std::max(w, ImGui::CalcTextSize(t.c_str()).x);
+  return w;
+}
+
+}  // namespace
+
+void App::sweep_line_chart(const ComparedKpi& row) {
+  const SweepAxis& axis = sweep_->axes[0];
+  DrawnSweep& d = drawn_sweep_;
+  d.kind = "line";
+  d.kpi = row.component + "." + row.name;
+  // The x axis spans the swept values (a little wider), the y axis every interval.
+  const double xmin = axis.values.front(), xmax = axis.values.back();
+  const double xpad = xmax > xmin ? (xmax - xmin) * 0.05 : 1;
+  d.x_lo = xmin - xpad;
+  d.x_hi = xmax + xpad;
+  double lo = HUGE_VAL, hi = -HUGE_VAL;
+  for (std::size_t c = 0; c < row.per_case.size(); ++c) {
+    const Interval& v = row.per_case[c];
+    if (!std::isfinite(v.mean)) continue;
+    const double h = std::isfinite(v.half_width) ? v.half_width : 0;
+    lo = std::min(lo, v.mean - h);
+    hi = std::max(hi, v.mean + h);
+  }
+  if (!(hi >= lo)) lo = 0, hi = 1;
+  if (hi - lo < 1e-12 * std::max(1.0, std::abs(hi))) lo -= 1, hi += 1;
+  const double ypad = (hi - lo) * 0.08;
+  d.y_lo = lo - ypad;
+  d.y_hi = hi + ypad;
+  const std::vector<double> ticks = nice_ticks(d.y_lo, d.y_hi, 5);
+  std::vector<std::string> tick_text;
+  for (const double v : ticks) tick_text.push_back(format_value(v, row.unit));
+  const Rect area = chart_area(widest(tick_text) + 14, 10, 16);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  d.x0 = area.x0;
+  d.y0 = area.y0;
+  d.x1 = area.x1;
+  d.y1 = area.y1;
+  auto px = [&](double x) {
+    return area.x0 + static_cast<float>((x - d.x_lo) / (d.x_hi - d.x_lo)) * (area.x1 - area.x0);
+  };
+  auto py = [&](double y) {
+    return area.y1 - static_cast<float>((y - d.y_lo) / (d.y_hi - d.y_lo)) * (area.y1 - area.y0);
+  };
+  const ImU32 grid = IM_COL32(60, 64, 74, 255), label = IM_COL32(190, 190, 200, 255);
+  dl->AddRect(ImVec2(area.x0, area.y0), ImVec2(area.x1, area.y1), grid);
+  for (std::size_t k = 0; k < ticks.size(); ++k) {
+    const float y = py(ticks[k]);
+    dl->AddLine(ImVec2(area.x0, y), ImVec2(area.x1, y), grid);
+    const std::string& t = tick_text[k];
+    dl->AddText(ImVec2(area.x0 - 6 - ImGui::CalcTextSize(t.c_str()).x, y - 8), label, t.c_str());
+  }
+  // The swept values as written, where they fall; every k-th when they would crowd.
+  const std::size_t every = std::max<std::size_t>(
+      1, static_cast<std::size_t>(axis.values.size() * 70 / std::max(area.x1 - area.x0, 70.0f)));
+  for (std::size_t i = 0; i < axis.values.size(); i += every) {
+    const float x = px(axis.values[i]);
+    dl->AddLine(ImVec2(x, area.y0), ImVec2(x, area.y1), grid);
+    const float w = ImGui::CalcTextSize(axis.texts[i].c_str()).x;
+    dl->AddText(ImVec2(x - w / 2, area.y1 + 4), label, axis.texts[i].c_str());
+  }
+  const std::string title = axis.key;
+  dl->AddText(
+      ImVec2((area.x0 + area.x1) / 2 - ImGui::CalcTextSize(title.c_str()).x / 2, area.y1 + 22),
+      label, title.c_str());
+  // The cases in the order of their swept value.
+  std::vector<std::size_t> order;
+  for (std::size_t c = 0; c < row.per_case.size() && c < sweep_->cell.size(); ++c)
+    if (std::isfinite(row.per_case[c].mean)) order.push_back(c);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return sweep_->cell[a][0] < sweep_->cell[b][0]; });
+  auto x_of = [&](std::size_t c) {
+    return axis.values[static_cast<std::size_t>(sweep_->cell[c][0])];
+  };
+  auto hw_of = [&](std::size_t c) {
+    const double h = row.per_case[c].half_width;
+    return std::isfinite(h) ? h : 0.0;
+  };
+  dl->PushClipRect(ImVec2(area.x0, area.y0), ImVec2(area.x1 + 1, area.y1 + 1), true);
+  for (std::size_t k = 0; k + 1 < order.size(); ++k) {
+    const std::size_t a = order[k], b = order[k + 1];
+    const double ma = row.per_case[a].mean, mb = row.per_case[b].mean;
+    dl->AddQuadFilled(ImVec2(px(x_of(a)), py(ma - hw_of(a))),
+                      ImVec2(px(x_of(b)), py(mb - hw_of(b))),
+                      ImVec2(px(x_of(b)), py(mb + hw_of(b))),
+                      ImVec2(px(x_of(a)), py(ma + hw_of(a))), rgb(kSweepBand, 90));
+  }
+  std::vector<ImVec2> line;
+  for (const std::size_t c : order) line.emplace_back(px(x_of(c)), py(row.per_case[c].mean));
+  dl->AddPolyline(line.data(), static_cast<int>(line.size()), rgb(kSweepLine), 0, 2);
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  int hovered = -1;
+  for (const std::size_t c : order) {
+    const Interval& v = row.per_case[c];
+    const float x = px(x_of(c)), y = py(v.mean);
+    if (hw_of(c) > 0) {
+      const float ylo = py(v.mean - hw_of(c)), yhi = py(v.mean + hw_of(c));
+      dl->AddLine(ImVec2(x, ylo), ImVec2(x, yhi), rgb(kWhisker), 1.5f);
+      dl->AddLine(ImVec2(x - 5, ylo), ImVec2(x + 5, ylo), rgb(kWhisker), 1.5f);
+      dl->AddLine(ImVec2(x - 5, yhi), ImVec2(x + 5, yhi), rgb(kWhisker), 1.5f);
+    }
+    dl->AddCircleFilled(ImVec2(x, y), 5, rgb(kSweepLine), 16);
+    d.points.push_back({data_->cases[c], x_of(c), 0, v.mean, v.half_width, x, y});
+    if (std::abs(mouse.x - x) < 8 && std::abs(mouse.y - y) < 8) hovered = static_cast<int>(c);
+  }
+  dl->PopClipRect();
+  if (hovered >= 0) {
+    const auto c = static_cast<std::size_t>(hovered);
+    ImGui::SetTooltip(
+        "%s\n%s = %s\n%s: %s%s", data_->cases[c].c_str(), axis.key.c_str(),
+        axis.texts[static_cast<std::size_t>(sweep_->cell[c][0])].c_str(), d.kpi.c_str(),
+        format_kpi(row.per_case[c].mean, row.per_case[c].half_width, row.unit).c_str(),
+        open_on_click(c).c_str());
+  }
+}
+
+void App::sweep_heatmap(const ComparedKpi& row) {
+  const SweepAxis &ax = sweep_->axes[0], &ay = sweep_->axes[1];
+  DrawnSweep& d = drawn_sweep_;
+  d.kind = "heatmap";
+  d.kpi = row.component + "." + row.name;
+  d.x_lo = ax.values.front();
+  d.x_hi = ax.values.back();
+  d.y_lo = ay.values.front();
+  d.y_hi = ay.values.back();
+  double lo = HUGE_VAL, hi = -HUGE_VAL;
+  for (const Interval& v : row.per_case)
+    if (std::isfinite(v.mean)) lo = std::min(lo, v.mean), hi = std::max(hi, v.mean);
+  if (!(hi >= lo)) lo = 0, hi = 1;
+  d.v_lo = lo;
+  d.v_hi = hi;
+  const std::string lo_text = format_value(lo, row.unit), hi_text = format_value(hi, row.unit);
+  const Rect area = chart_area(widest(ay.texts) + 14, 26, widest({lo_text, hi_text}) + 44);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  d.x0 = area.x0;
+  d.y0 = area.y0;
+  d.x1 = area.x1;
+  d.y1 = area.y1;
+  auto scale = [&](double v) { return hi > lo ? (v - lo) / (hi - lo) : 0.5; };
+  const float cw = (area.x1 - area.x0) / static_cast<float>(ax.values.size()),
+              ch = (area.y1 - area.y0) / static_cast<float>(ay.values.size());
+  const ImU32 label = IM_COL32(190, 190, 200, 255);
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  int hovered = -1;
+  for (std::size_t c = 0; c < row.per_case.size() && c < sweep_->cell.size(); ++c) {
+    const int i = sweep_->cell[c][0], j = sweep_->cell[c][1];
+    // The second key rises upwards, as on a plot.
+    const float x0 = area.x0 + static_cast<float>(i) * cw, x1 = x0 + cw,
+                y1 = area.y1 - static_cast<float>(j) * ch, y0 = y1 - ch;
+    const Interval& v = row.per_case[c];
+    const Colour col = heat_colour(scale(v.mean));
+    dl->AddRectFilled(
+        ImVec2(x0 + 1, y0 + 1), ImVec2(x1 - 1, y1 - 1),
+        std::isfinite(v.mean) ? IM_COL32(col.r, col.g, col.b, 255) : IM_COL32(60, 60, 60, 255));
+    // The value in the cell's top left, dark on light colours.
+    const std::string t = format_value(v.mean, row.unit);
+    if (std::isfinite(v.mean) && ImGui::CalcTextSize(t.c_str()).x < cw - 8 && ch > 22) {
+      const bool light = 0.299 * col.r + 0.587 * col.g + 0.114 * col.b > 140;
+      dl->AddText(ImVec2(x0 + 5, y0 + 3),
+                  light ? IM_COL32(20, 20, 20, 255) : IM_COL32(240, 240, 240, 255), t.c_str());
+    }
+    d.points.push_back({data_->cases[c], ax.values[static_cast<std::size_t>(i)],
+                        ay.values[static_cast<std::size_t>(j)], v.mean, v.half_width, 0, 0, x0 + 1,
+                        y0 + 1, x1 - 1, y1 - 1});
+    if (mouse.x >= x0 && mouse.x < x1 && mouse.y >= y0 && mouse.y < y1)
+      hovered = static_cast<int>(c);
+  }
+  for (std::size_t i = 0; i < ax.values.size(); ++i) {
+    const float w = ImGui::CalcTextSize(ax.texts[i].c_str()).x;
+    dl->AddText(ImVec2(area.x0 + (static_cast<float>(i) + 0.5f) * cw - w / 2, area.y1 + 4), label,
+                ax.texts[i].c_str());
+  }
+  for (std::size_t j = 0; j < ay.values.size(); ++j) {
+    const float w = ImGui::CalcTextSize(ay.texts[j].c_str()).x;
+    dl->AddText(ImVec2(area.x0 - 6 - w, area.y1 - (static_cast<float>(j) + 0.5f) * ch - 8), label,
+                ay.texts[j].c_str());
+  }
+  dl->AddText(
+      ImVec2((area.x0 + area.x1) / 2 - ImGui::CalcTextSize(ax.key.c_str()).x / 2, area.y1 + 22),
+      label, ax.key.c_str());
+  dl->AddText(ImVec2(area.x0, area.y0 - 22), label, (ay.key + " (up)").c_str());
+  // The legend: the colour scale from the lowest mean (bottom) to the highest (top).
+  const float lx0 = area.x1 + 16, lx1 = lx0 + 18;
+  constexpr int kSteps = 48;
+  for (int k = 0; k < kSteps; ++k) {
+    const float y1 = area.y1 - static_cast<float>(k) * (area.y1 - area.y0) / kSteps,
+                y0 = area.y1 - static_cast<float>(k + 1) * (area.y1 - area.y0) / kSteps;
+    const Colour col = heat_colour((k + 0.5) / kSteps);
+    dl->AddRectFilled(ImVec2(lx0, y0), ImVec2(lx1, y1), IM_COL32(col.r, col.g, col.b, 255));
+  }
+  dl->AddText(ImVec2(lx1 + 4, area.y0 - 2), label, hi_text.c_str());
+  dl->AddText(ImVec2(lx1 + 4, area.y1 - 14), label, lo_text.c_str());
+  if (hovered >= 0) {
+    const auto c = static_cast<std::size_t>(hovered);
+    ImGui::SetTooltip(
+        "%s\n%s = %s\n%s = %s\n%s: %s%s", data_->cases[c].c_str(), ax.key.c_str(),
+        ax.texts[static_cast<std::size_t>(sweep_->cell[c][0])].c_str(), ay.key.c_str(),
+        ay.texts[static_cast<std::size_t>(sweep_->cell[c][1])].c_str(), d.kpi.c_str(),
+        format_kpi(row.per_case[c].mean, row.per_case[c].half_width, row.unit).c_str(),
+        open_on_click(c).c_str());
+  }
 }
 
 void App::draw_component(std::size_t i, const Rect& r, float zoom) {

@@ -4,12 +4,14 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "compare.h"
 #include "data_source.h"
+#include "sweep.h"
 
 struct ImFont;
 #include "layout.h"
@@ -44,6 +46,7 @@ struct DrawnBox {
   std::string name, type;
   float x0, y0, x1, y1;
   Rect label;
+  std::string next_to;  ///< the flow component it was placed next to (a sensor's, a crew's)
 };
 
 /// A machine's row in the Gantt chart, drawn in the last frame: its bar in framebuffer pixels
@@ -62,6 +65,29 @@ struct DrawnBar {
   float lo, hi, y;  ///< the interval's whisker
   double mean, half_width;
   bool different;  ///< its paired difference against the base excludes zero
+};
+
+/// The tether between a sensor or crew and the component it observes or serves.
+inline constexpr Rgb kTether{205, 140, 235};
+/// The colours of a sweep's line chart: the line and its points, and the 95 % band.
+inline constexpr Rgb kSweepLine{250, 205, 70}, kSweepBand{70, 130, 200};
+
+/// A sweep's chart drawn in the last frame: "line" (one swept key) or "heatmap" (two), the KPI
+/// shown, the plot area and its axes' ranges (framebuffer pixels; the value at each edge), and
+/// per case its point (line chart: x the swept value) or its cell (heatmap).
+struct DrawnSweep {
+  std::string kind, kpi;
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  double x_lo = 0, x_hi = 0, y_lo = 0, y_hi = 0;  ///< values at x0, x1 and at y1, y0
+  double v_lo = 0, v_hi = 0;                      ///< the heatmap's colour scale
+  struct Point {
+    std::string case_name;
+    double x = 0, y = 0;  ///< swept values (y: the heatmap's second key)
+    double mean = 0, half_width = 0;
+    float px = 0, py = 0;                      ///< line chart: the point drawn
+    float cx0 = 0, cy0 = 0, cx1 = 0, cy1 = 0;  ///< heatmap: the cell
+  };
+  std::vector<Point> points;
 };
 
 /// A machine's wear bar drawn in the last frame (framebuffer pixels) and the wear it shows.
@@ -86,6 +112,14 @@ class App {
   const std::vector<GanttRow>& gantt_rows() const { return gantt_rows_; }
   const std::vector<DrawnBar>& bars() const { return bars_; }
   const std::vector<WearBar>& wear_bars() const { return wear_bars_; }
+  /// The sweep found in an experiment's cases (none: bars only) and its chart as last drawn.
+  const std::optional<Sweep>& sweep() const { return sweep_; }
+  const DrawnSweep& sweep_chart() const { return drawn_sweep_; }
+  /// Charts the sweep for this KPI ("component.name"); false when the file has no such KPI.
+  bool set_chart_kpi(const std::string& kpi);
+  /// An experiment's recorded run: opens its plant, timeline and signals in place of the
+  /// comparison (DataSource::open_run; throws as it does).
+  void open_run(int case_index, int replication);
   DataSource& data() { return *data_; }
   /// Alarms raised up to the time shown, and those of them still active then.
   int alarms_raised() const;
@@ -102,6 +136,14 @@ class App {
  private:
   void plant_window();
   void compare_window();
+  void run_picker();
+  /// A chart's point or cell of case `c` under the mouse: a click opens the case's first
+  /// recorded run; returns the tooltip's line saying so ("" when it has none).
+  std::string open_on_click(std::size_t c);
+  /// Derives everything drawn from the source's components, signals and events again.
+  void reindex();
+  void sweep_line_chart(const ComparedKpi& row);
+  void sweep_heatmap(const ComparedKpi& row);
   void draw_component(std::size_t i, const Rect& box, float zoom);
   void health_overlay(std::size_t i, const Rect& box, float zoom);
   void inside_text(const Rect& box, float zoom, const std::vector<std::string>& lines);
@@ -155,6 +197,12 @@ class App {
   Comparison comparison_;
   std::vector<DrawnBar> bars_;
   std::vector<WearBar> wear_bars_;
+  std::optional<Sweep> sweep_;
+  int chart_kpi_ = 0;           // index into comparison_.kpis
+  bool sweep_as_bars_ = false;  // the user asked for the bars of a sweep
+  DrawnSweep drawn_sweep_;
+  int generation_ = -1;    // the source's generation indexed
+  std::string run_error_;  // why the recorded run picked last did not open
   char compare_filter_[128] = "";
   bool only_different_ = false;
   std::vector<int> compare_rows_;

@@ -44,6 +44,17 @@ class DataSource {
   virtual void select_case(int) {}
   /// Within a case: the summary over replications (-1) or one replication's KPIs.
   virtual void select_replication(int) {}
+  /// Experiment files: opens a recorded run (`case_runs`): its plant, signals, events and KPIs
+  /// replace the (empty) ones of the experiment, and `generation` changes. Throws
+  /// std::runtime_error naming the file when the run cannot be read.
+  virtual void open_run(int /*case_index*/, int /*replication*/) {}
+  /// Back to the experiment's comparison: the run's data is dropped.
+  virtual void close_run() {}
+  /// The recorded run open (its case and replication), or -1.
+  int run_case = -1, run_replication = -1;
+  /// Changes whenever components, signals and events are replaced wholesale (a run opened or
+  /// closed): what the viewer derived from them must be derived again.
+  int generation = 0;
   int replications = 0;  ///< Replications of the selected case (experiment files).
   int selected_replication = -1;
 
@@ -54,6 +65,14 @@ class DataSource {
   std::string title;
   std::vector<ComponentInfo> components;
   std::vector<std::pair<int, int>> links;  // component indices
+  /// What components outside the flow observe or serve (/meta/relations): component index,
+  /// "observes" or "serves", the other component's index.
+  struct Relation {
+    int component = -1;
+    std::string kind;
+    int target = -1;
+  };
+  std::vector<Relation> relations;
   std::vector<Series> series;
   std::vector<EventRow> events;
   std::vector<KpiItem> kpis;
@@ -61,6 +80,11 @@ class DataSource {
   /// receives the table so far while the run goes on.
   double kpi_time = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::string> cases;
+  /// Experiment files: each case's overrides as its group's attribute has them (one
+  /// `key.path=value` a line), in `cases` order.
+  std::vector<std::string> case_overrides;
+  /// Experiment files: each case's replications whose runs were recorded whole, in order.
+  std::vector<std::vector<int>> case_runs;
   /// Experiment files: each case's summary and its replications' KPIs (in `cases` order).
   std::vector<std::vector<KpiItem>> case_summaries;
   std::vector<std::vector<std::vector<KpiItem>>> case_replications;

@@ -39,35 +39,14 @@ KpiItem kpi_item(const KpiRow& k) {
 /// A result or experiment file, read once through the engine's reader (plantwin/results.h).
 class FileSource final : public DataSource {
  public:
-  explicit FileSource(const std::string& path) {
+  explicit FileSource(const std::string& path) : path_(path) {
     ResultContents r = read_result_file(path);
-    for (const auto& [k, v] : r.meta) {
-      if (k == "scenario_name") title = v;
-      if (k == "end_time_s" && std::isfinite(std::strtod(v.c_str(), nullptr)))
-        t1 = std::max(t1, std::strtod(v.c_str(), nullptr));
-    }
-    if (title.empty())
-      for (const auto& [k, v] : r.meta)
-        if (k == "scenario_file") title = v;
-    for (const auto& c : r.components) components.push_back({c.name, c.type, c.x, c.y, c.capacity});
-    for (const auto& [from, to] : r.links) {
-      const int a = component_index(from), b = component_index(to);
-      if (a >= 0 && b >= 0) links.emplace_back(a, b);
-    }
-    for (auto& sig : r.signals) {
-      if (sig.samples) {
-        t0 = series.empty() ? sig.t0 : std::min(t0, sig.t0);
-        t1 = std::max(t1, sig.t1);
-      }
-      series.push_back(Series{sig.name, sig.unit, std::move(sig.time), std::move(sig.value)});
-    }
-    std::sort(series.begin(), series.end(),
-              [](const Series& a, const Series& b) { return a.name < b.name; });
-    for (auto& e : r.events)
-      events.push_back({e.time, std::move(e.component), std::move(e.kind), std::move(e.detail)});
+    take_run(r);
     for (const auto& k : r.kpis) kpis.push_back(kpi_item(k));
     for (auto& c : r.cases) {
       cases.push_back(c.name);
+      case_overrides.push_back(c.overrides);
+      case_runs.push_back(c.runs);
       std::vector<KpiItem> summary;
       for (const auto& k : c.summary) summary.push_back(kpi_item(k));
       case_summaries.push_back(std::move(summary));
@@ -79,6 +58,7 @@ class FileSource final : public DataSource {
       case_replications.push_back(std::move(reps));
     }
     if (!cases.empty()) select_case(0);
+    experiment_title_ = title;
   }
   std::string status() const override { return "file"; }
   void select_case(int i) override {
@@ -93,6 +73,69 @@ class FileSource final : public DataSource {
     kpis = selected_replication < 0 ? case_summaries[static_cast<std::size_t>(selected_case)]
                                     : reps[static_cast<std::size_t>(selected_replication)];
   }
+  void open_run(int c, int r) override {
+    if (c < 0 || c >= static_cast<int>(cases.size())) return;
+    ResultContents run = read_result_run(path_, cases[static_cast<std::size_t>(c)], r);
+    close_run();
+    take_run(run);
+    title = fmt::format("{}: case {}, replication {}", experiment_title_,
+                        cases[static_cast<std::size_t>(c)], r);
+    run_case = c;
+    run_replication = r;
+    select_case(c);
+    select_replication(r);
+    if (!run.kpis.empty()) {  // the run's own table, with its units
+      kpis.clear();
+      for (const auto& k : run.kpis) kpis.push_back(kpi_item(k));
+    }
+  }
+  void close_run() override {
+    components.clear();
+    links.clear();
+    relations.clear();
+    series.clear();
+    events.clear();
+    t0 = t1 = 0;
+    title = experiment_title_;
+    run_case = run_replication = -1;
+    ++generation;
+  }
+
+ private:
+  /// A run's plant, signals and events (a result file's, or an experiment's recorded run).
+  void take_run(ResultContents& r) {
+    for (const auto& [k, v] : r.meta) {
+      if (k == "scenario_name") title = v;
+      if (k == "end_time_s" && std::isfinite(std::strtod(v.c_str(), nullptr)))
+        t1 = std::max(t1, std::strtod(v.c_str(), nullptr));
+    }
+    if (title.empty())
+      for (const auto& [k, v] : r.meta)
+        if (k == "scenario_file") title = v;
+    for (const auto& c : r.components) components.push_back({c.name, c.type, c.x, c.y, c.capacity});
+    for (const auto& [from, to] : r.links) {
+      const int a = component_index(from), b = component_index(to);
+      if (a >= 0 && b >= 0) links.emplace_back(a, b);
+    }
+    for (const auto& rel : r.relations) {
+      const int a = component_index(rel.component), b = component_index(rel.target);
+      if (a >= 0 && b >= 0) relations.push_back({a, rel.relation, b});
+    }
+    for (auto& sig : r.signals) {
+      if (sig.samples) {
+        t0 = series.empty() ? sig.t0 : std::min(t0, sig.t0);
+        t1 = std::max(t1, sig.t1);
+      }
+      series.push_back(Series{sig.name, sig.unit, std::move(sig.time), std::move(sig.value)});
+    }
+    std::sort(series.begin(), series.end(),
+              [](const Series& a, const Series& b) { return a.name < b.name; });
+    for (auto& e : r.events)
+      events.push_back({e.time, std::move(e.component), std::move(e.kind), std::move(e.detail)});
+    ++generation;
+  }
+
+  std::string path_, experiment_title_;
 };
 
 }  // namespace

@@ -79,8 +79,16 @@ std::vector<bool> back_edges(std::size_t n, const std::vector<std::pair<int, int
 
 }  // namespace
 
+std::vector<std::pair<int, int>> attachments(const DataSource& d) {
+  std::vector<std::pair<int, int>> out;
+  for (const auto& r : d.relations)
+    if (r.kind == "observes" || r.kind == "serves") out.emplace_back(r.component, r.target);
+  return out;
+}
+
 Placement layout(const std::vector<ComponentInfo>& comps,
-                 const std::vector<std::pair<int, int>>& all_links, const LayoutMetrics& m) {
+                 const std::vector<std::pair<int, int>>& all_links, const LayoutMetrics& m,
+                 const std::vector<std::pair<int, int>>& attached) {
   const std::size_t n = comps.size();
   Placement p;
   p.metrics = m;
@@ -258,10 +266,49 @@ Placement layout(const std::vector<ComponentInfo>& comps,
     flow_right = static_cast<float>(std::min(per_row, layers)) * m.cell_w;
   }
 
-  // Components outside the flow: rows below it, grouped by type.
+  // Components tied to the flow (a sensor, a crew): a free cell next to their flow component.
+  auto cell_of = [&](Point c) {
+    return Rect{c.x - m.cell_w / 2 + 1, c.y - m.cell_h / 2 + 1, c.x + m.cell_w / 2 - 1,
+                c.y + m.cell_h / 2 - 1};
+  };
+  std::vector<Rect> taken;
+  for (std::size_t i = 0; i < n; ++i)
+    if (p.nodes[i].in_flow) taken.push_back(cell_of(centre[i]));
+  std::vector<std::vector<int>> targets(n);
+  for (const auto& [a, b] : attached)
+    if (a >= 0 && b >= 0 && static_cast<std::size_t>(a) < n && static_cast<std::size_t>(b) < n &&
+        !p.nodes[static_cast<std::size_t>(a)].in_flow &&
+        p.nodes[static_cast<std::size_t>(b)].in_flow)
+      targets[static_cast<std::size_t>(a)].push_back(b);
+  float below = flow_bottom;  // the lowest cell placed so far
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& ts = targets[i];
+    if (ts.empty()) continue;
+    // A crew serving several machines sits by the middle one, left to right.
+    std::stable_sort(ts.begin(), ts.end(), [&](int a, int b) {
+      return centre[static_cast<std::size_t>(a)].x < centre[static_cast<std::size_t>(b)].x;
+    });
+    const int t = ts[(ts.size() - 1) / 2];
+    const Point c = centre[static_cast<std::size_t>(t)];
+    static constexpr float kTries[][2] = {{0, 1},  {0, -1},  {1, 1}, {-1, 1},
+                                          {1, -1}, {-1, -1}, {1, 0}, {-1, 0}};
+    for (const auto& d : kTries) {
+      const Point at{c.x + d[0] * m.cell_w, c.y + d[1] * m.cell_h};
+      const Rect cell = cell_of(at);
+      if (std::any_of(taken.begin(), taken.end(), [&](const Rect& r) { return r.overlaps(cell); }))
+        continue;
+      taken.push_back(cell);
+      centre[i] = at;
+      p.nodes[i].next_to = t;
+      below = std::max(below, at.y + m.cell_h / 2);
+      break;
+    }
+  }
+
+  // Components outside the flow and not next to it: rows below, grouped by type.
   std::vector<std::size_t> extras;
   for (std::size_t i = 0; i < n; ++i)
-    if (!p.nodes[i].in_flow) extras.push_back(i);
+    if (!p.nodes[i].in_flow && p.nodes[i].next_to < 0) extras.push_back(i);
   std::stable_sort(extras.begin(), extras.end(),
                    [&](std::size_t a, std::size_t b) { return comps[a].type < comps[b].type; });
   if (!extras.empty()) {
@@ -269,7 +316,7 @@ Placement layout(const std::vector<ComponentInfo>& comps,
     const int cols = std::max(
         {flow_cols, 6,
          static_cast<int>(std::ceil(std::sqrt(1.8 * static_cast<double>(extras.size()))))});
-    const float top = any_flow ? flow_bottom + m.row_gap : 0;
+    const float top = any_flow ? below + m.row_gap : 0;
     for (std::size_t k = 0; k < extras.size(); ++k)
       centre[extras[k]] = {
           (static_cast<float>(k % static_cast<std::size_t>(cols)) + 0.5f) * m.cell_w,

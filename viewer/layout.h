@@ -3,6 +3,7 @@
 // layered drawing of the material flow in world units (pixels at zoom 1), which the plant window
 // scales and pans. It uses no ImGui, so that tests and benchmarks can check it alone.
 
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +42,8 @@ struct NodePlace {
   bool elided = false;
   bool in_flow = false;  ///< on a material link; the others go to rows below the flow
   int layer = -1;        ///< the flow's layer (column); -1 outside the flow
+  /// The flow component it was placed next to (a sensor's, a crew's), or -1.
+  int next_to = -1;
 };
 
 struct Placement {
@@ -55,16 +58,31 @@ struct Placement {
   bool from_positions = false;
 };
 
+/// How far a component placed next to its flow component may sit from it: its cell's centre
+/// within one cell diagonally (a neighbouring cell, above, below or beside).
+inline float next_to_distance(const LayoutMetrics& m) {
+  return 1.01f * std::hypot(m.cell_w, m.cell_h);
+}
+
 /// Lays out the plant. Flow components: from the scenario's positions when every one of them
 /// has one (`position: [x, y]`, any unit: the drawing scales them uniformly until no two cells
 /// overlap, so `[i, 0]` and metres both work); otherwise in layers by the longest path from
 /// the sources (links closing a cycle ignored), ordered within a layer by the barycentre of
-/// their neighbours to cut crossings, and wrapped into rows when a line is long. Components
-/// outside the flow (sensors, meters, crews, alarms, feeds) go to rows below it, by type.
+/// their neighbours to cut crossings, and wrapped into rows when a line is long.
+/// Components outside the flow that `attached` ties to flow components (component, flow
+/// component: a sensor and what it observes, a crew and each machine it serves) go to a free
+/// cell next to it (next_to_distance: below first, then above, then diagonally, then beside;
+/// a crew next to the middle one of its machines, left to right); no cell overlaps another, so
+/// neither do boxes or labels. The rest, and those with no free cell near, go to rows below,
+/// by type.
 Placement layout(const std::vector<ComponentInfo>& components,
-                 const std::vector<std::pair<int, int>>& links, const LayoutMetrics& m = {});
+                 const std::vector<std::pair<int, int>>& links, const LayoutMetrics& m = {},
+                 const std::vector<std::pair<int, int>>& attached = {});
+/// The pairs for `attached`: each component outside the flow and the flow components it
+/// observes or serves (DataSource::relations).
+std::vector<std::pair<int, int>> attachments(const DataSource& d);
 inline Placement layout(const DataSource& d) {
-  return layout(d.components, d.links);
+  return layout(d.components, d.links, {}, attachments(d));
 }
 
 /// `name` in at most `lines` lines of at most `chars` characters, broken after '_', '-', '.',

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -132,6 +133,16 @@ int main(int argc, char** argv) {
   cli.add_flag("--play", play, "start playing");
   std::string select;
   cli.add_option("--select", select, "select this component, as a click on it does");
+  std::string run_case;
+  int run_replication = 0;
+  cli.add_option("--case", run_case,
+                 "an experiment file: open this case's recorded run (plantwin sweep "
+                 "--record-signals) instead of the comparison");
+  cli.add_option("--replication", run_replication, "with --case: which recorded replication")
+      ->check(CLI::NonNegativeNumber);
+  std::string chart_kpi;
+  cli.add_option("--kpi", chart_kpi,
+                 "an experiment's sweep: chart this KPI (component.name, e.g. line.throughput)");
   std::string save_positions;
   cli.add_option("--save-positions", save_positions,
                  "write the diagram's layout of the flow as `position:` overrides to this file "
@@ -168,6 +179,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   App app(std::move(data));
+  if (!run_case.empty()) {
+    const auto& cases = app.data().cases;
+    const auto it = std::find(cases.begin(), cases.end(), run_case);
+    if (it == cases.end()) {
+      fmt::print(stderr, "--case: no case \"{}\" in {}{}\n", run_case, file,
+                 cases.empty() ? " (not an experiment file)" : "");
+      return 2;
+    }
+    try {
+      app.open_run(static_cast<int>(it - cases.begin()), run_replication);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "--case: {}\n", e.what());
+      return 2;
+    }
+  }
   if (!time_text.empty()) {
     std::string why;
     auto t = plantwin::parse_quantity(time_text, plantwin::Dimension::kTime, &why);
@@ -185,6 +211,11 @@ int main(int argc, char** argv) {
       return 2;
     }
     app.select_component(i);
+  }
+
+  if (!chart_kpi.empty() && !app.set_chart_kpi(chart_kpi)) {
+    fmt::print(stderr, "--kpi: no KPI \"{}\" in the cases of {}\n", chart_kpi, app.data().title);
+    return 2;
   }
 
   const bool headless = !screenshot.empty() || benchmark_frames > 0;
@@ -292,7 +323,8 @@ int main(int argc, char** argv) {
           j << (i ? ", " : "") << "{\"name\": " << json_text(b.name)
             << ", \"type\": " << json_text(b.type) << ", \"x0\": " << b.x0 << ", \"y0\": " << b.y0
             << ", \"x1\": " << b.x1 << ", \"y1\": " << b.y1 << ", \"label\": [" << b.label.x0
-            << ", " << b.label.y0 << ", " << b.label.x1 << ", " << b.label.y1 << "]}";
+            << ", " << b.label.y0 << ", " << b.label.x1 << ", " << b.label.y1
+            << "], \"next_to\": " << json_text(b.next_to) << "}";
         }
         j << "], \"gantt\": [";
         for (std::size_t i = 0; i < app.gantt_rows().size(); ++i) {
@@ -331,7 +363,26 @@ int main(int argc, char** argv) {
             << (std::isfinite(b.half_width) ? fmt::format("{}", b.half_width) : "null")
             << ", \"different\": " << (b.different ? "true" : "false") << "}";
         }
-        j << "]}\n";
+        const DrawnSweep& sw = app.sweep_chart();
+        j << "], \"sweep\": {\"kind\": " << json_text(sw.kind) << ", \"kpi\": " << json_text(sw.kpi)
+          << ", \"keys\": [";
+        if (app.sweep())
+          for (std::size_t i = 0; i < app.sweep()->axes.size(); ++i)
+            j << (i ? ", " : "") << json_text(app.sweep()->axes[i].key);
+        j << "], \"x0\": " << sw.x0 << ", \"y0\": " << sw.y0 << ", \"x1\": " << sw.x1
+          << ", \"y1\": " << sw.y1 << fmt::format(", \"x_lo\": {}, \"x_hi\": {}", sw.x_lo, sw.x_hi)
+          << fmt::format(", \"y_lo\": {}, \"y_hi\": {}", sw.y_lo, sw.y_hi)
+          << fmt::format(", \"v_lo\": {}, \"v_hi\": {}", sw.v_lo, sw.v_hi) << ", \"points\": [";
+        for (std::size_t i = 0; i < sw.points.size(); ++i) {
+          const auto& p = sw.points[i];
+          j << (i ? ", " : "") << "{\"case\": " << json_text(p.case_name)
+            << fmt::format(", \"x\": {}, \"y\": {}, \"mean\": {}", p.x, p.y, p.mean)
+            << ", \"half_width\": "
+            << (std::isfinite(p.half_width) ? fmt::format("{}", p.half_width) : "null")
+            << ", \"px\": " << p.px << ", \"py\": " << p.py << ", \"cell\": [" << p.cx0 << ", "
+            << p.cy0 << ", " << p.cx1 << ", " << p.cy1 << "]}";
+        }
+        j << "]}}\n";
       }
       fmt::print("{}: {}x{} at t = {} s ({})\n", screenshot, fw, fh, app.time(),
                  app.data().status());

@@ -18,6 +18,7 @@
 #include "h5_tables.h"
 #include "plantwin/params.h"
 #include "plantwin/results.h"
+#include "run_group.h"
 
 namespace plantwin {
 namespace {
@@ -61,6 +62,7 @@ ExperimentSpec parse_experiment(const Scenario& scenario, int replications_overr
     ParamReader r(*e, "experiments", diag, scenario.base_dir);
     spec.replications = static_cast<int>(r.integer("replications", 10, 1, 1'000'000));
     spec.confidence = r.real("confidence", 0.95, 0.5, 0.9999);
+    spec.record_signals = static_cast<int>(r.integer("record_signals", 0, 0, 1'000'000));
     if (const Node* s = r.raw("sequential")) {
       ParamReader q(*s, "experiments.sequential", diag);
       SequentialRule rule;
@@ -339,6 +341,38 @@ double kpi_half_width_ratio(const CaseResult& c, const std::string& kpi, double 
   return HUGE_VAL;
 }
 
+/// What a kept run holds in memory: its samples and events.
+std::uint64_t recorded_bytes(const Sim& sim) {
+  const auto& trace = sim.state().trace;
+  return trace.times.size() * sizeof(double) * (1 + trace.values.size()) + trace.events.size() * 64;
+}
+
+/// Hands the kept runs of replications every case finished to their cases, in case order, within
+/// `budget` bytes; past it a warning says what was left out.
+void keep_recorded_runs(std::vector<std::vector<std::shared_ptr<const Sim>>>& kept, int have,
+                        std::uint64_t budget, ExperimentResult& result) {
+  std::uint64_t bytes = 0;
+  int left_out = 0;
+  std::string first_left_out;
+  for (std::size_t c = 0; c < kept.size(); ++c)
+    for (std::size_t r = 0; r < kept[c].size() && static_cast<int>(r) < have; ++r) {
+      if (!kept[c][r]) continue;
+      const std::uint64_t b = recorded_bytes(*kept[c][r]);
+      if (left_out == 0 && bytes + b <= budget) {
+        bytes += b;
+        result.cases[c].recorded.push_back(std::move(kept[c][r]));
+      } else if (left_out++ == 0) {
+        first_left_out = fmt::format("case \"{}\" replication {}", result.cases[c].spec.name, r);
+      }
+    }
+  if (left_out > 0)
+    result.warnings.push_back(fmt::format(
+        "record_signals: {} recorded run(s) left out of the file from {} on: the runs kept hold "
+        "{:.3g} MiB, the budget is {:.3g} MiB (record fewer replications or signals)",
+        left_out, first_left_out, static_cast<double>(bytes) / (1 << 20),
+        static_cast<double>(budget) / (1 << 20)));
+}
+
 }  // namespace
 
 ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec,
@@ -395,6 +429,10 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
   const std::size_t ncases = spec.cases.size();
   std::vector<std::vector<std::optional<std::vector<KpiRow>>>> slots(ncases);
   std::vector<std::vector<std::string>> bottleneck(ncases);
+  // The runs kept whole for the file: the first record_signals replications of each case.
+  std::vector<std::vector<std::shared_ptr<const Sim>>> kept(
+      ncases, std::vector<std::shared_ptr<const Sim>>(
+                  static_cast<std::size_t>(std::max(spec.record_signals, 0))));
   int target = spec.replications;
   if (spec.sequential) target = std::min(target, spec.sequential->max_replications);
   int done_runs = 0;
@@ -415,7 +453,8 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
       const int r = first + static_cast<int>(i / static_cast<long long>(ncases));
       if (stop && stop->load(std::memory_order_relaxed)) continue;
       try {
-        Sim sim(models[c], static_cast<std::uint64_t>(r));
+        const auto run = std::make_shared<Sim>(models[c], static_cast<std::uint64_t>(r));
+        Sim& sim = *run;
         const bool finished = sim.run(stop);
         if (!sim.state().trace.warnings.empty()) {
           std::lock_guard<std::mutex> lock(progress_mutex);
@@ -426,6 +465,7 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
           auto rows = sim.kpis();
           bottleneck[c][static_cast<std::size_t>(r)] = find_bottleneck(*models[c], rows).name;
           slots[c][static_cast<std::size_t>(r)] = std::move(rows);
+          if (r < spec.record_signals) kept[c][static_cast<std::size_t>(r)] = run;
         }
       } catch (const std::exception& e) {
         std::lock_guard<std::mutex> lock(progress_mutex);
@@ -476,6 +516,7 @@ ExperimentResult run_experiment(const Scenario& base, const ExperimentSpec& spec
     cr.summary = summarise(cr.replications, spec.confidence);
     result.cases.push_back(std::move(cr));
   }
+  keep_recorded_runs(kept, have, spec.record_budget_bytes, result);
   if (!result.cases.empty() && spec.cases[0].overrides.empty())
     for (std::size_t c = 1; c < ncases; ++c)
       result.cases[c].versus_base =
@@ -570,12 +611,19 @@ void write_experiment_file(const std::string& path, const Scenario& base,
     attr_string(meta, "scenario_file", base.file);
     attr_string(meta, "scenario_text", base.text);
     attr_string(meta, "status", result.complete ? "complete" : "partial");
-    attr_string(meta, "started_at", iso_time_now());
+    const std::string started_at = iso_time_now();
+    attr_string(meta, "started_at", started_at);
     attr_number(meta, "replications", result.replications_run, H5::PredType::NATIVE_INT);
     attr_number(meta, "confidence", spec.confidence, H5::PredType::NATIVE_DOUBLE);
     H5::Group cases = f.createGroup("/cases");
     for (const auto& c : result.cases) {
-      H5::Group g = cases.createGroup(c.spec.name);
+      // An HDF5 name cannot hold '/' (a swept rate: "rate=20 /h"): it becomes "%2F" ('%' "%25")
+      // there, and the attribute `name` keeps the case's name as it is.
+      std::string group;
+      for (const char ch : c.spec.name)
+        group += ch == '/' ? "%2F" : ch == '%' ? "%25" : std::string(1, ch);
+      H5::Group g = cases.createGroup(group);
+      attr_string(g, "name", c.spec.name);
       std::string overrides;
       for (const auto& o : c.spec.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
       attr_string(g, "overrides", overrides);
@@ -594,6 +642,14 @@ void write_experiment_file(const std::string& path, const Scenario& base,
         diff.push_back(
             {d.component.c_str(), d.name.c_str(), d.mean, d.half_width, d.n, d.unit.c_str()});
       if (!diff.empty()) write_table(g, "versus_base", summary_type(), diff);
+      if (!c.recorded.empty()) {
+        // Recorded replications in a single run's layout, so what reads a run reads these.
+        H5::Group runs = g.createGroup("runs");
+        for (std::size_t r = 0; r < c.recorded.size(); ++r) {
+          H5::Group run = runs.createGroup(fmt::format("{}", r));
+          write_run(run, *c.recorded[r], RunInfo{"complete", started_at, 0, 0});
+        }
+      }
     }
   });
 }

@@ -50,6 +50,11 @@ struct LinkRow {
   const char* from;
   const char* to;
 };
+struct RelationRow {
+  const char* component;
+  const char* relation;
+  const char* target;
+};
 struct EventRow {
   double time;
   const char* component;
@@ -112,6 +117,13 @@ inline H5::CompType link_type() {
   H5::CompType type(sizeof(LinkRow));
   PLANTWIN_H5_STR(LinkRow, from);
   PLANTWIN_H5_STR(LinkRow, to);
+  return type;
+}
+inline H5::CompType relation_type() {
+  H5::CompType type(sizeof(RelationRow));
+  PLANTWIN_H5_STR(RelationRow, component);
+  PLANTWIN_H5_STR(RelationRow, relation);
+  PLANTWIN_H5_STR(RelationRow, target);
   return type;
 }
 inline H5::CompType event_type() {

@@ -392,15 +392,16 @@ std::string text(const char* s) {
   return s ? s : "";
 }
 
-/// Reads a file's contents; with `only`, the samples of those signals and nothing else.
+/// Reads a file's contents (or a recorded run's, under the group `at`, the path in error
+/// texts); with `only`, the samples of those signals and nothing else.
 void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& out,
-                   const std::vector<std::string>* only = nullptr) {
+                   const std::vector<std::string>* only = nullptr, const std::string& at = "") {
   using namespace h5;
   if (only) {
-    if (!rd.has(file, "signals", "/signals")) throw NotResult("no /signals group");
-    Id sig = rd.open(file, "signals", H5I_GROUP, "/signals");
+    if (!rd.has(file, "signals", at + "/signals")) throw NotResult("no " + at + "/signals group");
+    Id sig = rd.open(file, "signals", H5I_GROUP, at + "/signals");
     for (const auto& name : *only) {
-      const std::string where = "/signals/" + name;
+      const std::string where = at + "/signals/" + name;
       if (!rd.has(sig.get(), name, where)) throw NotResult(where + ": missing");
       Id g = rd.open(sig.get(), name, H5I_GROUP, where);
       ResultContents::Signal s;
@@ -416,28 +417,34 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
     }
     return;
   }
-  if (!rd.has(file, "meta", "/meta")) throw NotResult("no /meta group");
-  Id meta = rd.open(file, "meta", H5I_GROUP, "/meta");
-  out.meta = rd.attributes(meta.get(), "/meta");
+  if (!rd.has(file, "meta", at + "/meta")) throw NotResult("no " + at + "/meta group");
+  Id meta = rd.open(file, "meta", H5I_GROUP, at + "/meta");
+  out.meta = rd.attributes(meta.get(), at + "/meta");
   const double nan = std::nan("");
-  if (rd.has(meta.get(), "layout", "/meta/layout")) {
+  if (rd.has(meta.get(), "layout", at + "/meta/layout")) {
     rd.table<LayoutRow>(
-        meta.get(), "layout", layout_type(), "/meta/layout", [&](const LayoutRow& r) {
+        meta.get(), "layout", layout_type(), at + "/meta/layout", [&](const LayoutRow& r) {
           out.components.push_back({text(r.name), text(r.type), r.x, r.y, r.capacity});
         });
-  } else if (rd.has(meta.get(), "components", "/meta/components")) {
-    rd.table<ComponentRow>(meta.get(), "components", component_type(), "/meta/components",
+  } else if (rd.has(meta.get(), "components", at + "/meta/components")) {
+    rd.table<ComponentRow>(meta.get(), "components", component_type(), at + "/meta/components",
                            [&](const ComponentRow& r) {
                              out.components.push_back({text(r.name), text(r.type), nan, nan, nan});
                            });
   }
-  if (rd.has(meta.get(), "links", "/meta/links"))
-    rd.table<LinkRow>(meta.get(), "links", link_type(), "/meta/links",
+  if (rd.has(meta.get(), "relations", at + "/meta/relations"))
+    rd.table<RelationRow>(
+        meta.get(), "relations", relation_type(), at + "/meta/relations",
+        [&](const RelationRow& r) {
+          out.relations.push_back({text(r.component), text(r.relation), text(r.target)});
+        });
+  if (rd.has(meta.get(), "links", at + "/meta/links"))
+    rd.table<LinkRow>(meta.get(), "links", link_type(), at + "/meta/links",
                       [&](const LinkRow& r) { out.links.emplace_back(text(r.from), text(r.to)); });
-  if (rd.has(file, "signals", "/signals")) {
-    Id sig = rd.open(file, "signals", H5I_GROUP, "/signals");
-    for (const auto& name : rd.members(sig.get(), "/signals")) {
-      const std::string where = "/signals/" + name;
+  if (rd.has(file, "signals", at + "/signals")) {
+    Id sig = rd.open(file, "signals", H5I_GROUP, at + "/signals");
+    for (const auto& name : rd.members(sig.get(), at + "/signals")) {
+      const std::string where = at + "/signals/" + name;
       ResultContents::Signal s;
       s.name = name;
       if (!rd.has(sig.get(), name, where)) throw NotResult(where + ": missing");
@@ -464,21 +471,22 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
       out.signals.push_back(std::move(s));
     }
   }
-  if (rd.has(file, "events", "/events"))
-    rd.table<EventRow>(file, "events", event_type(), "/events", [&](const EventRow& r) {
+  if (rd.has(file, "events", at + "/events"))
+    rd.table<EventRow>(file, "events", event_type(), at + "/events", [&](const EventRow& r) {
       out.events.push_back({r.time, text(r.component), text(r.kind), text(r.detail)});
     });
-  if (rd.has(file, "inputs", "/inputs"))
-    rd.table<InputRow>(file, "inputs", input_type(), "/inputs", [&](const InputRow& r) {
+  if (rd.has(file, "inputs", at + "/inputs"))
+    rd.table<InputRow>(file, "inputs", input_type(), at + "/inputs", [&](const InputRow& r) {
       out.inputs.push_back({r.time, text(r.target), r.value, text(r.origin)});
     });
-  if (rd.has(file, "measurements", "/measurements"))
-    rd.table<InputRow>(file, "measurements", input_type(), "/measurements", [&](const InputRow& r) {
-      out.measurements.push_back({r.time, text(r.target), r.value, text(r.origin)});
-    });
-  if (rd.has(meta.get(), "warnings", "/meta/warnings"))
+  if (rd.has(file, "measurements", at + "/measurements"))
+    rd.table<InputRow>(
+        file, "measurements", input_type(), at + "/measurements", [&](const InputRow& r) {
+          out.measurements.push_back({r.time, text(r.target), r.value, text(r.origin)});
+        });
+  if (rd.has(meta.get(), "warnings", at + "/meta/warnings"))
     rd.table<WarningRow>(
-        meta.get(), "warnings", warning_type(), "/meta/warnings", [&](const WarningRow& r) {
+        meta.get(), "warnings", warning_type(), at + "/meta/warnings", [&](const WarningRow& r) {
           out.warnings.push_back({r.time, text(r.source), text(r.message),
                                   static_cast<std::uint64_t>(std::max(1.0, r.count))});
         });
@@ -494,16 +502,35 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
       });
     return rows;
   };
-  if (rd.has(file, "kpi", "/kpi")) out.kpis = kpi_rows(file, "kpi", "/kpi", false);
-  if (rd.has(file, "cases", "/cases")) {
-    Id cases = rd.open(file, "cases", H5I_GROUP, "/cases");
-    for (const auto& name : rd.members(cases.get(), "/cases")) {
-      const std::string where = "/cases/" + name;
+  if (rd.has(file, "kpi", at + "/kpi")) out.kpis = kpi_rows(file, "kpi", at + "/kpi", false);
+  if (rd.has(file, "cases", at + "/cases")) {
+    Id cases = rd.open(file, "cases", H5I_GROUP, at + "/cases");
+    for (const auto& name : rd.members(cases.get(), at + "/cases")) {
+      const std::string where = at + "/cases/" + name;
       ResultContents::Case c;
       c.name = name;
       if (!rd.has(cases.get(), name, where)) throw NotResult(where + ": missing");
       Id g = rd.open(cases.get(), name, H5I_GROUP, where);
+      // A case's own name where the group's could not hold it (a '/' in "rate=20 /h").
+      for (auto& [attr, value] : rd.attributes(g.get(), where)) {
+        if (attr == "name") c.name = std::move(value);
+        if (attr == "overrides") c.overrides = std::move(value);
+      }
       c.summary = kpi_rows(g.get(), "summary", where + "/summary", true);
+      if (rd.has(g.get(), "runs", where + "/runs")) {
+        // Recorded replications: groups named by their number, read one at a time later.
+        Id runs = rd.open(g.get(), "runs", H5I_GROUP, where + "/runs");
+        for (const auto& run : rd.members(runs.get(), where + "/runs")) {
+          const std::string at_run = where + "/runs/" + run;
+          if (run.empty() || run.size() > 6 ||
+              run.find_first_not_of("0123456789") != std::string::npos)
+            throw NotResult(at_run + ": expected a replication number");
+          rd.has(runs.get(), run, at_run);  // a hard link, not one to elsewhere
+          rd.open(runs.get(), run, H5I_GROUP, at_run);
+          c.runs.push_back(std::stoi(run));
+        }
+        std::sort(c.runs.begin(), c.runs.end());
+      }
       rd.table<ReplicationRow>(
           g.get(), "replications", replication_type(), where + "/replications",
           [&](const ReplicationRow& r) {
@@ -568,6 +595,12 @@ class Wire {
       str(a);
       str(b);
     }
+    u64(r.relations.size());
+    for (const auto& rel : r.relations) {
+      str(rel.component);
+      str(rel.relation);
+      str(rel.target);
+    }
     u64(r.signals.size());
     for (const auto& sg : r.signals) {
       str(sg.name);
@@ -605,9 +638,12 @@ class Wire {
     u64(r.cases.size());
     for (const auto& c : r.cases) {
       str(c.name);
+      str(c.overrides);
       kpis(c.summary);
       u64(c.replications.size());
       for (const auto& rep : c.replications) kpis(rep);
+      u64(c.runs.size());
+      for (const int run : c.runs) u64(static_cast<std::uint64_t>(run));
     }
   }
   std::string& bytes() { return bytes_; }
@@ -671,6 +707,12 @@ class Wire {
       a = get_str();
       b = get_str();
     }
+    r.relations.resize(count(24));
+    for (auto& rel : r.relations) {
+      rel.component = get_str();
+      rel.relation = get_str();
+      rel.target = get_str();
+    }
     r.signals.resize(count(56));
     for (auto& sg : r.signals) {
       sg.name = get_str();
@@ -705,12 +747,15 @@ class Wire {
       w.count = get_u64();
     }
     r.kpis = get_kpis();
-    r.cases.resize(count(24));
+    r.cases.resize(count(40));
     for (auto& c : r.cases) {
       c.name = get_str();
+      c.overrides = get_str();
       c.summary = get_kpis();
       c.replications.resize(count(8));
       for (auto& rep : c.replications) rep = get_kpis();
+      c.runs.resize(count(8));
+      for (auto& run : c.runs) run = static_cast<int>(get_u64());
     }
     if (at_ != bytes_.size()) short_read();
     return r;
@@ -744,8 +789,39 @@ bool write_all(int fd, const std::string& bytes) {
 
 namespace {
 
+/// A recorded run of an experiment file: its case's name and its replication.
+struct RunAddress {
+  std::string case_name;
+  int replication = 0;
+};
+
+/// The group of a recorded run (RunAddress), opened, and its path for error texts.
+std::pair<Id, std::string> open_run(Reader& rd, hid_t file, const RunAddress& run) {
+  if (!rd.has(file, "cases", "/cases")) throw NotResult("no /cases group: not an experiment file");
+  Id cases = rd.open(file, "cases", H5I_GROUP, "/cases");
+  for (const auto& name : rd.members(cases.get(), "/cases")) {
+    const std::string where = "/cases/" + name;
+    if (!rd.has(cases.get(), name, where)) throw NotResult(where + ": missing");
+    Id g = rd.open(cases.get(), name, H5I_GROUP, where);
+    std::string case_name = name;
+    for (auto& [attr, value] : rd.attributes(g.get(), where))
+      if (attr == "name") case_name = std::move(value);
+    if (case_name != run.case_name) continue;
+    const std::string at = fmt::format("{}/runs/{}", where, run.replication);
+    const std::string number = fmt::format("{}", run.replication);
+    if (!rd.has(g.get(), "runs", where + "/runs"))
+      throw NotResult(at + ": missing (that replication's run was not recorded)");
+    Id runs = rd.open(g.get(), "runs", H5I_GROUP, where + "/runs");
+    if (!rd.has(runs.get(), number, at))
+      throw NotResult(at + ": missing (that replication's run was not recorded)");
+    return {rd.open(runs.get(), number, H5I_GROUP, at), at};
+  }
+  throw NotResult(fmt::format("/cases: no case \"{}\"", run.case_name));
+}
+
 ResultContents read_in_process(const std::string& path, bool with_samples,
-                               const std::vector<std::string>* only) {
+                               const std::vector<std::string>* only,
+                               const RunAddress* run = nullptr) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) throw std::runtime_error(path + ": no such file");
@@ -768,7 +844,12 @@ ResultContents read_in_process(const std::string& path, bool with_samples,
     Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (is_h5 < 0 || file.get() < 0) throw NotResult(errors.text("HDF5 cannot open it"));
     Reader rd(errors, static_cast<std::uint64_t>(st.st_size));
-    read_contents(rd, file.get(), with_samples, out, only);
+    if (run) {
+      const auto [group, at] = open_run(rd, file.get(), *run);
+      read_contents(rd, group.get(), true, out, nullptr, at);
+    } else {
+      read_contents(rd, file.get(), with_samples, out, only);
+    }
   } catch (const NotResult& e) {
     throw not_result(e.what());
   } catch (const H5::Exception& e) {
@@ -778,7 +859,8 @@ ResultContents read_in_process(const std::string& path, bool with_samples,
 }
 
 ResultContents read_in_child(const std::string& path, bool with_samples,
-                             const std::vector<std::string>* only, double time_limit_s) {
+                             const std::vector<std::string>* only, double time_limit_s,
+                             const RunAddress* run = nullptr) {
   // libhdf5 1.10 itself reads past buffers and crashes on some corrupt files (found by
   // tests/fuzz/fuzz_results.cpp), which no check before the call can rule out. So the file is
   // read in a child process: whatever a corrupt file does to libhdf5 stays there, and the
@@ -822,7 +904,7 @@ ResultContents read_in_child(const std::string& path, bool with_samples,
     }
     Wire w;
     try {
-      const ResultContents r = read_in_process(path, with_samples, only);
+      const ResultContents r = read_in_process(path, with_samples, only, run);
       w.u64(0);
       w.contents(r);
     } catch (const std::exception& e) {
@@ -902,6 +984,18 @@ ResultContents read_result_file_in_process(const std::string& path, bool with_sa
 
 ResultContents read_result_file(const std::string& path, bool with_samples, double time_limit_s) {
   return read_in_child(path, with_samples, nullptr, time_limit_s);
+}
+
+ResultContents read_result_run(const std::string& path, const std::string& case_name,
+                               int replication, double time_limit_s) {
+  const RunAddress run{case_name, replication};
+  return read_in_child(path, true, nullptr, time_limit_s, &run);
+}
+
+ResultContents read_result_run_in_process(const std::string& path, const std::string& case_name,
+                                          int replication) {
+  const RunAddress run{case_name, replication};
+  return read_in_process(path, true, nullptr, &run);
 }
 
 ResultContents read_result_signals(const std::string& path, const std::vector<std::string>& names,

@@ -289,6 +289,13 @@ class Station final : public Component, private maintenance::FailureHost {
     return s.busy + s.holding;
   }
 
+  std::vector<Relation> relations() const override {
+    std::vector<Relation> out;
+    if (!failure_.params().crew.empty()) out.push_back({"served_by", failure_.params().crew});
+    if (!p_.op.pool.empty() && p_.op.pool != failure_.params().crew)
+      out.push_back({"served_by", p_.op.pool});
+    return out;
+  }
   std::vector<SignalSpec> signals() const override {
     return {{"state", "",
              setup_ ? "0 working, 1 starved, 2 blocked, 3 down, 4 off shift, 5 setup"

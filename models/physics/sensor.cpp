@@ -26,6 +26,9 @@ class Sensor final : public Component {
   Sensor(std::string name, Params p) : Component(std::move(name), "sensor"), p_(std::move(p)) {}
 
   bool material() const override { return false; }
+  std::vector<Relation> relations() const override {
+    return {{"observes", p_.signal.substr(0, p_.signal.find('.'))}};
+  }
   std::unique_ptr<ComponentState> make_state(const StreamSeed& seed) const override {
     auto s = std::make_unique<SensorState>();
     s->noise = Rng::stream(seed.seed, seed.replication, name(), "noise");

@@ -41,10 +41,10 @@ class Result:
     process: a corrupt or foreign file raises :class:`ResultError`, never crashes Python.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, _contents: dict[str, Any] | None = None):
         self.path = os.fspath(path)
         try:
-            d = _core.read_result(self.path)
+            d = _core.read_result(self.path) if _contents is None else _contents
         except _core.ResultError as e:
             raise ResultError(str(e)) from None
         self._d = d
@@ -52,6 +52,10 @@ class Result:
         self._signals = {name: (unit, samples, t0, t1)
                          for name, unit, samples, t0, t1 in d["signals"]}
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for n, t, v in d.get("samples", ()):  # a recorded run: its samples came with it
+            t.flags.writeable = False
+            v.flags.writeable = False
+            self._cache[n] = (t, v)
 
     # -- what it is -----------------------------------------------------------------------
     @property
@@ -200,6 +204,21 @@ class Result:
         return pd.DataFrame(self._d["components"], columns=["name", "type", "x", "y", "capacity"])
 
     # -- experiment files -----------------------------------------------------------------
+    def recorded_runs(self) -> list[tuple[str, int]]:
+        """An experiment file's runs kept whole (``plantwin sweep --record-signals``): (case,
+        replication) pairs, each readable with :meth:`run`. Empty when none was recorded."""
+        return [(c, int(r)) for c, r in self._d.get("recorded_runs", [])]
+
+    def run(self, case: str, replication: int = 0) -> "Result":
+        """A recorded run of an experiment file as a :class:`Result` of one run (its signals,
+        events, KPIs and layout), read at once. Raises :class:`ResultError` naming the group
+        when the file has no such case or did not record that replication."""
+        try:
+            d = _core.read_run(self.path, case, replication)
+        except _core.ResultError as e:
+            raise ResultError(str(e)) from None
+        return Result(self.path, _contents=d)
+
     def cases(self) -> list[str]:
         """An experiment file's cases, the base first."""
         return [name for name, _ in self._ordered_cases()]

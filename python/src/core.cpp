@@ -541,16 +541,9 @@ py::tuple summarise_groups(
   return py::make_tuple(mean, hw, n);
 }
 
-/// A result or experiment file read back (read_result_file: in a child process, trusting
-/// nothing), without signal samples; read_signals gets those on demand.
-py::dict read_result(const std::string& path) {
-  ResultContents r;
-  try {
-    py::gil_scoped_release release;
-    r = read_result_file(path, false);
-  } catch (const std::exception& e) {
-    throw ResultFileError(e.what());
-  }
+/// What read_result and read_run return: meta, layout, signals (without samples), events,
+/// inputs, warnings, KPIs and an experiment's cases.
+py::dict contents_dict(const ResultContents& r) {
   py::dict d;
   py::list meta;
   for (const auto& [k, v] : r.meta) meta.append(py::make_tuple(k, v));
@@ -598,18 +591,47 @@ py::dict read_result(const std::string& path) {
   }
   d["case_list"] = cases;
   d["case_columns"] = case_columns(reps);
+  py::list runs;
+  for (const auto& c : r.cases)
+    for (const int run : c.runs) runs.append(py::make_tuple(c.name, run));
+  d["recorded_runs"] = runs;
+  return d;
+}
+
+/// What `read` returns, read without the GIL; its errors as plantwin.ResultError.
+template <class Read>
+ResultContents read_unlocked(Read read) {
+  try {
+    py::gil_scoped_release release;
+    return read();
+  } catch (const std::exception& e) {
+    throw ResultFileError(e.what());
+  }
+}
+
+/// A result or experiment file read back (read_result_file: in a child process, trusting
+/// nothing), without signal samples; read_signals gets those on demand.
+py::dict read_result(const std::string& path) {
+  return contents_dict(read_unlocked([&] { return read_result_file(path, false); }));
+}
+
+/// A recorded run of an experiment file (read_result_run), with every signal's samples under
+/// "samples": [(name, time, value)].
+py::dict read_run(const std::string& path, const std::string& case_name, int replication) {
+  const ResultContents r =
+      read_unlocked([&] { return read_result_run(path, case_name, replication); });
+  py::dict d = contents_dict(r);
+  py::list samples;
+  for (const auto& x : r.signals)
+    samples.append(py::make_tuple(x.name, py::array_t<double>(x.time.size(), x.time.data()),
+                                  py::array_t<double>(x.value.size(), x.value.data())));
+  d["samples"] = samples;
   return d;
 }
 
 /// The samples of some signals of a result file: [(name, time, value)], read in a child process.
 py::list read_signals(const std::string& path, const std::vector<std::string>& names) {
-  ResultContents r;
-  try {
-    py::gil_scoped_release release;
-    r = read_result_signals(path, names);
-  } catch (const std::exception& e) {
-    throw ResultFileError(e.what());
-  }
+  ResultContents r = read_unlocked([&] { return read_result_signals(path, names); });
   py::list out;
   for (auto& x : r.signals) {
     // The vectors move into capsules that numpy's arrays own: no copy of a large signal.
@@ -721,6 +743,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("summarise", &summarise_groups, py::arg("group"), py::arg("values"), py::arg("confidence"));
   m.def("read_result", &read_result, py::arg("path"));
   m.def("read_signals", &read_signals, py::arg("path"), py::arg("names"));
+  m.def("read_run", &read_run, py::arg("path"), py::arg("case"), py::arg("replication"));
   m.def("run_one", &run_one, py::arg("text"), py::arg("label"), py::arg("base_dir"),
         py::arg("overrides"), py::arg("seed"), py::arg("replication"), py::arg("path") = "");
   m.def(

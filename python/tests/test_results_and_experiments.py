@@ -254,3 +254,29 @@ def test_signals_on_different_grids_share_one_time_index(run_file, tmp_path):
     assert df.index.is_monotonic_increasing and len(df) == len(t) + 2
     ds = res.to_xarray(["queue.level", "probe.temperature"])
     assert ds["probe.temperature"].dims == ("time_1",) and ds["probe.temperature"].attrs["unit"] == "C"
+
+
+def test_a_recorded_run_of_an_experiment_opens_as_a_result_of_one_run(scenarios, cli, tmp_path):
+    out = tmp_path / "rec.h5"
+    subprocess.run([str(cli), "sweep", str(scenarios / "two_station.yaml"), "-r", "2", "--quiet",
+                    "--record-signals", "--output", str(out), "--set",
+                    "experiments={sweep: {components.arrivals.rate: [20 /h, 24 /h]}}"], check=True)
+    res = plantwin.open(out)
+    assert res.recorded_runs() == [("arrivals.rate=20 /h", 0), ("arrivals.rate=24 /h", 0)]
+    run = res.run("arrivals.rate=24 /h", 0)
+    assert not run.is_experiment and run.meta["replication"] == 0
+    with h5py.File(out) as f:
+        g = f["cases/arrivals.rate=24 %2Fh/runs/0"]
+        assert run.signal_names() == sorted(g["signals"])
+        t, v = run.signal("queue.level")
+        assert np.array_equal(t, g["signals/queue.level/time"][:])
+        assert np.array_equal(v, g["signals/queue.level/value"][:]) and not v.flags.writeable
+        assert len(run.events()) == len(g["events"])
+    with pytest.raises(plantwin.ResultError, match=r"/runs/1: missing \(that replication's run was not recorded\)"):
+        res.run("arrivals.rate=24 /h", 1)
+    with pytest.raises(plantwin.ResultError, match='/cases: no case "nothing"'):
+        res.run("nothing")
+    plain = tmp_path / "plain.h5"
+    subprocess.run([str(cli), "sweep", str(scenarios / "two_station.yaml"), "-r", "2", "--quiet",
+                    "--output", str(plain)], check=True)
+    assert plantwin.open(plain).recorded_runs() == []

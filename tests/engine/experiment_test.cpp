@@ -2,12 +2,14 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "plantwin/experiment.h"
+#include "plantwin/result_file.h"
 #include "support.h"
 
 using namespace plantwin;
@@ -271,4 +273,133 @@ TEST_CASE("a variant that changes nothing, and the runs' own warnings, are repor
       "case \"faster\": press: maintenance sensor vib gave no reading at 10 checks in a row: the "
       "condition policy cannot act (check its period and dropout)"};
   CHECK(r.warnings == want);
+}
+
+namespace {
+
+/// kMM1 with each `from` replaced by its `to`.
+std::string mm1_with(const std::vector<std::pair<std::string, std::string>>& edits) {
+  std::string yaml = kMM1;
+  for (const auto& [from, to] : edits) {
+    const auto at = yaml.find(from);
+    REQUIRE(at != std::string::npos);
+    yaml.replace(at, from.size(), to);
+  }
+  return yaml;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a recorded replication's run equals a single run of its case with that seed, bit for bit") {
+  // A swept rate: its cases' names hold a '/', which an HDF5 group name cannot.
+  Scenario s = scenario(mm1_with(
+      {{"interarrival: exponential(2 s)", "rate: 30 /min"}, {"replications: 10", R"Y(replications: 3
+  record_signals: 2
+  sweep:
+    components.arrivals.rate: [20 /min, 30 /min]
+record: {period: 10 s, signals: [q.level, m.state]})Y"}}));
+  const auto spec = parse_experiment(s);
+  REQUIRE(spec.cases.size() == 2);
+  CHECK(spec.record_signals == 2);
+  const auto res = run_experiment(s, spec, registry());
+  const auto path = (std::filesystem::temp_directory_path() / "pw_recorded.h5").string();
+  write_experiment_file(path, s, spec, res);
+  const ResultContents file = read_result_file(path);
+  REQUIRE(file.cases.size() == 2);
+  for (std::size_t c = 0; c < spec.cases.size(); ++c) {
+    const ExperimentCase& ec = spec.cases[c];
+    CAPTURE(ec.name);
+    CHECK(ec.name.find('/') != std::string::npos);
+    const auto it = std::find_if(file.cases.begin(), file.cases.end(),
+                                 [&](const auto& fc) { return fc.name == ec.name; });
+    REQUIRE(it != file.cases.end());
+    CHECK(it->runs == std::vector<int>{0, 1});
+    for (int r = 0; r < 2; ++r) {
+      CAPTURE(r);
+      const ResultContents run = read_result_run(path, ec.name, r);
+      Scenario one = s;
+      for (const auto& o : ec.overrides) apply_override(one, o);
+      Sim sim(compile(one, registry()), static_cast<std::uint64_t>(r));
+      sim.run();
+      const auto& trace = sim.state().trace;
+      const RecordPlan& plan = sim.model().record();
+      REQUIRE(run.signals.size() == plan.signals.size());
+      REQUIRE(run.signals.size() == 2);
+      for (std::size_t k = 0; k < plan.signals.size(); ++k) {
+        // The file lists signals by name; the trace in the record plan's order.
+        const std::string& name =
+            sim.model().signals()[static_cast<std::size_t>(plan.signals[k])].name;
+        CAPTURE(name);
+        const auto sig = std::find_if(run.signals.begin(), run.signals.end(),
+                                      [&](const auto& x) { return x.name == name; });
+        REQUIRE(sig != run.signals.end());
+        CHECK(same_bits(sig->time, trace.times));
+        CHECK(same_bits(sig->value, trace.values[k]));
+      }
+      CHECK(run.events.size() == trace.events.size());
+      const auto kpis = sim.kpis();
+      REQUIRE(run.kpis.size() == kpis.size());
+      for (std::size_t k = 0; k < kpis.size(); ++k)
+        CHECK(std::memcmp(&run.kpis[k].value, &kpis[k].value, sizeof(double)) == 0);
+      CHECK(std::find_if(run.meta.begin(), run.meta.end(), [&](const auto& m) {
+              return m.first == "replication" && m.second == std::to_string(r);
+            }) != run.meta.end());
+    }
+  }
+  SUBCASE("a run that was not recorded, or a case the file lacks, is refused by name") {
+    CHECK_THROWS_WITH(read_result_run(path, spec.cases[0].name, 2),
+                      doctest::Contains("/runs/2: missing (that replication's run was not "
+                                        "recorded)"));
+    CHECK_THROWS_WITH(read_result_run(path, "nothing", 0),
+                      doctest::Contains("not a plantwin result file: /cases: no case \"nothing\""));
+  }
+}
+
+TEST_CASE("an experiment records no runs unless asked, and old files without runs still open") {
+  Scenario s = scenario(mm1_with({{"replications: 10", "replications: 2"}}));
+  const auto spec = parse_experiment(s);
+  CHECK(spec.record_signals == 0);
+  const auto res = run_experiment(s, spec, registry());
+  CHECK(res.cases[0].recorded.empty());
+  const auto path = (std::filesystem::temp_directory_path() / "pw_unrecorded.h5").string();
+  write_experiment_file(path, s, spec, res);
+  const ResultContents file = read_result_file(path);
+  REQUIRE(file.cases.size() == 1);
+  CHECK(file.cases[0].runs.empty());
+  CHECK(file.cases[0].name == "base");
+}
+
+TEST_CASE("record_signals is checked as a count") {
+  Scenario s = scenario(std::string(kMM1) + "  record_signals: -1\n");
+  CHECK_THROWS_WITH(parse_experiment(s), doctest::Contains("experiments.record_signals"));
+}
+
+TEST_CASE("recorded runs past the size budget are left out of the file, with a warning") {
+  std::string yaml = kMM1;
+  yaml.replace(
+      yaml.find("replications: 10"), 16,
+      "replications: 2\n  record_signals: 2\n  variants: {two: {components.m.servers: 2}}");
+  Scenario s = scenario(yaml + "record: {period: 10 s, signals: [q.level]}\n");
+  auto spec = parse_experiment(s);
+  const auto full = run_experiment(s, spec, registry());
+  REQUIRE(full.cases.size() == 2);
+  REQUIRE(full.cases[0].recorded.size() == 2);
+  CHECK(full.cases[1].recorded.size() == 2);
+  CHECK(full.warnings.empty());
+  // Room for three runs of the four: the last case keeps its first, in case order.
+  const auto& trace = full.cases[0].recorded[0]->state().trace;
+  const std::uint64_t one = trace.times.size() * 16 + trace.events.size() * 64;
+  spec.record_budget_bytes = 3 * one + one / 2;
+  const auto cut = run_experiment(s, spec, registry());
+  CHECK(cut.cases[0].recorded.size() == 2);
+  CHECK(cut.cases[1].recorded.size() == 1);
+  REQUIRE(cut.warnings.size() == 1);
+  CHECK(cut.warnings[0].find("record_signals: 1 recorded run(s) left out of the file from case "
+                             "\"two\" replication 1 on") == 0);
 }

@@ -455,3 +455,29 @@ TEST_CASE("a result file keeps the applied inputs, the runner's grid and the war
   std::map<std::string, std::string> meta(s.meta.begin(), s.meta.end());
   CHECK(meta["runner_chunks"] == "120");
 }
+
+TEST_CASE("a result file says what sensors observe and what crews and worker pools serve") {
+  const auto dir = std::filesystem::temp_directory_path() / "plantwin_results_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "relations.h5").string();
+  Sim sim(compile_text(R"Y(horizon: 1 h
+components:
+  mechanics: {type: crew}
+  operators: {type: pool, workers: [{count: 2}]}
+  arrivals: {type: source, interarrival: exponential(50 s)}
+  m1: {type: machine, process_time: 40 s, ttf: exponential(30 min), ttr: 3 min, crew: mechanics,
+       operator: {pool: operators}}
+  m2: {type: machine, process_time: 30 s, ttf: exponential(30 min), ttr: 3 min, crew: mechanics}
+  out: {type: sink}
+  level: {type: sensor, signal: m1.busy, period: 1 min}
+flow: ["arrivals -> m1 -> m2 -> out"]
+)Y"));
+  sim.run();
+  write_result_file(path, sim, RunInfo{});
+  const ResultContents r = read_result_file(path);
+  std::vector<std::string> rows;
+  for (const auto& rel : r.relations)
+    rows.push_back(rel.component + " " + rel.relation + " " + rel.target);
+  CHECK(rows == std::vector<std::string>{"mechanics serves m1", "operators serves m1",
+                                         "mechanics serves m2", "level observes m1"});
+}

@@ -2,7 +2,8 @@
 // the child process that read_result_file adds): every input is written to a
 // file and read back with samples. The reader must return or throw std::runtime_error saying
 // "<path>: not a plantwin result file: <why>"; any other exception, a crash, a leak or undefined
-// behaviour is a finding. Seed corpus: tests/fuzz/corpus/results (small files plantwin wrote).
+// behaviour is a finding. An experiment file's recorded runs are read too (read_result_run).
+// Seed corpus: tests/fuzz/corpus/results (small files plantwin wrote).
 //
 // libhdf5 1.10 itself crashes, loops and leaks on many corrupt files (see
 // tests/fuzz/regressions/results/README.md); read_result_file isolates it in a child process,
@@ -78,6 +79,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                  : plantwin::read_result_file_in_process(path, /*with_samples=*/true);
     for (const auto& s : r.signals)
       if (s.time.size() != s.value.size() || s.time.size() != s.samples) std::abort();
+    // An experiment file's recorded runs (/cases/<name>/runs/<r>), each read as a run.
+    for (const auto& c : r.cases)
+      for (const int run : c.runs) {
+        const plantwin::ResultContents one =
+            isolated ? plantwin::read_result_run(path, c.name, run, /*time_limit_s=*/2)
+                     : plantwin::read_result_run_in_process(path, c.name, run);
+        for (const auto& s : one.signals)
+          if (s.time.size() != s.value.size() || s.time.size() != s.samples) std::abort();
+      }
   } catch (const std::runtime_error& e) {
     const std::string want = path + ": not a plantwin result file: ";
     if (std::strncmp(e.what(), want.c_str(), want.size()) != 0) {

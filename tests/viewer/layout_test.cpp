@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -180,4 +181,85 @@ TEST_CASE("labels wrap after separators and are elided past their lines") {
   CHECK(out == std::vector<std::string>{"abcdefghij", "klmnop"});
   CHECK(wrap_label("ääääääääää", 10, 1, out));  // 20 bytes: never cut inside a character
   CHECK(out[0] == "ääää..");
+}
+
+namespace {
+
+float centre_distance(const Rect& a, const Rect& b) {
+  return std::hypot((a.x0 + a.x1) / 2 - (b.x0 + b.x1) / 2, (a.y0 + a.y1) / 2 - (b.y0 + b.y1) / 2);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "sensors sit next to what they observe and crews next to what they serve, nothing overlaps") {
+  using plantwin::viewer::next_to_distance;
+  Plant p = line(6);
+  // Every machine has a vibration sensor; one crew serves all the machines; an alarm observes
+  // nothing drawn.
+  std::vector<std::pair<int, int>> attached;
+  std::vector<std::pair<int, int>> sensors;  // sensor, machine
+  std::vector<int> machines;
+  for (int i = 0; i < static_cast<int>(p.components.size()); ++i)
+    if (p.components[static_cast<std::size_t>(i)].type == "machine") machines.push_back(i);
+  for (const int m : machines) {
+    std::string name = p.components[static_cast<std::size_t>(m)].name;
+    name += "_vibration";  // appended: GCC 12 misreads `a + "b"` under -O2 (-Wrestrict)
+    const int s = p.add(name, "sensor");
+    attached.emplace_back(s, m);
+    sensors.emplace_back(s, m);
+  }
+  const int crew = p.add("maintenance_crew", "crew");
+  for (const int m : machines) attached.emplace_back(crew, m);
+  const int alarm = p.add("line_alarm", "alarm");
+  const Placement pl = layout(p.components, p.links, {}, attached);
+  CHECK(overlaps(pl, p) == 0);
+  check_routes(pl, p);
+  const float limit = next_to_distance(pl.metrics);
+  for (const auto& [s, m] : sensors) {
+    const auto& node = pl.nodes[static_cast<std::size_t>(s)];
+    CAPTURE(p.components[static_cast<std::size_t>(s)].name);
+    CHECK(node.next_to == m);
+    CHECK(centre_distance(node.box, pl.nodes[static_cast<std::size_t>(m)].box) <= limit);
+  }
+  // The crew by one of its machines, the middle one from left to right where that is free.
+  const int by = pl.nodes[static_cast<std::size_t>(crew)].next_to;
+  REQUIRE(by >= 0);
+  CHECK(std::find(machines.begin(), machines.end(), by) != machines.end());
+  CHECK(centre_distance(pl.nodes[static_cast<std::size_t>(crew)].box,
+                        pl.nodes[static_cast<std::size_t>(by)].box) <= limit);
+  // Outside the flow and tied to nothing: the rows below everything.
+  const auto& a = pl.nodes[static_cast<std::size_t>(alarm)];
+  CHECK(a.next_to == -1);
+  for (const auto& node : pl.nodes)
+    if (&node != &a) CHECK(a.box.y0 > node.box.y0);
+}
+
+TEST_CASE("a sensor with no free cell next to its component goes to the rows below") {
+  // One machine with eight sensors: the eight cells around it, then no room.
+  Plant p;
+  const int src = p.add("in", "source"), m = p.add("press", "machine"), out = p.add("out", "sink");
+  p.links = {{src, m}, {m, out}};
+  std::vector<std::pair<int, int>> attached;
+  for (int i = 0; i < 7; ++i) {
+    std::string name = "s";
+    name += std::to_string(i);
+    attached.emplace_back(p.add(name, "sensor"), m);
+  }
+  const Placement pl = layout(p.components, p.links, {}, attached);
+  CHECK(overlaps(pl, p) == 0);
+  int next = 0, below = 0;
+  for (const auto& [s, target] : attached) {
+    const auto& node = pl.nodes[static_cast<std::size_t>(s)];
+    if (node.next_to == target) {
+      ++next;
+      CHECK(centre_distance(node.box, pl.nodes[static_cast<std::size_t>(m)].box) <=
+            plantwin::viewer::next_to_distance(pl.metrics));
+    } else {
+      ++below;
+    }
+  }
+  // Above, below and the four diagonals are free; beside it are the source and the sink.
+  CHECK(next == 6);
+  CHECK(below == 1);
 }

@@ -20,51 +20,9 @@ import numpy as np
 plantwin, viewer, src, work = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
 work.mkdir(parents=True, exist_ok=True)
 
-# The colours the viewer promises (viewer/app.h).
-WORKING, STARVED, BLOCKED, DOWN = (46, 160, 67), (230, 190, 40), (60, 110, 220), (210, 50, 50)
-OFF, SETUP, UNKNOWN = (120, 120, 120), (235, 120, 30), (72, 60, 96)
-BUFFER_FILL, BUFFER_EMPTY = (100, 180, 230), (40, 44, 52)
-
-checks = failures = 0
-
-
-def check(ok, what):
-    global checks, failures
-    checks += 1
-    if ok:
-        print(f"ok   {what}")
-    else:
-        failures += 1
-        print(f"FAIL {what}")
-
-
-def read_png(path):
-    """Decodes an 8-bit RGBA PNG (any row filter) into rows that each start with a 0 byte."""
-    from PIL import Image  # python3-pil, which matplotlib depends on
-
-    data = Path(path).read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    with Image.open(path) as im:
-        assert im.mode == "RGBA", f"expected RGBA, got {im.mode}"
-        width, height = im.size
-        pixels = im.tobytes()
-    stride = width * 4 + 1
-    raw = bytearray()
-    for y in range(height):
-        raw.append(0)
-        raw += pixels[y * width * 4:(y + 1) * width * 4]
-    return width, height, bytes(raw), stride
-
-
-def pixel(img, x, y):
-    width, height, raw, stride = img
-    i = int(y) * stride + 1 + int(x) * 4
-    return tuple(raw[i:i + 3])
-
-
-def near(c, want, tol=6):
-    return all(abs(a - b) <= tol for a, b in zip(c, want))
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pixels import (BLOCKED, BUFFER_EMPTY, BUFFER_FILL, DOWN, OFF, SETUP, STARVED, UNKNOWN,  # noqa: E402
+                    WORKING, check, finish, near, pixel, read_png)
 
 def shot(h5, t, name):
     png, js = work / f"{name}.png", work / f"{name}.json"
@@ -128,6 +86,32 @@ pdm = work / "automotive_pdm.h5"
 subprocess.run([plantwin, "run", str(src / "scenarios/automotive_pdm.yaml"), "--until", "300 h", "--quiet",
                 "--output", str(pdm)], check=True)
 img, layout = shot(pdm, "300 h", "automotive_pdm")
+# Sensors next to what they observe, the crew next to a machine it serves (the file's
+# /meta/relations), within one cell diagonally (layout.h's next_to_distance: 1.01 x the diagonal
+# of a 156 x 90 cell, at the drawing's zoom), tied to it by a tether; no box or name overlaps.
+TETHER = (205, 140, 235)
+zoom = (box(layout, "press1")["x1"] - box(layout, "press1")["x0"]) / 112
+limit = 1.01 * (156 ** 2 + 90 ** 2) ** 0.5 * zoom
+for sensor, machine in [(f"{m}_vib", m) for m in ("press1", "press2", "robot1", "robot2", "robot3")] + \
+        [("mechanics", None)]:
+    s = box(layout, sensor)
+    target = machine or s["next_to"]
+    check(s["next_to"] == target and target in ("press1", "press2", "robot1", "robot2", "robot3"),
+          f"{sensor} is placed next to {target}: {s['next_to']!r}")
+    if not s["next_to"]:
+        continue
+    t = box(layout, target)
+    d = (((s["x0"] + s["x1"]) - (t["x0"] + t["x1"])) ** 2 + ((s["y0"] + s["y1"]) - (t["y0"] + t["y1"])) ** 2) ** 0.5 / 2
+    check(d <= limit, f"{sensor} is {d:.0f} px from {target}, within {limit:.0f}")
+    if abs(s["x0"] - t["x0"]) < 1:  # above or below: a vertical tether near the left sides
+        x = t["x0"] + 6 * min(zoom, 1.5)
+        y = (s["y1"] + t["y0"]) / 2 if s["y1"] <= t["y0"] else (t["y1"] + s["y0"]) / 2
+        got = max((pixel(img, x + dx, y) for dx in (-1, 0, 1)), key=lambda c: -sum(abs(a - b) for a, b in zip(c, TETHER)))
+        check(near(got, TETHER, 40), f"{sensor} is tied to {target} by a tether at ({x:.0f}, {y:.0f}): {got}")
+rects = [(b["name"], r) for b in layout["boxes"] for r in ((b["x0"], b["y0"], b["x1"], b["y1"]), tuple(b["label"]))]
+clash = [(a, b) for i, (a, ra) in enumerate(rects) for b, rb in rects[i + 1:]
+         if a != b and ra[0] < rb[2] and rb[0] < ra[2] and ra[1] < rb[3] and rb[1] < ra[3]]
+check(not clash, f"no box or name overlaps another in automotive_pdm: {clash[:3]}")
 for name in ("press1", "press2", "robot1", "robot2", "robot3"):
     b = box(layout, name)
     got = pixel(img, b["x0"] + 3, b["y0"] + 3)
@@ -472,5 +456,4 @@ finally:
         run.kill()
     run.wait(timeout=30)
 
-print(f"{checks - failures} passed, {failures} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -115,6 +115,13 @@ class Component {
   /// Whether the component takes part in the material flow (named in `flow:`). Sensors and
   /// meters do not.
   virtual bool material() const { return true; }
+  /// Another component this one is tied to outside the flow, for result files and viewers:
+  /// `kind` "observes" (a sensor and the component whose signal it reads) or "served_by" (a
+  /// machine and the crew or worker pool that repairs or operates it).
+  struct Relation {
+    std::string kind, component;
+  };
+  virtual std::vector<Relation> relations() const { return {}; }
 
   // ---- Continuous state (integrated by the kernel between events; see sim.h) ----------
   /// Number of continuous states this component owns.

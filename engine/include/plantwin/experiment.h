@@ -11,6 +11,7 @@
 ///
 ///     experiments:
 ///       replications: 10
+///       record_signals: 1            # keep replication 0's signals of every case
 ///       sequential: {kpi: line.throughput, relative_half_width: 0.01, max_replications: 200}
 ///       variants:
 ///         extra_respot: {components.respot.servers: 3}
@@ -24,6 +25,7 @@
 ///         max_capacity: 20
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -57,8 +59,16 @@ struct BufferAllocationSpec {
   int max_capacity = 20;
 };
 
+/// How many bytes of recorded runs (samples and events, as held in memory) an experiment file
+/// keeps at most: runs past it, counted in case order, are left out with a warning.
+inline constexpr std::uint64_t kRecordedRunsBudgetBytes = std::uint64_t{256} << 20;
+
 struct ExperimentSpec {
   int replications = 10;
+  /// The first `record_signals` replications of every case keep their signals, events and KPIs
+  /// for the experiment file (/cases/<name>/runs/<r>), within kRecordedRunsBudgetBytes.
+  int record_signals = 0;
+  std::uint64_t record_budget_bytes = kRecordedRunsBudgetBytes;  ///< Tests make it smaller.
   double confidence = 0.95;
   std::optional<SequentialRule> sequential;
   std::vector<ExperimentCase> cases;  ///< cases[0] is the base ("base", no overrides).
@@ -107,6 +117,8 @@ struct CaseResult {
   std::vector<KpiSummary> summary;
   std::vector<PairedDifference> versus_base;  ///< empty for the base
   std::string error;                          ///< set when the case failed to compile or run
+  /// The runs of its first ExperimentSpec::record_signals replications (fewer past the budget).
+  std::vector<std::shared_ptr<const Sim>> recorded;
 };
 
 struct ExperimentResult {

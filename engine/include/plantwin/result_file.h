@@ -26,6 +26,11 @@ struct ResultContents {
   };
   std::vector<Component> components;
   std::vector<std::pair<std::string, std::string>> links;  ///< From, to.
+  /// /meta/relations: what components outside the flow observe or serve.
+  struct Relation {
+    std::string component, relation, target;  ///< "s1", "observes", "press1"; "crew", "serves", "m"
+  };
+  std::vector<Relation> relations;
   struct Signal {
     std::string name, unit;
     std::size_t samples = 0;
@@ -44,8 +49,12 @@ struct ResultContents {
   std::vector<KpiRow> kpis;
   struct Case {
     std::string name;
+    std::string overrides;  ///< The group's attribute `overrides`: one `key.path=value` a line.
     std::vector<KpiRow> summary;  ///< Mean (value) and half-width over replications.
     std::vector<std::vector<KpiRow>> replications;
+    /// The replications whose runs were recorded whole (/cases/<name>/runs/<r>), in order; read
+    /// one with read_result_run.
+    std::vector<int> runs;
   };
   std::vector<Case> cases;  ///< Experiment files.
 };
@@ -68,8 +77,19 @@ ResultContents read_result_file(const std::string& path, bool with_samples = tru
 ResultContents read_result_signals(const std::string& path, const std::vector<std::string>& names,
                                    double time_limit_s = 0);
 
+/// A recorded run of an experiment file (`plantwin sweep --record-signals`): replication
+/// `replication` of the case named `case_name`, read as a result file of its own (meta, layout,
+/// signals with their samples, events, KPIs), with read_result_file's checks, child process and
+/// errors. A case or run the file lacks is "<path>: not a plantwin result file: /cases: no case
+/// "<name>"" or ".../runs/<r>: missing (that replication's run was not recorded)".
+ResultContents read_result_run(const std::string& path, const std::string& case_name,
+                               int replication, double time_limit_s = 0);
+
 /// read_result_file in this process, for the fuzz harness (tests/fuzz/fuzz_results.cpp): the same
 /// checks and errors, but a file that crashes libhdf5 crashes the caller.
 ResultContents read_result_file_in_process(const std::string& path, bool with_samples = true);
+/// read_result_run in this process, for the fuzz harness.
+ResultContents read_result_run_in_process(const std::string& path, const std::string& case_name,
+                                          int replication);
 
 }  // namespace plantwin
