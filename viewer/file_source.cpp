@@ -111,7 +111,8 @@ class FileSource final : public DataSource {
     }
     if (title.empty())
       for (const auto& [k, v] : r.meta)
-        if (k == "scenario_file") title = v;
+        // The file's name: the folder it was run from says nothing to whoever reads the title.
+        if (k == "scenario_file") title = std::filesystem::path(v).filename().string();
     for (const auto& c : r.components) components.push_back({c.name, c.type, c.x, c.y, c.capacity});
     for (const auto& [from, to] : r.links) {
       const int a = component_index(from), b = component_index(to);
