@@ -139,6 +139,11 @@ def main():
     for label, name, how, fmt, target in rows:
         b, a = how("before", name), how("after", name)
         print(f"| {label} | {fmt.format(b)} | {fmt.format(a)} | {a / b:.2f} | {target} |")
+    pairs = [a / b for a, b in zip(fig["after"]["line_rate"], fig["before"]["line_rate"])]
+    print(f"\n10,000-machine line, after / before round by round: median {statistics.median(pairs):.2f}"
+          f", from {min(pairs):.2f} to {max(pairs):.2f}")
+    t = fig["after"]["tandem_ratio"]
+    print(f"tandem / hand-written loop round by round: from {min(t):.3f} to {max(t):.3f}")
 
 
 if __name__ == "__main__":
