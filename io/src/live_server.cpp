@@ -61,7 +61,15 @@ void LiveServer::publish(const LiveSnapshot& s) {
   snapshot_.time = s.time;
   snapshot_.complete = s.complete;
   snapshot_.values = s.values;
-  snapshot_.events.insert(snapshot_.events.end(), s.events.begin(), s.events.end());
+  auto& log = snapshot_.events;
+  log.insert(log.end(), s.events.begin(), s.events.end());
+  // Bounded: the oldest go, a quarter of the limit at a time (not one by one at every publish).
+  const std::size_t keep = std::max<std::size_t>(limits_.max_events_kept, 1);
+  if (log.size() > keep + keep / 4) {
+    const std::size_t forget = log.size() - keep;
+    log.erase(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(forget));
+    events_base_ += forget;
+  }
   if (!s.kpis.empty()) {
     snapshot_.kpis = s.kpis;
     ++kpi_generation_;
@@ -113,6 +121,11 @@ void LiveServer::stop() {
     if (fd >= 0) ::close(fd);
 }
 
+std::size_t LiveServer::forgotten_events() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return events_base_;
+}
+
 std::string LiveServer::incidents() const {
   std::vector<std::string> parts;
   if (const auto n = dropped_slow_.load())
@@ -122,6 +135,11 @@ std::string LiveServer::incidents() const {
         fmt::format("dropped {} client(s) sending lines over {} bytes", n, limits_.max_line_bytes));
   if (const auto n = evicted_idle_.load())
     parts.push_back(fmt::format("closed {} silent client(s) to make room", n));
+  if (const std::size_t n = forgotten_events())
+    parts.push_back(
+        fmt::format("forgot the {} oldest events (a viewer attaching late gets the "
+                    "newest {})",
+                    n, limits_.max_events_kept));
   if (const auto n = refused_.load())
     parts.push_back(
         fmt::format("refused {} connection(s) over the limit of {} viewers or of file descriptors",
@@ -222,8 +240,10 @@ void LiveServer::serve() {
               break;
             }
             std::lock_guard<std::mutex> lock(mutex_);
-            const std::size_t first = c.events_sent;
-            c.events_sent = std::min(snapshot_.events.size(), first + limits_.max_events_per_reply);
+            // A client that fell behind the log's start skips what the server forgot.
+            const std::size_t first = std::max(c.events_sent, events_base_);
+            c.events_sent = std::min(events_base_ + snapshot_.events.size(),
+                                     first + limits_.max_events_per_reply);
             LiveReplyExtras extras;
             std::vector<std::string> samples;
             if (history_after) {
@@ -249,7 +269,7 @@ void LiveServer::serve() {
             }
             append_reply(c.out, snapshot_.time, snapshot_.complete, snapshot_.values,
                          std::span<const std::string>(snapshot_.events)
-                             .subspan(first, c.events_sent - first),
+                             .subspan(first - events_base_, c.events_sent - first),
                          extras);
           }
           if (!alive) break;

@@ -327,6 +327,40 @@ TEST_CASE("a server keeps a bounded history that always reaches back to the star
   CHECK(count->t.back() == 1000);
 }
 
+TEST_CASE("a server keeps the newest events, and a viewer attaching late gets those") {
+  LiveServerLimits limits;
+  limits.max_events_kept = 40;
+  LiveServer server(0, one_machine(), limits);
+  auto early = attach("127.0.0.1:" + std::to_string(server.port()));
+  // Two events a second for 100 s: 200 in all, far more than the server keeps.
+  for (int k = 0; k < 100; ++k) {
+    LiveSnapshot s = snapshot_at(k, false);
+    s.events.clear();
+    for (int e = 0; e < 2; ++e)
+      s.events.push_back(plantwin::io::format_event_line(
+          {static_cast<double>(k), "m", e == 0 ? "failure" : "repaired", std::to_string(k)}));
+    server.publish(s);
+    if (k == 10) CHECK(early->refresh());  // this one saw the start
+  }
+  // Forgotten a quarter at a time: between 40 and 50 kept, the rest counted.
+  CHECK(server.forgotten_events() >= 150);
+  CHECK(server.forgotten_events() <= 160);
+  CHECK(server.incidents().find("forgot the " + std::to_string(server.forgotten_events()) +
+                                " oldest events") != std::string::npos);
+  auto late = attach("127.0.0.1:" + std::to_string(server.port()));
+  CHECK(late->refresh());
+  const std::size_t kept = 200 - server.forgotten_events();
+  REQUIRE(late->events.size() == kept);
+  CHECK(late->events.back().detail == "99");  // the newest, in order
+  CHECK(late->events.front().time == static_cast<double>(100 - kept / 2));
+  // The early viewer, fallen behind the log's start, skips the forgotten ones and goes on.
+  CHECK(early->refresh());
+  REQUIRE(early->events.size() == 22 + kept);
+  CHECK(early->events[21].detail == "10");
+  CHECK(early->events[22].time == late->events.front().time);
+  CHECK(early->events.back().detail == "99");
+}
+
 TEST_CASE("a viewer of a server without history (an older one) polls as before") {
   FakeServer server([](int fd, const std::atomic<bool>&) {
     send_all(fd, kHello);

@@ -53,6 +53,9 @@ struct LiveLimits {
   static constexpr double kStallTimeoutS = 5;  ///< queued output, no progress: dropped
   static constexpr double kIdleEvictS = 2;     ///< when full, a client silent this long goes
   static constexpr std::size_t kEventsPerReply = 4096;  ///< the rest follow in the next replies
+  /// The event log a server keeps for clients that attach late: the newest this many (the
+  /// oldest are forgotten a quarter at a time, so up to a quarter more may be held).
+  static constexpr std::size_t kMaxEventsKept = 100'000;
   /// The history a server keeps: at most this many samples, and at most kMaxHistoryValues
   /// values in all (so a plant of 1 000 signals keeps 4 000 samples). When it is full, every
   /// second sample goes (the first, at the start of the run, stays) and from then on only every

@@ -43,6 +43,8 @@ struct LiveServerLimits {
   double idle_evict_s = LiveLimits::kIdleEvictS;
   /// The rest follow in the next replies; at most LiveLimits::kMaxReplyEvents.
   std::size_t max_events_per_reply = LiveLimits::kEventsPerReply;
+  /// The newest events kept for clients that attach late (LiveLimits::kMaxEventsKept).
+  std::size_t max_events_kept = LiveLimits::kMaxEventsKept;
   /// The history kept for clients that attach late (see LiveLimits::kMaxHistorySamples).
   std::size_t max_history_samples = LiveLimits::kMaxHistorySamples;
   std::size_t max_history_values = LiveLimits::kMaxHistoryValues;
@@ -63,7 +65,8 @@ class LiveServer {
   LiveServer(const LiveServer&) = delete;
   LiveServer& operator=(const LiveServer&) = delete;
   /// Makes `s` what clients see next; `s.events` are the events new since the last publish
-  /// (the server keeps the whole log, so that a client attaching late sees it all). The values
+  /// (the server keeps the newest LiveServerLimits::max_events_kept of them, so that a client
+  /// attaching late sees them; incidents() says how many older ones it forgot). The values
   /// join the history (bounded: LiveServerLimits::max_history_samples), so that a client
   /// attaching late sees the run from its start.
   void publish(const LiveSnapshot& s);
@@ -73,6 +76,8 @@ class LiveServer {
   void stop();
   /// What the server refused or dropped so far, for the user: "" when nothing was.
   std::string incidents() const;
+  /// The oldest events no longer kept (see publish()).
+  std::size_t forgotten_events() const;
 
  private:
   void serve();
@@ -83,6 +88,9 @@ class LiveServer {
   LiveServerLimits limits_;
   mutable std::mutex mutex_;
   LiveSnapshot snapshot_;
+  // The log's first event kept is event number events_base_ of the run (clients count events
+  // from the run's start).
+  std::size_t events_base_ = 0;
   std::uint64_t kpi_generation_ = 0;  // counts the KPI tables published
   // The history: sample k is at history_t_[k] with values history_v_[k * signals ...].
   std::vector<double> history_t_, history_v_;
