@@ -146,7 +146,7 @@ void Sim::kernel_step() {
 }
 
 template <bool kPrefetch>
-bool Sim::run_events(double limit, const std::atomic<bool>* stop) {
+bool Sim::run_events(double limit, bool one, const std::atomic<bool>* stop) {
   Calendar& cal = state_.calendar;
   while (cal.next_time() <= limit) {
     const Event ev = cal.pop();
@@ -188,7 +188,7 @@ bool Sim::run_events(double limit, const std::atomic<bool>* stop) {
     if (stop && (state_.events_executed & 0x3FFF) == 0 && stop->load(std::memory_order_relaxed))
       return false;
     // With continuous states, the next event waits until they have been brought up to it.
-    if (has_physics_) break;
+    if (one) break;
   }
   return true;
 }
@@ -198,12 +198,12 @@ bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
   t_end = std::min(t_end, model_->horizon());
   double kernel_t = next_kernel_time();
   Calendar& cal = state_.calendar;
-  has_physics_ = !model_->continuous_components().empty();
+  const bool physics = !model_->continuous_components().empty();
   // Prefetching pays where the components' states outgrow the caches (a few MB).
   const bool prefetch = model_->size() >= 2048;
   for (;;) {
     const double te = cal.next_time();
-    if (has_physics_) {
+    if (physics) {
       // Bring the continuous states up to the next time point; a state event on the way
       // becomes the current time point instead.
       const double tn = std::min({te, kernel_t, t_end});
@@ -217,7 +217,8 @@ bool Sim::run_until(double t_end, const std::atomic<bool>* stop) {
     // them, one at a time.
     if (te <= kernel_t && te <= t_end) {
       const double limit = std::min(kernel_t, t_end);
-      if (!(prefetch ? run_events<true>(limit, stop) : run_events<false>(limit, stop)))
+      if (!(prefetch ? run_events<true>(limit, physics, stop)
+                     : run_events<false>(limit, physics, stop)))
         return false;
       continue;
     }

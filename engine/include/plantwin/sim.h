@@ -245,11 +245,10 @@ class Sim {
   void kernel_step();
   // Continuous integration (integrator.cpp).
   bool advance_continuous(double t_target);
-  // Runs the events due at or before `limit` (one only when there are continuous states);
-  // false when `stop` was set.
+  // Runs the events due at or before `limit` (only the first with `one`: continuous states
+  // must be brought up to each event); false when `stop` was set.
   template <bool kPrefetch>
-  bool run_events(double limit, const std::atomic<bool>* stop);
-  bool has_physics_ = false;
+  bool run_events(double limit, bool one, const std::atomic<bool>* stop);
   void eval_derivatives(double t, const double* x, double* dxdt) const;
   void eval_guards(double t, const double* x, double* g) const;
   void take_step(double t, double h, const double* x0, double* x1, double* err);
