@@ -388,6 +388,15 @@ class Reader {
   Id xfer_;
 };
 
+/// A case's name: the group's attribute `name` where the group's own name could not hold it (a
+/// '/' in "rate=20 /h" is written "%2F"), else the group's name.
+std::string case_name(Reader& rd, hid_t group, const std::string& group_name,
+                      const std::string& where) {
+  for (auto& [attr, value] : rd.attributes(group, where))
+    if (attr == "name") return std::move(value);
+  return group_name;
+}
+
 std::string text(const char* s) {
   return s ? s : "";
 }
@@ -511,11 +520,9 @@ void read_contents(Reader& rd, hid_t file, bool with_samples, ResultContents& ou
       c.name = name;
       if (!rd.has(cases.get(), name, where)) throw NotResult(where + ": missing");
       Id g = rd.open(cases.get(), name, H5I_GROUP, where);
-      // A case's own name where the group's could not hold it (a '/' in "rate=20 /h").
-      for (auto& [attr, value] : rd.attributes(g.get(), where)) {
-        if (attr == "name") c.name = std::move(value);
+      c.name = case_name(rd, g.get(), name, where);
+      for (auto& [attr, value] : rd.attributes(g.get(), where))
         if (attr == "overrides") c.overrides = std::move(value);
-      }
       c.summary = kpi_rows(g.get(), "summary", where + "/summary", true);
       if (rd.has(g.get(), "runs", where + "/runs")) {
         // Recorded replications: groups named by their number, read one at a time later.
@@ -799,14 +806,13 @@ struct RunAddress {
 std::pair<Id, std::string> open_run(Reader& rd, hid_t file, const RunAddress& run) {
   if (!rd.has(file, "cases", "/cases")) throw NotResult("no /cases group: not an experiment file");
   Id cases = rd.open(file, "cases", H5I_GROUP, "/cases");
+  std::vector<std::string> names;
   for (const auto& name : rd.members(cases.get(), "/cases")) {
     const std::string where = "/cases/" + name;
     if (!rd.has(cases.get(), name, where)) throw NotResult(where + ": missing");
     Id g = rd.open(cases.get(), name, H5I_GROUP, where);
-    std::string case_name = name;
-    for (auto& [attr, value] : rd.attributes(g.get(), where))
-      if (attr == "name") case_name = std::move(value);
-    if (case_name != run.case_name) continue;
+    names.push_back(case_name(rd, g.get(), name, where));
+    if (names.back() != run.case_name) continue;
     const std::string at = fmt::format("{}/runs/{}", where, run.replication);
     const std::string number = fmt::format("{}", run.replication);
     if (!rd.has(g.get(), "runs", where + "/runs"))
@@ -816,7 +822,8 @@ std::pair<Id, std::string> open_run(Reader& rd, hid_t file, const RunAddress& ru
       throw NotResult(at + ": missing (that replication's run was not recorded)");
     return {rd.open(runs.get(), number, H5I_GROUP, at), at};
   }
-  throw NotResult(fmt::format("/cases: no case \"{}\"", run.case_name));
+  throw NotResult(fmt::format("/cases: no case \"{}\" (the file's cases: {})", run.case_name,
+                              names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
 }
 
 ResultContents read_in_process(const std::string& path, bool with_samples,

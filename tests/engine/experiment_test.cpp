@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "plantwin/experiment.h"
 #include "plantwin/result_file.h"
 #include "support.h"
@@ -358,6 +360,11 @@ record: {period: 10 s, signals: [q.level, m.state]})Y"}}));
                                         "recorded)"));
     CHECK_THROWS_WITH(read_result_run(path, "nothing", 0),
                       doctest::Contains("not a plantwin result file: /cases: no case \"nothing\""));
+    // The error lists the cases there are, by their names (not their groups' escaped ones).
+    CHECK_THROWS_WITH(read_result_run(path, "nothing", 0),
+                      doctest::Contains(fmt::format("(the file's cases: {}, {})",
+                                                    spec.cases[0].name, spec.cases[1].name)
+                                            .c_str()));
   }
 }
 
